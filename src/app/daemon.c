@@ -1,0 +1,284 @@
+#define LOG_MODULE "daemon"
+#include "app/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/config.h"
+#include "app/worker.h"
+#include "base/log.h"
+#include "transport/listen.h"
+
+/* Everything a config file sets, in one object so a reload swaps it whole. */
+struct daemon_config {
+    struct conf conf;
+    struct app_conf ac;
+};
+
+struct daemon {
+    const struct daemon_opts *opts;
+    struct daemon_config *cfg;
+    struct transport_listener listeners[TRANSPORT_MAX_LISTENERS];
+    size_t nlisteners;
+    struct worker *workers;
+    size_t nworkers;
+};
+
+static void
+config_free(struct daemon_config *dc)
+{
+    if (dc) {
+        conf_release(&dc->conf);
+        free(dc);
+    }
+}
+
+/*
+ * Loads defaults, the file and the overrides into a fresh config. On error
+ * the message is printed to stderr (at start) or logged (on reload).
+ */
+static struct daemon_config *
+config_load(const struct daemon_opts *o, bool at_start)
+{
+    struct daemon_config *dc = calloc(1, sizeof(*dc));
+    struct conf *c;
+    struct app_conf *ac;
+    int err;
+
+    if (!dc) {
+        return NULL;
+    }
+    c = &dc->conf;
+    ac = &dc->ac;
+    conf_init(c);
+    app_conf_register(c, ac);
+    err = conf_apply_defaults(c);
+    if (!err && o->config_path) {
+        err = conf_load_file(c, o->config_path);
+    }
+    for (size_t i = 0; !err && i < o->nsets; i++) {
+        err = conf_set_kv(c, o->sets[i]);
+    }
+    if (!err && o->log_format) {
+        err = conf_set(c, "log", "format", o->log_format);
+    }
+    if (!err) {
+        err = app_conf_validate(c, ac);
+    }
+    if (err) {
+        if (at_start) {
+            fprintf(stderr, "sipward: %s\n", conf_error(c));
+        } else {
+            log_error("reload failed, keeping the running configuration: %s",
+                conf_error(c));
+        }
+        config_free(dc);
+        return NULL;
+    }
+    return dc;
+}
+
+static void
+apply_logging(const struct app_conf *ac)
+{
+    log_set_level((enum log_level) log_level_parse(ac->log_level));
+    log_set_format(strcmp(ac->log_format, "json") == 0 ? LOG_FORMAT_JSON
+                                                       : LOG_FORMAT_TEXT);
+}
+
+/*
+ * Creates the directory holding path (one level, like ./var), but never a
+ * chain of parents: a mistyped path should fail, not grow a tree.
+ */
+static int
+ensure_parent_dir(const char *path)
+{
+    char dir[PATH_MAX];
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int) sizeof(dir)) {
+        return -ENAMETOOLONG;
+    }
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) {
+        return 0;
+    }
+    *slash = '\0';
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        return -errno;
+    }
+    return 0;
+}
+
+static int
+check_store_path(const char *path)
+{
+    int err = ensure_parent_dir(path);
+    if (err) {
+        return err;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        return -errno;
+    }
+    close(fd);
+    return 0;
+}
+
+/* SIGHUP: re-read the file; a bad file is reported and the old config kept. */
+static void
+reload(struct daemon *d)
+{
+    if (!d->opts->config_path) {
+        log_info("SIGHUP: no config file given, nothing to reload");
+        return;
+    }
+    struct daemon_config *dc = config_load(d->opts, false);
+    if (!dc) {
+        return;
+    }
+    if (strcmp(dc->ac.sip_listen, d->cfg->ac.sip_listen) != 0
+        || strcmp(dc->ac.store_path, d->cfg->ac.store_path) != 0
+        || dc->ac.workers != d->cfg->ac.workers) {
+        log_warn("listeners, workers and store take effect after a restart");
+    }
+    apply_logging(&dc->ac);
+    config_free(d->cfg);
+    d->cfg = dc;
+    log_info("configuration reloaded from %s", d->opts->config_path);
+}
+
+static int
+run(struct daemon *d)
+{
+    sigset_t set;
+    char err[256];
+    int rc = 0;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    /* Blocked before the workers start so only signalfd sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        log_error("signalfd: %s", strerror(errno));
+        return 1;
+    }
+
+    d->nworkers = d->cfg->ac.workers > 0
+        ? (size_t) d->cfg->ac.workers
+        : (size_t) sysconf(_SC_NPROCESSORS_ONLN);
+    if (d->nworkers == 0) {
+        d->nworkers = 1;
+    }
+    d->workers = calloc(d->nworkers, sizeof(*d->workers));
+    if (!d->workers) {
+        close(sfd);
+        return 1;
+    }
+    size_t started = 0;
+    for (; started < d->nworkers; started++) {
+        struct worker *w = &d->workers[started];
+        if (worker_init(
+                w, (int) started, d->listeners, d->nlisteners, err, sizeof(err))
+            != 0) {
+            log_error("%s", err);
+            rc = 1;
+            break;
+        }
+        if (worker_start(w) != 0) {
+            log_error("cannot start worker %zu", started);
+            worker_fini(w);
+            rc = 1;
+            break;
+        }
+    }
+
+    if (rc == 0) {
+        for (size_t i = 0; i < d->nlisteners; i++) {
+            log_info("listening on %s", d->listeners[i].text);
+        }
+        log_info("sipward %s ready: %zu workers, store %s", SIPWARD_VERSION,
+            d->nworkers, d->cfg->ac.store_path);
+    }
+
+    while (rc == 0) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof(si));
+        if (n != (ssize_t) sizeof(si)) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            log_error("signalfd read: %s", strerror(errno));
+            rc = 1;
+            break;
+        }
+        if (si.ssi_signo == SIGHUP) {
+            reload(d);
+            continue;
+        }
+        log_info(
+            "%s: shutting down", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        break;
+    }
+
+    for (size_t i = 0; i < started; i++) {
+        worker_stop(&d->workers[i]);
+        worker_fini(&d->workers[i]);
+    }
+    free(d->workers);
+    close(sfd);
+    if (rc == 0) {
+        log_info("stopped");
+    }
+    return rc;
+}
+
+int
+daemon_main(const struct daemon_opts *o)
+{
+    struct daemon d;
+    char err[256];
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    d.opts = o;
+    d.cfg = config_load(o, true);
+    if (!d.cfg) {
+        return 2;
+    }
+    const struct app_conf *ac = &d.cfg->ac;
+    if (o->print_config) {
+        conf_print(&d.cfg->conf, stdout);
+        config_free(d.cfg);
+        return 0;
+    }
+    apply_logging(ac);
+    if (transport_listeners_parse(ac->sip_listen, d.listeners,
+            TRANSPORT_MAX_LISTENERS, &d.nlisteners, err, sizeof(err))
+        != 0) {
+        fprintf(stderr, "sipward: sip.listen: %s\n", err);
+        config_free(d.cfg);
+        return 2;
+    }
+    rc = check_store_path(ac->store_path);
+    if (rc) {
+        fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
+            ac->store_path, strerror(-rc));
+        config_free(d.cfg);
+        return 1;
+    }
+    rc = run(&d);
+    config_free(d.cfg);
+    return rc;
+}

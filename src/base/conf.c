@@ -1,0 +1,258 @@
+#include "base/conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/err.h"
+
+void
+conf_init(struct conf *c)
+{
+    memset(c, 0, sizeof(*c));
+}
+
+void
+conf_add(struct conf *c, const struct conf_opt *opts, size_t count, void *base)
+{
+    if (c->ntables < CONF_MAX_TABLES) {
+        c->tables[c->ntables++] = (struct conf_table){ opts, count, base };
+    }
+}
+
+static void *
+field(const struct conf_table *t, const struct conf_opt *o)
+{
+    return (char *) t->base + o->offset;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = { "true", "yes", "on", "1" };
+    static const char *const no[] = { "false", "no", "off", "0" };
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+static int
+set_value(struct conf *c, const struct conf_table *t, const struct conf_opt *o,
+    const char *v)
+{
+    switch (o->type) {
+    case CONF_INT: {
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || errno) {
+            snprintf(c->err, sizeof(c->err), "%s.%s: '%s' is not an integer",
+                o->section, o->key, v);
+            return CONF_E_BAD_VALUE;
+        }
+        if (n < o->min || n > o->max) {
+            snprintf(c->err, sizeof(c->err),
+                "%s.%s: %lld is out of range [%lld, %lld]", o->section, o->key,
+                n, o->min, o->max);
+            return CONF_E_OUT_OF_RANGE;
+        }
+        *(int64_t *) field(t, o) = n;
+        return 0;
+    }
+    case CONF_BOOL:
+        if (parse_bool(v, (bool *) field(t, o)) != 0) {
+            snprintf(c->err, sizeof(c->err),
+                "%s.%s: '%s' is not a boolean (true/false)", o->section, o->key,
+                v);
+            return CONF_E_BAD_VALUE;
+        }
+        return 0;
+    case CONF_STR: {
+        size_t max = o->max > 0 ? (size_t) o->max : 4096;
+        if (strlen(v) > max) {
+            snprintf(c->err, sizeof(c->err),
+                "%s.%s: value longer than %zu characters", o->section, o->key,
+                max);
+            return CONF_E_OUT_OF_RANGE;
+        }
+        char *dup = strdup(v);
+        if (!dup) {
+            return -ENOMEM;
+        }
+        char **slot = field(t, o);
+        free(*slot);
+        *slot = dup;
+        return 0;
+    }
+    }
+    return CONF_E_BAD_VALUE;
+}
+
+int
+conf_set(
+    struct conf *c, const char *section, const char *key, const char *value)
+{
+    for (size_t i = 0; i < c->ntables; i++) {
+        const struct conf_table *t = &c->tables[i];
+        for (size_t j = 0; j < t->count; j++) {
+            const struct conf_opt *o = &t->opts[j];
+            if (strcmp(o->section, section) == 0 && strcmp(o->key, key) == 0) {
+                return set_value(c, t, o, value);
+            }
+        }
+    }
+    snprintf(c->err, sizeof(c->err), "unknown option %s.%s", section, key);
+    return CONF_E_UNKNOWN_OPTION;
+}
+
+int
+conf_set_kv(struct conf *c, const char *kv)
+{
+    char sect[64], key[64];
+    const char *dot = strchr(kv, '.');
+    const char *eq = strchr(kv, '=');
+
+    if (!dot || !eq || dot > eq || (size_t) (dot - kv) >= sizeof(sect)
+        || (size_t) (eq - dot - 1) >= sizeof(key) || dot == kv
+        || eq == dot + 1) {
+        snprintf(
+            c->err, sizeof(c->err), "'%s': expected section.key=value", kv);
+        return CONF_E_SYNTAX;
+    }
+    memcpy(sect, kv, (size_t) (dot - kv));
+    sect[dot - kv] = '\0';
+    memcpy(key, dot + 1, (size_t) (eq - dot - 1));
+    key[eq - dot - 1] = '\0';
+    return conf_set(c, sect, key, eq + 1);
+}
+
+int
+conf_apply_defaults(struct conf *c)
+{
+    for (size_t i = 0; i < c->ntables; i++) {
+        const struct conf_table *t = &c->tables[i];
+        for (size_t j = 0; j < t->count; j++) {
+            int err = set_value(c, t, &t->opts[j], t->opts[j].def);
+            if (err) {
+                return err;
+            }
+        }
+    }
+    return 0;
+}
+
+struct load_ctx {
+    struct conf *c;
+    int err;
+    int line;
+};
+
+static int
+on_ini_pair(
+    void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *lc = user;
+
+    lc->err = conf_set(lc->c, section, name, value);
+    return lc->err == 0;
+}
+
+int
+conf_load_file(struct conf *c, const char *path)
+{
+    struct load_ctx lc = { c, 0, 0 };
+    FILE *f = fopen(path, "r");
+
+    if (!f) {
+        int e = errno;
+        snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(e));
+        return -e;
+    }
+    int line = ini_parse_file(f, on_ini_pair, &lc);
+    fclose(f);
+    if (line != 0) {
+        if (lc.err) {
+            char inner[sizeof(c->err)];
+            memcpy(inner, c->err, sizeof(inner));
+            snprintf(
+                c->err, sizeof(c->err), "%s:%d: %.400s", path, line, inner);
+            return lc.err;
+        }
+        snprintf(c->err, sizeof(c->err), "%s:%d: syntax error", path, line);
+        return CONF_E_SYNTAX;
+    }
+    return 0;
+}
+
+void
+conf_print(const struct conf *c, FILE *f)
+{
+    const char *cur = NULL;
+
+    for (size_t i = 0; i < c->ntables; i++) {
+        const struct conf_table *t = &c->tables[i];
+        for (size_t j = 0; j < t->count; j++) {
+            const struct conf_opt *o = &t->opts[j];
+            void *p = (char *) t->base + o->offset;
+            if (!cur || strcmp(cur, o->section) != 0) {
+                fprintf(f, "%s[%s]\n", cur ? "\n" : "", o->section);
+                cur = o->section;
+            }
+            fprintf(f, "# %s", o->help);
+            if (o->type == CONF_INT) {
+                fprintf(f, " (%lld..%lld)", o->min, o->max);
+            }
+            fprintf(f, "\n%s = ", o->key);
+            if (o->flags & CONF_SECRET) {
+                const char *s = o->type == CONF_STR ? *(char **) p : NULL;
+                fprintf(f, "%s\n", s && *s ? "(set)" : "");
+                continue;
+            }
+            switch (o->type) {
+            case CONF_INT:
+                fprintf(f, "%" PRId64 "\n", *(int64_t *) p);
+                break;
+            case CONF_BOOL:
+                fprintf(f, "%s\n", *(bool *) p ? "true" : "false");
+                break;
+            case CONF_STR:
+                fprintf(f, "%s\n", *(char **) p ? *(char **) p : "");
+                break;
+            }
+        }
+    }
+}
+
+void
+conf_release(struct conf *c)
+{
+    for (size_t i = 0; i < c->ntables; i++) {
+        const struct conf_table *t = &c->tables[i];
+        for (size_t j = 0; j < t->count; j++) {
+            if (t->opts[j].type == CONF_STR) {
+                char **slot = (char **) ((char *) t->base + t->opts[j].offset);
+                free(*slot);
+                *slot = NULL;
+            }
+        }
+    }
+}
+
+const char *
+conf_error(const struct conf *c)
+{
+    return c->err[0] ? c->err : "no error";
+}

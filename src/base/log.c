@@ -1,0 +1,161 @@
+#include "base/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+
+int log_level_current = LOG_INFO;
+static enum log_format log_fmt = LOG_FORMAT_TEXT;
+static int log_fd = STDERR_FILENO;
+
+static _Thread_local char ctx_callid[128];
+static _Thread_local char ctx_peer[64];
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+int
+log_level_parse(const char *s)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+    log_level_current = (int) lvl;
+}
+
+void
+log_set_format(enum log_format fmt)
+{
+    log_fmt = fmt;
+}
+
+void
+log_set_fd(int fd)
+{
+    log_fd = fd;
+}
+
+void
+log_context_set(struct slice call_id, const char *peer)
+{
+    if (slice_copy(ctx_callid, sizeof(ctx_callid), call_id) != 0) {
+        ctx_callid[0] = '\0';
+    }
+    snprintf(ctx_peer, sizeof(ctx_peer), "%s", peer ? peer : "");
+}
+
+void
+log_context_clear(void)
+{
+    ctx_callid[0] = '\0';
+    ctx_peer[0] = '\0';
+}
+
+/* Appends s as a JSON string body (without quotes), escaping as needed. */
+static size_t
+json_escape(char *dst, size_t room, const char *s)
+{
+    size_t n = 0;
+
+    for (; *s && n + 7 < room; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\') {
+            dst[n++] = '\\';
+            dst[n++] = (char) c;
+        } else if (c < 0x20) {
+            n += (size_t) snprintf(dst + n, room - n, "\\u%04x", c);
+        } else {
+            dst[n++] = (char) c;
+        }
+    }
+    return n;
+}
+
+void
+log_write(enum log_level lvl, const char *module, const char *fmt, ...)
+{
+    char msg[2048];
+    char line[4096];
+    char ts[32];
+    struct timespec now;
+    struct tm tm;
+    va_list ap;
+    size_t n;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+    if (log_fmt == LOG_FORMAT_JSON) {
+        n = (size_t) snprintf(line, sizeof(line),
+            "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"module\":\"%s\"", ts,
+            now.tv_nsec / 1000000, level_names[lvl], module);
+        if (ctx_callid[0] && n < sizeof(line) - 16) {
+            n += (size_t) snprintf(
+                line + n, sizeof(line) - n, ",\"call_id\":\"");
+            n += json_escape(line + n, sizeof(line) - n - 8, ctx_callid);
+            line[n++] = '"';
+        }
+        if (ctx_peer[0] && n < sizeof(line) - 16) {
+            n += (size_t) snprintf(line + n, sizeof(line) - n, ",\"peer\":\"");
+            n += json_escape(line + n, sizeof(line) - n - 8, ctx_peer);
+            line[n++] = '"';
+        }
+        if (n < sizeof(line) - 16) {
+            n += (size_t) snprintf(line + n, sizeof(line) - n, ",\"msg\":\"");
+            n += json_escape(line + n, sizeof(line) - n - 4, msg);
+            line[n++] = '"';
+        }
+        line[n++] = '}';
+        line[n++] = '\n';
+    } else {
+        n = (size_t) snprintf(line, sizeof(line),
+            "%s.%03ld %-5s %-9s %s%s%s%s%s\n", ts, now.tv_nsec / 1000000,
+            level_names[lvl], module, msg, ctx_callid[0] ? " call-id=" : "",
+            ctx_callid, ctx_peer[0] ? " peer=" : "", ctx_peer);
+        if (n >= sizeof(line)) {
+            n = sizeof(line) - 1;
+            line[n - 1] = '\n';
+        }
+    }
+    /* One write per line keeps lines from different threads whole. */
+    ssize_t w = write(log_fd, line, n);
+    (void) w;
+}
+
+bool
+log_limit_allow(struct log_limit *l, double per_sec, double burst)
+{
+    uint64_t now = clock_mono_ns();
+
+    if (l->last_ns == 0) {
+        l->tokens = burst;
+    } else {
+        l->tokens += (double) (now - l->last_ns) / 1e9 * per_sec;
+        if (l->tokens > burst) {
+            l->tokens = burst;
+        }
+    }
+    l->last_ns = now;
+    if (l->tokens >= 1.0) {
+        l->tokens -= 1.0;
+        return true;
+    }
+    l->suppressed++;
+    return false;
+}

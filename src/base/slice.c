@@ -1,0 +1,132 @@
+#include "base/slice.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct slice
+slice_cstr(const char *s)
+{
+    return s ? (struct slice){ s, strlen(s) } : SLICE_NULL;
+}
+
+bool
+slice_eq(struct slice a, struct slice b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static inline unsigned char
+lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char) (c | 0x20) : c;
+}
+
+bool
+slice_caseeq(struct slice a, struct slice b)
+{
+    if (a.len != b.len) {
+        return false;
+    }
+    for (size_t i = 0; i < a.len; i++) {
+        if (lower((unsigned char) a.p[i]) != lower((unsigned char) b.p[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool
+slice_caseprefix(struct slice s, struct slice prefix)
+{
+    return s.len >= prefix.len
+        && slice_caseeq(slice_make(s.p, prefix.len), prefix);
+}
+
+static inline bool
+is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+struct slice
+slice_trim(struct slice s)
+{
+    while (s.len && is_ws(s.p[0])) {
+        s.p++;
+        s.len--;
+    }
+    while (s.len && is_ws(s.p[s.len - 1])) {
+        s.len--;
+    }
+    return s;
+}
+
+struct slice
+slice_sub(struct slice s, size_t from, size_t len)
+{
+    if (from > s.len) {
+        from = s.len;
+    }
+    if (len > s.len - from) {
+        len = s.len - from;
+    }
+    return slice_make(s.p + from, len);
+}
+
+ptrdiff_t
+slice_chr(struct slice s, char c)
+{
+    const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
+    return q ? q - s.p : -1;
+}
+
+int
+slice_to_u64(struct slice s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (s.len == 0) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned d = (unsigned char) s.p[i] - '0';
+        if (d > 9) {
+            return -EINVAL;
+        }
+        if (v > (max - d) / 10) {
+            return -ERANGE;
+        }
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+slice_to_u32(struct slice s, uint32_t max, uint32_t *out)
+{
+    uint64_t v;
+    int err = slice_to_u64(s, max, &v);
+
+    if (err == 0) {
+        *out = (uint32_t) v;
+    }
+    return err;
+}
+
+int
+slice_copy(char *dst, size_t size, struct slice s)
+{
+    if (size == 0) {
+        return -ENOSPC;
+    }
+    if (s.len >= size) {
+        dst[0] = '\0';
+        return -ENOSPC;
+    }
+    if (s.len) {
+        memcpy(dst, s.p, s.len);
+    }
+    dst[s.len] = '\0';
+    return 0;
+}

@@ -1,0 +1,96 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_cmd commands[] = {
+    { "serve", "run the daemon (registrar, redirect, STI-AS, STI-VS)",
+        cmd_serve_usage, cmd_serve },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_cmd *
+find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+print_help(FILE *f)
+{
+    fprintf(f,
+        "sipward %s: SIP registrar, redirect server and STIR/SHAKEN "
+        "service\n\n"
+        "usage: sipward [--version] [--help] COMMAND [ARGS]\n\n"
+        "commands:\n",
+        SIPWARD_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(f, "\n'sipward help COMMAND' shows a command's options.\n");
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "sipward%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 2;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    const char *arg = argv[1];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        print_help(stdout);
+        return 0;
+    }
+    if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
+        printf("sipward %s\n", SIPWARD_VERSION);
+        return 0;
+    }
+    if (strcmp(arg, "help") == 0) {
+        if (argc < 3) {
+            print_help(stdout);
+            return 0;
+        }
+        const struct cli_cmd *c = find(argv[2]);
+        if (!c) {
+            return cli_usage_error(
+                NULL, "unknown command '%s' (try --help)", argv[2]);
+        }
+        fputs(c->usage, stdout);
+        return 0;
+    }
+    if (arg[0] == '-') {
+        return cli_usage_error(NULL, "unknown option '%s' (try --help)", arg);
+    }
+    const struct cli_cmd *c = find(arg);
+    if (!c) {
+        return cli_usage_error(NULL, "unknown command '%s' (try --help)", arg);
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->usage, stdout);
+            return 0;
+        }
+    }
+    return c->run(argc - 1, argv + 1);
+}
