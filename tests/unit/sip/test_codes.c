@@ -103,8 +103,29 @@ test_registry_complete(void **state)
         assert_int_equal(ci->cls, sip_code_class_of(ci->code));
         assert_true(strlen(ci->reason) > 0);
         assert_true(strncmp(ci->rfc, "RFC ", 4) == 0);
+        assert_true(strlen(ci->meaning) > 40);
+        assert_true(strlen(ci->when) > 40);
+        assert_true(strlen(ci->fix) > 40);
     }
     assert_null(sip_code_at(n));
+}
+
+static void
+test_generic_complete(void **state)
+{
+    (void) state;
+    for (int cls = SIP_CODE_CLASS_PROVISIONAL;
+         cls <= SIP_CODE_CLASS_GLOBAL_FAILURE; cls++) {
+        const struct sip_code_info *g = sip_code_generic(cls);
+
+        assert_non_null(g);
+        assert_int_equal(g->code, cls * 100);
+        assert_int_equal(g->cls, cls);
+        assert_string_equal(g->reason, sip_code_class_name(cls));
+        assert_true(strlen(g->meaning) > 40);
+        assert_true(strlen(g->when) > 20);
+        assert_true(strlen(g->fix) > 20);
+    }
 }
 
 static void
@@ -143,6 +164,18 @@ test_pairs(void **state)
         assert_true(p->a < p->b);
         assert_non_null(sip_code_find(p->a));
         assert_non_null(sip_code_find(p->b));
+        assert_true(strlen(p->difference) > 40);
+        assert_true(strlen(p->choose) > 40);
+        /* One note per pair, so lookups are unambiguous. */
+        assert_ptr_equal(sip_code_pair_find(p->b, p->a), p);
+    }
+    /* The pairs people confuse most must have hand-written notes. */
+    static const int wanted[][2] = { { 301, 302 }, { 301, 438 }, { 302, 305 },
+        { 401, 403 }, { 401, 407 }, { 404, 480 }, { 486, 600 }, { 603, 607 },
+        { 603, 608 }, { 436, 437 }, { 436, 438 }, { 437, 438 }, { 408, 504 },
+        { 488, 606 }, { 420, 421 }, { 484, 485 }, { 500, 503 } };
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        assert_non_null(sip_code_pair_find(wanted[i][0], wanted[i][1]));
     }
 }
 
@@ -154,6 +187,7 @@ main(void)
         cmocka_unit_test(test_unregistered),
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_registry_complete),
+        cmocka_unit_test(test_generic_complete),
         cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_pairs),
     };
