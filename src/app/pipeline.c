@@ -48,7 +48,8 @@ struct app_worker {
     struct sip_msg msg;  /* the request being handled */
     struct sip_msg dmsg; /* a deferred request being completed */
     char out[65536];     /* responses are built here */
-    char via[512];       /* top Via with received/rport */
+    char ip[64];         /* the source address, for received= */
+    char dip[64];        /* same, for a deferred request */
 };
 
 static struct log_limit bad_limit;
@@ -167,70 +168,34 @@ via_host_bare(const struct sip_via *v)
 }
 
 /*
- * Works out where responses go and the top Via they carry: received= when
- * the sent-by host is not the source address, rport=<source port> when the
- * client asked for it. Over UDP the response goes to the source address, at
- * the rport or the sent-by port (5060 when absent); over streams back on the
- * same connection.
+ * Works out where responses go and what the top Via gains: received= when
+ * the sent-by host is not the source address (§18.2.1) or when the client
+ * asked for rport, and rport=<source port> (RFC 3581 §4). Over UDP the
+ * response goes to the source address, at the rport or the sent-by port
+ * (5060 when absent) (§18.2.2); over streams back on the same connection.
  */
-static int
-route_response(struct app_worker *w, struct app_req *r, const struct sip_via *v,
-    struct slice via_value)
+static void
+route_response(
+    struct app_req *r, const struct sip_via *v, char *ipbuf, size_t ipsize)
 {
-    char ip[INET6_ADDRSTRLEN];
     uint16_t sport = sa_port(r->src);
 
     r->dest = *r->src;
+    r->received = SLICE_NULL;
+    r->rport = 0;
     if (r->src->proto == TRANSPORT_UDP) {
         uint16_t port = v->has_rport ? sport : v->has_port ? v->port : 5060;
         sa_set_port(&r->dest, port);
     }
-    r->via_top = via_value;
-    if (sa_ip(r->src, ip, sizeof(ip)) != 0) {
-        return 0;
+    if (sa_ip(r->src, ipbuf, ipsize) != 0) {
+        return;
     }
-    bool same_host = slice_caseeq(via_host_bare(v), slice_cstr(ip));
-    if (same_host && !v->has_rport) {
-        return 0;
+    if (v->has_rport) {
+        r->rport = sport;
     }
-    /* Rewrite: copy up to the end of ";rport", fill its value, copy the
-     * rest, append ";received=". */
-    struct sip_wbuf b;
-    sip_wbuf_init(&b, w->via, sizeof(w->via));
-    size_t cut = via_value.len;
-    if (v->has_rport && v->rport < 0) {
-        struct slice ps = v->params;
-        for (size_t i = 0; i + 6 <= ps.len; i++) {
-            if (ps.p[i] == ';') {
-                size_t j = i + 1;
-                while (j < ps.len && (ps.p[j] == ' ' || ps.p[j] == '\t')) {
-                    j++;
-                }
-                if (j + 5 <= ps.len
-                    && slice_caseeq(slice_make(ps.p + j, 5), SLICE_LIT("rport"))
-                    && (j + 5 == ps.len || ps.p[j + 5] == ';'
-                        || ps.p[j + 5] == ' ' || ps.p[j + 5] == '\t')) {
-                    cut = (size_t) (ps.p + j + 5 - via_value.p);
-                    break;
-                }
-            }
-        }
+    if (v->has_rport || !slice_caseeq(via_host_bare(v), slice_cstr(ipbuf))) {
+        r->received = slice_cstr(ipbuf);
     }
-    sip_wbuf_put(&b, slice_make(via_value.p, cut));
-    if (cut != via_value.len) {
-        sip_wbuf_putc(&b, '=');
-        sip_wbuf_putu(&b, sport);
-        sip_wbuf_put(&b, slice_make(via_value.p + cut, via_value.len - cut));
-    }
-    if (v->received.len == 0) {
-        sip_wbuf_puts(&b, ";received=");
-        sip_wbuf_puts(&b, ip);
-    }
-    if (b.err) {
-        return 0; /* absurdly long Via: answer with it unchanged */
-    }
-    r->via_top = slice_make(w->via, b.len);
-    return 0;
 }
 
 /* ---- building and sending responses ---- */
@@ -252,19 +217,9 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
     o.nextra = nextra;
     o.content_type = ctype;
     o.body = body;
-    /* The builder copies header values from m: point the top Via at its
-     * rewritten form for the duration of the build. */
-    struct sip_msg *mm = (struct sip_msg *) m;
-    int16_t vi = mm->first[SIP_HDR_VIA];
-    struct slice saved = SLICE_NULL;
-    if (vi >= 0 && r->via_top.len) {
-        saved = mm->hdr[vi].value;
-        mm->hdr[vi].value = r->via_top;
-    }
+    o.received = r->received;
+    o.rport = r->rport;
     rc = sip_build_response(w->out, sizeof(w->out), &len, m, &o);
-    if (vi >= 0 && r->via_top.len) {
-        mm->hdr[vi].value = saved;
-    }
     if (rc) {
         log_warn_limited(
             &bad_limit, "cannot build %d response: %s", code, err_str(rc));
@@ -432,7 +387,7 @@ deferred_send(struct app_deferred *d, int code, struct slice reason,
     r.src = &d->src;
     r.w = w;
     r.tx = d->tx;
-    route_response(w, &r, &v, h->value);
+    route_response(&r, &v, w->dip, sizeof(w->dip));
     return send_response(
         w, &r, &w->dmsg, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
 }
@@ -522,6 +477,14 @@ handle_cancel(
     }
 }
 
+/* A response needs the headers it copies (§8.2.6.2). */
+static bool
+answerable(const struct sip_msg *m)
+{
+    return m->first[SIP_HDR_FROM] >= 0 && m->first[SIP_HDR_TO] >= 0
+        && m->first[SIP_HDR_CALL_ID] >= 0 && m->first[SIP_HDR_CSEQ] >= 0;
+}
+
 void
 app_worker_input(
     struct app_worker *w, struct slice in, const struct transport_ep *src)
@@ -554,8 +517,8 @@ app_worker_input(
         log_warn_limited(
             &bad_limit, "%s: malformed request: %s", peer, err_str(rc));
         /* Answer if enough was parsed to address a response. */
-        if (vh && sip_via_parse(&v, vh->value) == 0) {
-            route_response(w, &r, &v, vh->value);
+        if (vh && sip_via_parse(&v, vh->value) == 0 && answerable(m)) {
+            route_response(&r, &v, w->ip, sizeof(w->ip));
             send_response(w, &r, m, sip_err_status(rc), slice_cstr(err_str(rc)),
                 NULL, 0, SLICE_NULL, SLICE_NULL);
         }
@@ -566,12 +529,14 @@ app_worker_input(
         txn_client_recv(w->txn, &tm, m->status, in);
         goto out;
     }
-    route_response(w, &r, &v, vh->value);
+    route_response(&r, &v, w->ip, sizeof(w->ip));
 
     /* Step 3: retransmissions and ACKs. */
     struct txn *tx = txn_server_find(w->txn, &tm);
     if (tx) {
-        w->stats.retrans++;
+        if (m->method != SIP_METHOD_ACK) {
+            w->stats.retrans++;
+        }
         txn_server_absorb(w->txn, tx, m->method == SIP_METHOD_ACK);
         goto out;
     }

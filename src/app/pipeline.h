@@ -111,7 +111,8 @@ struct app_req {
     /* private to the pipeline */
     struct txn *tx;
     struct transport_ep dest; /* where responses go (RFC 3261 §18.2.2) */
-    struct slice via_top;     /* top Via rewritten with received/rport */
+    struct slice received;    /* for the top Via (§18.2.1), or empty */
+    int rport;                /* RFC 3581 value to fill, or 0 */
     bool answered;
 };
 
@@ -183,7 +184,7 @@ int app_deferred_reply(struct app_deferred *d, int code, struct slice reason,
 struct app_worker_stats {
     uint64_t requests;  /* requests that reached step 5 (processed) */
     uint64_t responses; /* responses sent by the pipeline */
-    uint64_t retrans;   /* retransmissions absorbed (step 3) */
+    uint64_t retrans;   /* retransmitted requests absorbed (step 3) */
     uint64_t bad;       /* malformed messages */
     uint64_t deferred;
 };

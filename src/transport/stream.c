@@ -43,14 +43,15 @@ static void
 conn_free(struct conn *c)
 {
     struct transport *t = c->t;
+    int fd = c->io.fd;
 
-    ev_io_stop(t->loop, &c->io);
+    ev_io_stop(t->loop, &c->io); /* sets io.fd to -1 */
     if (c->ssl) {
         SSL_free(c->ssl);
         c->ssl = NULL;
     }
-    if (c->io.fd >= 0) {
-        close(c->io.fd);
+    if (fd >= 0) {
+        close(fd);
     }
     free(c->in);
     free(c->out);
