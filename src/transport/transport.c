@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -20,6 +21,9 @@
 static const struct conf_opt transport_opts[] = {
     OPT("udp_batch", CONF_INT, udp_batch, 1, 1024, "64",
         "datagrams read (recvmmsg) and written (sendmmsg) per system call"),
+    OPT("udp_coalesce_us", CONF_INT, udp_coalesce_us, 0, 10000, "200",
+        "under load, pause this long before reading again so replies and "
+        "requests move in full batches (0: never)"),
     OPT("max_msg", CONF_INT, max_msg, 1024, 1048576, "65535",
         "largest SIP message accepted, in bytes"),
     OPT("tcp_max_conns", CONF_INT, tcp_max_conns, 1, 65535, "1024",
@@ -94,10 +98,12 @@ udp_readable(void *arg, uint32_t events)
         }
         int n = recvmmsg(
             u->fd, t->rx_msgs, (unsigned) t->batch, MSG_DONTWAIT, NULL);
+        t->stats.udp_rx_calls++;
         if (n <= 0) {
             return;
         }
         t->stats.udp_rx += (uint64_t) n;
+        t->rx_since_sleep += (uint64_t) n;
         for (int i = 0; i < n; i++) {
             struct msghdr *h = &t->rx_msgs[i].msg_hdr;
             size_t len = t->rx_msgs[i].msg_len;
@@ -136,6 +142,7 @@ transport_flush(struct transport *t)
         }
         while (i < j) {
             int n = sendmmsg(fd, &t->tx_msgs[i], (unsigned) (j - i), 0);
+            t->stats.udp_tx_calls++;
             if (n < 0) {
                 if (errno == EINTR) {
                     continue;
@@ -152,6 +159,17 @@ transport_flush(struct transport *t)
     }
     t->ntx = 0;
     t->tx_used = 0;
+}
+
+void
+transport_before_sleep(struct transport *t)
+{
+    transport_flush(t);
+    if (t->conf->udp_coalesce_us > 0 && t->rx_since_sleep >= 2) {
+        struct timespec ts = { 0, (long) t->conf->udp_coalesce_us * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    t->rx_since_sleep = 0;
 }
 
 static int

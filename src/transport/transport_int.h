@@ -69,6 +69,8 @@ struct transport {
     struct stream_sock stream[TRANSPORT_MAX_LISTENERS];
     size_t nstream;
 
+    uint64_t rx_since_sleep; /* datagrams read since the last sleep */
+
     /* UDP receive slots. */
     size_t batch;
     size_t slot_size;

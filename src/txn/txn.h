@@ -60,6 +60,9 @@ struct txn_match {
     struct slice to_tag; /* empty when absent */
     uint32_t cseq;
     struct slice cseq_method; /* CSeq method */
+    /* Filled by the table on first use, so one message is hashed once;
+     * zero them when the fields above change. */
+    uint64_t key, mkey;
 };
 
 enum txn_kind {
@@ -108,7 +111,7 @@ size_t txn_table_count(const struct txn_table *t);
  * The server transaction a request belongs to (an ACK finds its INVITE), or
  * NULL: the request is new.
  */
-struct txn *txn_server_find(struct txn_table *t, const struct txn_match *m);
+struct txn *txn_server_find(struct txn_table *t, struct txn_match *m);
 
 /**
  * The INVITE server transaction a CANCEL targets (RFC 3261 §9.2: same key,
@@ -130,13 +133,13 @@ bool txn_server_absorb(struct txn_table *t, struct txn *tx, bool is_ack);
  * CSeq match a live server transaction, but that is not part of it, is a
  * merged request (to be answered 482).
  */
-bool txn_server_merged(struct txn_table *t, const struct txn_match *m);
+bool txn_server_merged(struct txn_table *t, struct txn_match *m);
 
 /**
  * Creates the server transaction for a new request; responses go to dest.
  * -EBUSY when the table is full and nothing can be reclaimed.
  */
-int txn_server_new(struct txn_table *t, const struct txn_match *m,
+int txn_server_new(struct txn_table *t, struct txn_match *m,
     const struct transport_ep *dest, struct txn **out);
 
 /**

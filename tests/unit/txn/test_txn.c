@@ -105,6 +105,7 @@ test_invite_udp_timer_g_until_ack(void **state)
 {
     struct fake *f = *state;
     struct txn_match inv = req("INVITE", "z9hG4bKa1");
+    inv.key = inv.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -132,6 +133,7 @@ test_invite_udp_timer_g_until_ack(void **state)
 
     /* The ACK (same branch, method ACK) matches and stops Timer G. */
     struct txn_match ack = req("ACK", "z9hG4bKa1");
+    ack.key = ack.mkey = 0;
     ack.to_tag = SLICE_LIT("srvtag");
     assert_ptr_equal(txn_server_find(f->t, &ack), tx);
     assert_true(txn_server_absorb(f->t, tx, true));
@@ -150,6 +152,7 @@ test_invite_timer_h_caps_at_t2(void **state)
 {
     struct fake *f = *state;
     struct txn_match inv = req("INVITE", "z9hG4bKh");
+    inv.key = inv.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -169,6 +172,7 @@ test_invite_tcp_no_retransmit(void **state)
 {
     struct fake *f = *state;
     struct txn_match inv = req("INVITE", "z9hG4bKt");
+    inv.key = inv.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_TCP);
     struct txn *tx;
 
@@ -177,6 +181,7 @@ test_invite_tcp_no_retransmit(void **state)
     advance(f, 5000);
     assert_int_equal(f->sent, 1);
     struct txn_match ack = req("ACK", "z9hG4bKt");
+    ack.key = ack.mkey = 0;
     assert_true(txn_server_absorb(f->t, txn_server_find(f->t, &ack), true));
     /* Timer I is 0 on reliable transports. */
     assert_int_equal(txn_table_count(f->t), 0);
@@ -187,6 +192,7 @@ test_non_invite_udp(void **state)
 {
     struct fake *f = *state;
     struct txn_match reg = req("REGISTER", "z9hG4bKr");
+    reg.key = reg.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -214,6 +220,7 @@ test_non_invite_tcp_ends_at_final(void **state)
 {
     struct fake *f = *state;
     struct txn_match reg = req("REGISTER", "z9hG4bKrt");
+    reg.key = reg.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_TLS);
     struct txn *tx;
 
@@ -231,23 +238,28 @@ test_matching_rules(void **state)
 {
     struct fake *f = *state;
     struct txn_match inv = req("INVITE", "z9hG4bKm");
+    inv.key = inv.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
     assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
     /* sent-by host compares case-insensitively. */
     struct txn_match m = inv;
+    m.key = m.mkey = 0;
     m.sent_by = SLICE_LIT("CLIENT.example.COM:5060");
     assert_ptr_equal(txn_server_find(f->t, &m), tx);
     /* Another sent-by, branch or method is another transaction. */
     m = inv;
+    m.key = m.mkey = 0;
     m.sent_by = SLICE_LIT("other.example.com:5060");
     assert_null(txn_server_find(f->t, &m));
     m = inv;
+    m.key = m.mkey = 0;
     m.branch = SLICE_LIT("z9hG4bKm2");
     assert_null(txn_server_find(f->t, &m));
     /* A CANCEL is its own transaction but finds the INVITE it cancels. */
     struct txn_match c = req("CANCEL", "z9hG4bKm");
+    c.key = c.mkey = 0;
     assert_null(txn_server_find(f->t, &c));
     assert_ptr_equal(txn_server_find_invite(f->t, &c), tx);
 }
@@ -257,6 +269,7 @@ test_rfc2543_fallback(void **state)
 {
     struct fake *f = *state;
     struct txn_match inv = req("INVITE", "");
+    inv.key = inv.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -265,12 +278,14 @@ test_rfc2543_fallback(void **state)
     txn_server_respond(f->t, tx, 404, SLICE_LIT("SIP/2.0 404"));
     /* The ACK carries our To tag and method ACK: still the same txn. */
     struct txn_match ack = inv;
+    ack.key = ack.mkey = 0;
     ack.method = SLICE_LIT("ACK");
     ack.cseq_method = SLICE_LIT("ACK");
     ack.to_tag = SLICE_LIT("ourtag");
     assert_ptr_equal(txn_server_find(f->t, &ack), tx);
     /* A new CSeq is a new request. */
     struct txn_match next = inv;
+    next.key = next.mkey = 0;
     next.cseq = 2;
     assert_null(txn_server_find(f->t, &next));
 }
@@ -280,6 +295,7 @@ test_merged_request(void **state)
 {
     struct fake *f = *state;
     struct txn_match a = req("INVITE", "z9hG4bKpath1");
+    a.key = a.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -287,6 +303,7 @@ test_merged_request(void **state)
     /* Same From tag, Call-ID, CSeq; another branch: arrived by another
      * path (§8.2.2.2). */
     struct txn_match b = req("INVITE", "z9hG4bKpath2");
+    b.key = b.mkey = 0;
     assert_true(txn_server_merged(f->t, &b));
     assert_false(txn_server_merged(f->t, &a));
     b.to_tag = SLICE_LIT("t"); /* in-dialog: not subject to the rule */
@@ -311,6 +328,7 @@ test_client_non_invite_timer_e_f(void **state)
 {
     struct fake *f = *state;
     struct txn_match m = req("OPTIONS", "z9hG4bKc1");
+    m.key = m.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -334,11 +352,13 @@ test_client_non_invite_response(void **state)
 {
     struct fake *f = *state;
     struct txn_match m = req("OPTIONS", "z9hG4bKc2");
+    m.key = m.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
     txn_client_new(f->t, &m, &d, SLICE_LIT("OPTIONS"), client_cb, f, &tx);
     struct txn_match r = m;
+    r.key = r.mkey = 0;
     r.method = SLICE_NULL;
     assert_int_equal(
         txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200")), 0);
@@ -361,6 +381,7 @@ test_client_invite_ack_and_timer_d(void **state)
 {
     struct fake *f = *state;
     struct txn_match m = req("INVITE", "z9hG4bKc3");
+    m.key = m.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -369,6 +390,7 @@ test_client_invite_ack_and_timer_d(void **state)
     advance(f, 3600);
     assert_int_equal(f->sent, 4);
     struct txn_match r = m;
+    r.key = r.mkey = 0;
     r.method = SLICE_NULL;
     txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
     assert_int_equal(txn_state(tx), TXN_PROCEEDING);
@@ -390,6 +412,7 @@ test_client_invite_timer_b(void **state)
 {
     struct fake *f = *state;
     struct txn_match m = req("INVITE", "z9hG4bKc4");
+    m.key = m.mkey = 0;
     struct transport_ep d = ep(TRANSPORT_UDP);
     struct txn *tx;
 
@@ -412,16 +435,19 @@ test_full_table_reclaims_completed(void **state)
     for (int i = 0; i < 1024; i++) {
         snprintf(br, sizeof(br), "z9hG4bKf%d", i);
         struct txn_match m = req("REGISTER", br);
+        m.key = m.mkey = 0;
         assert_int_equal(txn_server_new(f->t, &m, &d, &tx), 0);
         txn_server_respond(f->t, tx, 200, SLICE_LIT("SIP/2.0 200"));
     }
     assert_int_equal(txn_table_count(f->t), 1024);
     struct txn_match m = req("REGISTER", "z9hG4bKnew");
+    m.key = m.mkey = 0;
     assert_int_equal(txn_server_new(f->t, &m, &d, &tx), 0);
     assert_int_equal(txn_table_count(f->t), 1024);
     assert_int_equal(txn_stats_get(f->t)->reclaimed, 1);
     /* The oldest one went. */
     struct txn_match old = req("REGISTER", "z9hG4bKf0");
+    old.key = old.mkey = 0;
     assert_null(txn_server_find(f->t, &old));
 }
 
