@@ -7,6 +7,12 @@
 static const struct cli_cmd commands[] = {
     { "serve", "run the daemon (registrar, redirect, STI-AS, STI-VS)",
         cmd_serve_usage, cmd_serve },
+    { "explain", "explain a SIP response code (meaning, cause, fix)",
+        cmd_explain_usage, cmd_explain },
+    { "compare", "compare two SIP response codes side by side",
+        cmd_compare_usage, cmd_compare },
+    { "reference", "write the response-code reference as a static site",
+        cmd_reference_usage, cmd_reference },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
