@@ -10,6 +10,7 @@
 #include "transport/listen.h"
 
 struct daemon;
+struct store;
 
 /*
  * A service that runs beside the SIP workers and lives in a layer above app
@@ -65,6 +66,8 @@ bool daemon_ready(const struct daemon *d);
 uint64_t daemon_uptime_ms(const struct daemon *d);
 size_t daemon_nworkers(const struct daemon *d);
 /** The SIP listeners; returns how many. */
+/** The daemon's store (open for the daemon's whole run). */
+struct store *daemon_store(const struct daemon *d);
 size_t daemon_listeners(
     const struct daemon *d, const struct transport_listener **ls);
 
