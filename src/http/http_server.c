@@ -525,11 +525,10 @@ http_server_start(struct http_server *s, char *err, size_t errlen)
     }
     /* The logger goes first so that every MHD message reaches our log. */
     s->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_THREAD_POOL_SIZE,
-        s->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned) 256,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 64,
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned) 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 64,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30, MHD_OPTION_END);
     if (!s->mhd) {
         close(fd);
