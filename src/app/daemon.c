@@ -2,19 +2,17 @@
 #include "app/daemon.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/config.h"
 #include "app/worker.h"
 #include "base/log.h"
+#include "store/store.h"
 #include "transport/listen.h"
 
 /* Everything a config file sets, in one object so a reload swaps it whole. */
@@ -30,6 +28,7 @@ struct daemon {
     size_t nlisteners;
     struct worker *workers;
     size_t nworkers;
+    struct store *store;
 };
 
 static void
@@ -94,42 +93,13 @@ apply_logging(const struct app_conf *ac)
                                                        : LOG_FORMAT_TEXT);
 }
 
-/*
- * Creates the directory holding path (one level, like ./var), but never a
- * chain of parents: a mistyped path should fail, not grow a tree.
- */
+/* Opens the store (creating ./var and the database on first start). */
 static int
-ensure_parent_dir(const char *path)
+open_store(struct daemon *d, const char *path)
 {
-    char dir[PATH_MAX];
+    struct store_conf sc = { .path = path, .mode = STORE_MODE_SERVE };
 
-    if (snprintf(dir, sizeof(dir), "%s", path) >= (int) sizeof(dir)) {
-        return -ENAMETOOLONG;
-    }
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) {
-        return 0;
-    }
-    *slash = '\0';
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        return -errno;
-    }
-    return 0;
-}
-
-static int
-check_store_path(const char *path)
-{
-    int err = ensure_parent_dir(path);
-    if (err) {
-        return err;
-    }
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return -errno;
-    }
-    close(fd);
-    return 0;
+    return store_open(&d->store, &sc);
 }
 
 /* SIGHUP: re-read the file; a bad file is reported and the old config kept. */
@@ -208,8 +178,13 @@ run(struct daemon *d)
         for (size_t i = 0; i < d->nlisteners; i++) {
             log_info("listening on %s", d->listeners[i].text);
         }
-        log_info("sipward %s ready: %zu workers, store %s", SIPWARD_VERSION,
-            d->nworkers, d->cfg->ac.store_path);
+        struct store_stats ss;
+        store_stats_get(d->store, &ss);
+        log_info("sipward %s ready: %zu workers, store %s (%llu users, "
+                 "%llu bindings, %llu moved)",
+            SIPWARD_VERSION, d->nworkers, d->cfg->ac.store_path,
+            (unsigned long long) ss.users, (unsigned long long) ss.bindings,
+            (unsigned long long) ss.moved);
     }
 
     while (rc == 0) {
@@ -271,14 +246,16 @@ daemon_main(const struct daemon_opts *o)
         config_free(d.cfg);
         return 2;
     }
-    rc = check_store_path(ac->store_path);
+    rc = open_store(&d, ac->store_path);
     if (rc) {
         fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
-            ac->store_path, strerror(-rc));
+            ac->store_path, err_str(rc));
         config_free(d.cfg);
         return 1;
     }
     rc = run(&d);
+    /* After the workers stopped: nothing submits any more. */
+    store_close(d.store);
     config_free(d.cfg);
     return rc;
 }
