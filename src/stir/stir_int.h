@@ -1,0 +1,28 @@
+/* Declarations shared between the files of the stir layer. */
+#ifndef SW_STIR_STIR_INT_H
+#define SW_STIR_STIR_INT_H
+
+#include <openssl/evp.h>
+
+#include "stir/stir.h"
+
+/* Largest base64url part we accept: PASSporTs are a few hundred bytes. */
+#define STIR__B64_MAX 8192
+
+/** True when pkey is an EC key on P-256 (the only key ES256 knows). */
+bool stir__pkey_is_p256(const EVP_PKEY *pkey);
+
+/** Key-type name for reasons: "EC P-256", "EC secp384r1", "RSA", ... */
+void stir__pkey_describe(const EVP_PKEY *pkey, char *dst, size_t size);
+
+/** snprintf into a reason buffer, never overflowing. */
+void stir__why(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** The x5u the signer was created with. */
+const char *stir__signer_x5u(const struct stir_signer *s);
+
+/** Extracts the addr-spec of a name-addr / addr-spec header value. */
+struct slice stir__addr_spec(struct slice hdr_value);
+
+#endif
