@@ -1,6 +1,9 @@
 #include "sip/sip_codes.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The class is derived from the code so an entry cannot disagree with its
@@ -943,6 +946,23 @@ static const struct sip_code_info generic[] = {
 
 static const struct sip_code_pair pairs[] = {
     /* BEGIN pairs */
+    { 180, 183,
+        "Both are provisional responses that create an early dialog. 180 "
+        "means the callee is being alerted; the caller normally plays local"
+        " ringback unless the 180 carries SDP. 183 carries progress, "
+        "normally with SDP for early media generated downstream (ringback, "
+        "announcements).",
+        "A UA alerting its user sends 180. A gateway or media server that "
+        "plays tones or announcements sends 183 with SDP. A caller must "
+        "play remote media whenever the response carried SDP." },
+    { 300, 302,
+        "300 lists several alternatives and expects the user or client to "
+        "choose among them; 302 gives one or more temporary addresses that "
+        "the client should simply try (in q-value order).",
+        "Send 302 from a redirect server that knows the order to try; 300 "
+        "when the choice is meaningful to the user (for example different "
+        "services for the same name). Most clients handle both the same "
+        "way: try the Contacts in order." },
     { 301, 302,
         "Both redirect the caller to the address in Contact and both are "
         "3xx, so the caller sends a new request there. 301 says the old "
@@ -985,14 +1005,6 @@ static const struct sip_code_pair pairs[] = {
         "(sparingly, only to trusted clients) when the request is right but"
         " must take a different path; a configured outbound proxy or Route "
         "set is usually better." },
-    { 300, 302,
-        "300 lists several alternatives and expects the user or client to "
-        "choose among them; 302 gives one or more temporary addresses that "
-        "the client should simply try (in q-value order).",
-        "Send 302 from a redirect server that knows the order to try; 300 "
-        "when the choice is meaningful to the user (for example different "
-        "services for the same name). Most clients handle both the same "
-        "way: try the Contacts in order." },
     { 401, 403,
         "401 is a challenge: the server wants credentials and says how "
         "(WWW-Authenticate); retrying with a correct Authorization "
@@ -1204,15 +1216,6 @@ static const struct sip_code_pair pairs[] = {
         "from analytics and blocking engines in the network. A legitimate "
         "caller should appeal a 608 through its Call-Info contact; with 607"
         " the called person made the decision." },
-    { 180, 183,
-        "Both are provisional responses that create an early dialog. 180 "
-        "means the callee is being alerted; the caller normally plays local"
-        " ringback unless the 180 carries SDP. 183 carries progress, "
-        "normally with SDP for early media generated downstream (ringback, "
-        "announcements).",
-        "A UA alerting its user sends 180. A gateway or media server that "
-        "plays tones or announcements sends 183 with SDP. A caller must "
-        "play remote media whenever the response carried SDP." },
     /* END pairs */
 };
 
@@ -1226,6 +1229,21 @@ static const char *const class_names[] = {
     "Client Failure",
     "Server Failure",
     "Global Failure",
+};
+
+/* RFC 3261 §7.2 and §8.1.3, in one sentence per class. */
+static const char *const class_effects[] = {
+    "",
+    "provisional: the transaction is still running and a final response "
+    "will follow",
+    "final and successful: the request did what was asked",
+    "final: the request should be sent again to the address(es) in Contact",
+    "a final failure at this server: the request may succeed if changed, or "
+    "at another server, and a forking proxy keeps trying its other branches",
+    "a final failure of the server on an apparently valid request: another "
+    "server or a later retry may succeed",
+    "a final, global failure: no other server or branch will succeed, so "
+    "forking stops",
 };
 
 enum sip_code_class
@@ -1253,6 +1271,15 @@ cmp_code(const void *key, const void *elem)
     int c = ((const struct sip_code_info *) elem)->code;
 
     return (k > c) - (k < c);
+}
+
+const char *
+sip_code_class_effect(enum sip_code_class cls)
+{
+    if ((unsigned) cls > SIP_CODE_CLASS_GLOBAL_FAILURE) {
+        return class_effects[0];
+    }
+    return class_effects[cls];
 }
 
 const struct sip_code_info *
@@ -1340,4 +1367,23 @@ const struct sip_code_pair *
 sip_code_pair_at(size_t i)
 {
     return i < NPAIRS ? &pairs[i] : NULL;
+}
+
+size_t
+sip_code_sentence_len(const char *text)
+{
+    const char *p = text;
+
+    /* A sentence ends at ". " before a capital, except after "e.g." and
+     * "i.e." (the catalog's only abbreviations with a full stop). */
+    while ((p = strstr(p, ". ")) != NULL) {
+        bool abbrev = p - text >= 3
+            && (strncmp(p - 3, "e.g", 3) == 0 || strncmp(p - 3, "i.e", 3) == 0);
+
+        if (!abbrev && isupper((unsigned char) p[2])) {
+            return (size_t) (p - text) + 1;
+        }
+        p += 2;
+    }
+    return strlen(text);
 }

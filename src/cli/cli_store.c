@@ -1,0 +1,56 @@
+#include "cli/cli_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/config.h"
+#include "base/conf.h"
+
+/* The effective config of the CLI call; one per process. */
+static struct conf cli_conf;
+static struct app_conf cli_ac;
+static bool cli_conf_loaded;
+
+int
+cli_store_open(const char *cmd, const struct cli_store_opts *o,
+    struct store **stp, const char **realm_out)
+{
+    int rc;
+
+    conf_init(&cli_conf);
+    app_conf_register(&cli_conf, &cli_ac);
+    cli_conf_loaded = true;
+    rc = conf_apply_defaults(&cli_conf);
+    if (!rc && o->config_path) {
+        rc = conf_load_file(&cli_conf, o->config_path);
+    }
+    if (rc) {
+        fprintf(stderr, "sipward %s: %s\n", cmd, conf_error(&cli_conf));
+        return 2;
+    }
+    struct store_conf sc = {
+        .path = o->store_path ? o->store_path : cli_ac.store_path,
+        .mode = STORE_MODE_DIRECT,
+    };
+    rc = store_open(stp, &sc);
+    if (rc) {
+        fprintf(stderr, "sipward %s: cannot open the store %s: %s\n", cmd,
+            sc.path, err_str(rc));
+        return 1;
+    }
+    if (realm_out) {
+        *realm_out = o->realm ? o->realm : cli_ac.realm;
+    }
+    return 0;
+}
+
+void
+cli_store_close(struct store *st)
+{
+    store_close(st);
+    if (cli_conf_loaded) {
+        conf_release(&cli_conf);
+        cli_conf_loaded = false;
+    }
+}

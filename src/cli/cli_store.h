@@ -1,0 +1,22 @@
+/* Opening the store from the CLI: --store PATH, or store.path from --config. */
+#ifndef SW_CLI_CLI_STORE_H
+#define SW_CLI_CLI_STORE_H
+
+#include "store/store.h"
+
+struct cli_store_opts {
+    const char *config_path; /* -c FILE */
+    const char *store_path;  /* --store PATH: wins over the config */
+    const char *realm;       /* --realm: wins over server.realm */
+};
+
+/**
+ * Opens the store in DIRECT mode. realm_out (may be NULL) receives the
+ * effective realm (static or from opts; valid until cli_store_close).
+ * Prints the reason and returns non-zero on failure.
+ */
+int cli_store_open(const char *cmd, const struct cli_store_opts *o,
+    struct store **stp, const char **realm_out);
+void cli_store_close(struct store *st);
+
+#endif

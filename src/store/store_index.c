@@ -1,0 +1,686 @@
+/*
+ * The in-memory index: AOR -> user, moved entry, bindings. 256 shards, each
+ * a chained hash table behind a read-write lock, so readers on different
+ * AORs never meet and readers of one AOR only share a read lock. There is a
+ * single writer (the store thread), which may therefore read without a lock.
+ *
+ * Memory matters (a million bindings must fit well under 512 MB): a binding
+ * is one allocation, its strings packed after a small header with 16-bit
+ * lengths.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+enum {
+    NSHARDS = 256,
+    B_CONTACT = 0,
+    B_CALL_ID,
+    B_INSTANCE,
+    B_PATH,
+    B_RECEIVED,
+    B_NFIELDS,
+};
+
+struct bnd {
+    int64_t expires;
+    uint32_t cseq;
+    uint32_t reg_id;
+    uint16_t q;
+    uint16_t len[B_NFIELDS];
+    char data[];
+};
+
+struct user_ent {
+    char md5[33];
+    char sha256[65];
+    uint16_t ulen, rlen;
+    char data[]; /* username, realm */
+};
+
+struct moved_ent {
+    int64_t at;
+    uint16_t ulen, nlen;
+    char data[]; /* uri, note */
+};
+
+struct aor_ent {
+    struct aor_ent *next;
+    struct user_ent *user;
+    struct moved_ent *moved;
+    struct bnd **b; /* highest q first */
+    uint64_t hash;
+    uint16_t nb, capb;
+    uint16_t aor_len;
+    char aor[];
+};
+
+struct shard {
+    _Alignas(64) pthread_rwlock_t lock; /* one cache line per shard */
+    struct aor_ent **tab;
+    size_t cap; /* power of two */
+    size_t n;
+};
+
+struct store_idx {
+    struct shard shards[NSHARDS];
+    atomic_uint_fast64_t aors, users, moved, bindings;
+};
+
+/* FNV-1a, 64 bits: short keys, good enough spread for a power-of-two table
+ * after the final mix. */
+static uint64_t
+hash_aor(struct slice s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < s.len; i++) {
+        h ^= (unsigned char) s.p[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static struct shard *
+shard_of(struct store_idx *ix, uint64_t h)
+{
+    return &ix->shards[h >> 56];
+}
+
+int
+store__idx_new(struct store_idx **ip)
+{
+    struct store_idx *ix = calloc(1, sizeof(*ix));
+
+    if (!ix) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < NSHARDS; i++) {
+        pthread_rwlock_init(&ix->shards[i].lock, NULL);
+    }
+    *ip = ix;
+    return 0;
+}
+
+static void
+ent_free(struct aor_ent *e)
+{
+    for (size_t i = 0; i < e->nb; i++) {
+        free(e->b[i]);
+    }
+    free(e->b);
+    free(e->user);
+    free(e->moved);
+    free(e);
+}
+
+void
+store__idx_free(struct store_idx *ix)
+{
+    if (!ix) {
+        return;
+    }
+    for (size_t i = 0; i < NSHARDS; i++) {
+        struct shard *s = &ix->shards[i];
+        for (size_t j = 0; j < s->cap; j++) {
+            struct aor_ent *e = s->tab[j];
+            while (e) {
+                struct aor_ent *next = e->next;
+                ent_free(e);
+                e = next;
+            }
+        }
+        free(s->tab);
+        pthread_rwlock_destroy(&s->lock);
+    }
+    free(ix);
+}
+
+static struct aor_ent *
+find(struct shard *s, struct slice aor, uint64_t h)
+{
+    if (!s->cap) {
+        return NULL;
+    }
+    for (struct aor_ent *e = s->tab[h & (s->cap - 1)]; e; e = e->next) {
+        if (e->hash == h && e->aor_len == aor.len
+            && memcmp(e->aor, aor.p, aor.len) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Called with the shard write-locked. */
+static int
+grow(struct shard *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    struct aor_ent **tab = calloc(cap, sizeof(*tab));
+
+    if (!tab) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        struct aor_ent *e = s->tab[i];
+        while (e) {
+            struct aor_ent *next = e->next;
+            size_t k = e->hash & (cap - 1);
+            e->next = tab[k];
+            tab[k] = e;
+            e = next;
+        }
+    }
+    free(s->tab);
+    s->tab = tab;
+    s->cap = cap;
+    return 0;
+}
+
+/* Finds or creates the entry; shard write-locked. */
+static struct aor_ent *
+get(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
+{
+    struct aor_ent *e = find(s, aor, h);
+
+    if (e) {
+        return e;
+    }
+    if (aor.len > STORE_MAX_AOR) {
+        return NULL;
+    }
+    if (s->n >= s->cap && grow(s) != 0) {
+        return NULL;
+    }
+    e = calloc(1, sizeof(*e) + aor.len);
+    if (!e) {
+        return NULL;
+    }
+    e->hash = h;
+    e->aor_len = (uint16_t) aor.len;
+    memcpy(e->aor, aor.p, aor.len);
+    size_t k = h & (s->cap - 1);
+    e->next = s->tab[k];
+    s->tab[k] = e;
+    s->n++;
+    atomic_fetch_add(&ix->aors, 1);
+    return e;
+}
+
+/* Unlinks and frees an entry that holds nothing any more; write-locked. */
+static void
+maybe_drop(struct store_idx *ix, struct shard *s, struct aor_ent *e)
+{
+    if (e->user || e->moved || e->nb) {
+        return;
+    }
+    struct aor_ent **pp = &s->tab[e->hash & (s->cap - 1)];
+    while (*pp && *pp != e) {
+        pp = &(*pp)->next;
+    }
+    if (*pp) {
+        *pp = e->next;
+        s->n--;
+        atomic_fetch_sub(&ix->aors, 1);
+        ent_free(e);
+    }
+}
+
+int
+store__idx_user_set(struct store_idx *ix, struct slice aor,
+    struct slice username, struct slice realm, struct slice md5,
+    struct slice sha256)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+    int rc = 0;
+
+    if (username.len > STORE_MAX_FIELD || realm.len > STORE_MAX_FIELD
+        || md5.len > 32 || sha256.len > 64) {
+        return STORE_E_TOO_LONG;
+    }
+    struct user_ent *u = calloc(1, sizeof(*u) + username.len + realm.len);
+    if (!u) {
+        return -ENOMEM;
+    }
+    u->ulen = (uint16_t) username.len;
+    u->rlen = (uint16_t) realm.len;
+    /* memcpy from a NULL slice is undefined even for 0 bytes */
+    if (md5.len) {
+        memcpy(u->md5, md5.p, md5.len);
+    }
+    if (sha256.len) {
+        memcpy(u->sha256, sha256.p, sha256.len);
+    }
+    if (username.len) {
+        memcpy(u->data, username.p, username.len);
+    }
+    if (realm.len) {
+        memcpy(u->data + username.len, realm.p, realm.len);
+    }
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = get(ix, s, aor, h);
+    if (!e) {
+        free(u);
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (!e->user) {
+        atomic_fetch_add(&ix->users, 1);
+    }
+    free(e->user);
+    e->user = u;
+out:
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+void
+store__idx_user_clear(struct store_idx *ix, struct slice aor)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = find(s, aor, h);
+    if (e && e->user) {
+        free(e->user);
+        e->user = NULL;
+        atomic_fetch_sub(&ix->users, 1);
+        maybe_drop(ix, s, e);
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+int
+store__idx_moved_set(struct store_idx *ix, struct slice aor, struct slice uri,
+    struct slice note, int64_t at)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+    int rc = 0;
+
+    if (uri.len > STORE_MAX_FIELD || note.len > STORE_MAX_FIELD) {
+        return STORE_E_TOO_LONG;
+    }
+    struct moved_ent *m = malloc(sizeof(*m) + uri.len + note.len);
+    if (!m) {
+        return -ENOMEM;
+    }
+    m->at = at;
+    m->ulen = (uint16_t) uri.len;
+    m->nlen = (uint16_t) note.len;
+    if (uri.len) {
+        memcpy(m->data, uri.p, uri.len);
+    }
+    if (note.len) {
+        memcpy(m->data + uri.len, note.p, note.len);
+    }
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = get(ix, s, aor, h);
+    if (!e) {
+        free(m);
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (!e->moved) {
+        atomic_fetch_add(&ix->moved, 1);
+    }
+    free(e->moved);
+    e->moved = m;
+out:
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+void
+store__idx_moved_clear(struct store_idx *ix, struct slice aor)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = find(s, aor, h);
+    if (e && e->moved) {
+        free(e->moved);
+        e->moved = NULL;
+        atomic_fetch_sub(&ix->moved, 1);
+        maybe_drop(ix, s, e);
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+static struct slice
+bnd_field(const struct bnd *b, int f)
+{
+    const char *p = b->data;
+
+    for (int i = 0; i < f; i++) {
+        p += b->len[i];
+    }
+    return slice_make(p, b->len[f]);
+}
+
+static int
+bnd_find(const struct aor_ent *e, struct slice contact)
+{
+    for (int i = 0; i < e->nb; i++) {
+        if (slice_eq(bnd_field(e->b[i], B_CONTACT), contact)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void
+bnd_remove_at(struct aor_ent *e, int i)
+{
+    free(e->b[i]);
+    memmove(&e->b[i], &e->b[i + 1], (size_t) (e->nb - i - 1) * sizeof(e->b[0]));
+    e->nb--;
+}
+
+int
+store__idx_binding_put(
+    struct store_idx *ix, struct slice aor, const struct store_binding *b)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+    const struct slice f[B_NFIELDS] = { b->contact, b->call_id, b->instance,
+        b->path, b->received };
+    size_t total = 0;
+    int rc = 0;
+
+    for (int i = 0; i < B_NFIELDS; i++) {
+        if (f[i].len > STORE_MAX_FIELD) {
+            return STORE_E_TOO_LONG;
+        }
+        total += f[i].len;
+    }
+    struct bnd *n = malloc(sizeof(*n) + total);
+    if (!n) {
+        return -ENOMEM;
+    }
+    n->expires = b->expires;
+    n->cseq = b->cseq;
+    n->reg_id = b->reg_id;
+    n->q = b->q;
+    char *p = n->data;
+    for (int i = 0; i < B_NFIELDS; i++) {
+        n->len[i] = (uint16_t) f[i].len;
+        if (f[i].len) {
+            memcpy(p, f[i].p, f[i].len);
+        }
+        p += f[i].len;
+    }
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = get(ix, s, aor, h);
+    if (!e) {
+        free(n);
+        rc = -ENOMEM;
+        goto out;
+    }
+    int old = bnd_find(e, b->contact);
+    if (old >= 0) {
+        bnd_remove_at(e, old);
+        atomic_fetch_sub(&ix->bindings, 1);
+    }
+    if (e->nb == e->capb) {
+        uint16_t cap = e->capb ? (uint16_t) (e->capb * 2) : 1;
+        struct bnd **nb = realloc(e->b, cap * sizeof(*nb));
+        if (!nb) {
+            free(n);
+            rc = -ENOMEM;
+            maybe_drop(ix, s, e);
+            goto out;
+        }
+        e->b = nb;
+        e->capb = cap;
+    }
+    /* Keep highest q first; among equals, the newest last (stable). */
+    int at = e->nb;
+    while (at > 0 && e->b[at - 1]->q < n->q) {
+        at--;
+    }
+    memmove(&e->b[at + 1], &e->b[at], (size_t) (e->nb - at) * sizeof(e->b[0]));
+    e->b[at] = n;
+    e->nb++;
+    atomic_fetch_add(&ix->bindings, 1);
+out:
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+void
+store__idx_binding_del(
+    struct store_idx *ix, struct slice aor, struct slice contact)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = find(s, aor, h);
+    if (e) {
+        int i = bnd_find(e, contact);
+        if (i >= 0) {
+            bnd_remove_at(e, i);
+            atomic_fetch_sub(&ix->bindings, 1);
+            maybe_drop(ix, s, e);
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+void
+store__idx_bindings_clear(struct store_idx *ix, struct slice aor)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+
+    pthread_rwlock_wrlock(&s->lock);
+    struct aor_ent *e = find(s, aor, h);
+    if (e) {
+        while (e->nb) {
+            bnd_remove_at(e, e->nb - 1);
+            atomic_fetch_sub(&ix->bindings, 1);
+        }
+        maybe_drop(ix, s, e);
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+static bool
+has_expired(const struct aor_ent *e, int64_t now)
+{
+    for (int i = 0; i < e->nb; i++) {
+        if (e->b[i]->expires <= now) {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t
+store__idx_expire(struct store_idx *ix, int64_t now)
+{
+    uint64_t dropped = 0;
+
+    for (size_t i = 0; i < NSHARDS; i++) {
+        struct shard *s = &ix->shards[i];
+        bool any = false;
+
+        /* Scan without the lock (we are the only writer); lock only the
+         * shards that have something to drop. */
+        for (size_t j = 0; j < s->cap && !any; j++) {
+            for (struct aor_ent *e = s->tab[j]; e && !any; e = e->next) {
+                any = has_expired(e, now);
+            }
+        }
+        if (!any) {
+            continue;
+        }
+        pthread_rwlock_wrlock(&s->lock);
+        for (size_t j = 0; j < s->cap; j++) {
+            struct aor_ent *e = s->tab[j];
+            while (e) {
+                struct aor_ent *next = e->next;
+                for (int k = e->nb - 1; k >= 0; k--) {
+                    if (e->b[k]->expires <= now) {
+                        bnd_remove_at(e, k);
+                        atomic_fetch_sub(&ix->bindings, 1);
+                        dropped++;
+                    }
+                }
+                maybe_drop(ix, s, e);
+                e = next;
+            }
+        }
+        pthread_rwlock_unlock(&s->lock);
+    }
+    return dropped;
+}
+
+static void
+fill_view(const struct aor_ent *e, int64_t now, struct store_aor_view *v)
+{
+    v->aor = slice_make(e->aor, e->aor_len);
+    v->user = e->user != NULL;
+    if (e->user) {
+        const struct user_ent *u = e->user;
+        v->username = slice_make(u->data, u->ulen);
+        v->realm = slice_make(u->data + u->ulen, u->rlen);
+        memcpy(v->ha1_md5, u->md5, sizeof(v->ha1_md5));
+        memcpy(v->ha1_sha256, u->sha256, sizeof(v->ha1_sha256));
+    } else {
+        v->username = v->realm = SLICE_NULL;
+        v->ha1_md5[0] = v->ha1_sha256[0] = '\0';
+    }
+    v->moved = e->moved != NULL;
+    if (e->moved) {
+        const struct moved_ent *m = e->moved;
+        v->moved_uri = slice_make(m->data, m->ulen);
+        v->moved_note = slice_make(m->data + m->ulen, m->nlen);
+        v->moved_at = m->at;
+    } else {
+        v->moved_uri = v->moved_note = SLICE_NULL;
+        v->moved_at = 0;
+    }
+    v->nbindings = 0;
+    for (int i = 0; i < e->nb && v->nbindings < STORE_MAX_BINDINGS; i++) {
+        const struct bnd *b = e->b[i];
+        if (b->expires <= now) {
+            continue;
+        }
+        struct store_binding *o = &v->bindings[v->nbindings++];
+        const char *p = b->data;
+        o->contact = slice_make(p, b->len[B_CONTACT]);
+        p += b->len[B_CONTACT];
+        o->call_id = slice_make(p, b->len[B_CALL_ID]);
+        p += b->len[B_CALL_ID];
+        o->instance = slice_make(p, b->len[B_INSTANCE]);
+        p += b->len[B_INSTANCE];
+        o->path = slice_make(p, b->len[B_PATH]);
+        p += b->len[B_PATH];
+        o->received = slice_make(p, b->len[B_RECEIVED]);
+        o->expires = b->expires;
+        o->cseq = b->cseq;
+        o->reg_id = b->reg_id;
+        o->q = b->q;
+    }
+}
+
+int
+store__idx_read(struct store_idx *ix, struct slice aor, int64_t now,
+    bool locked, store_read_cb *cb, void *arg)
+{
+    uint64_t h = hash_aor(aor);
+    struct shard *s = shard_of(ix, h);
+    struct store_aor_view v;
+    int rc = 0;
+
+    if (locked) {
+        pthread_rwlock_rdlock(&s->lock);
+    }
+    const struct aor_ent *e = find(s, aor, h);
+    if (!e) {
+        rc = STORE_E_NOT_FOUND;
+        goto out;
+    }
+    fill_view(e, now, &v);
+    cb(arg, &v);
+out:
+    if (locked) {
+        pthread_rwlock_unlock(&s->lock);
+    }
+    return rc;
+}
+
+int
+store__idx_user_list(struct store_idx *ix, store_user_cb *cb, void *arg)
+{
+    for (size_t i = 0; i < NSHARDS; i++) {
+        struct shard *s = &ix->shards[i];
+        pthread_rwlock_rdlock(&s->lock);
+        for (size_t j = 0; j < s->cap; j++) {
+            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
+                if (!e->user) {
+                    continue;
+                }
+                const struct user_ent *u = e->user;
+                struct store_user_row r = {
+                    .aor = slice_make(e->aor, e->aor_len),
+                    .username = slice_make(u->data, u->ulen),
+                    .realm = slice_make(u->data + u->ulen, u->rlen),
+                    .md5 = u->md5[0] != '\0',
+                    .sha256 = u->sha256[0] != '\0',
+                };
+                cb(arg, &r);
+            }
+        }
+        pthread_rwlock_unlock(&s->lock);
+    }
+    return 0;
+}
+
+int
+store__idx_moved_list(struct store_idx *ix, store_moved_cb *cb, void *arg)
+{
+    for (size_t i = 0; i < NSHARDS; i++) {
+        struct shard *s = &ix->shards[i];
+        pthread_rwlock_rdlock(&s->lock);
+        for (size_t j = 0; j < s->cap; j++) {
+            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
+                if (!e->moved) {
+                    continue;
+                }
+                const struct moved_ent *m = e->moved;
+                struct store_moved_row r = {
+                    .aor = slice_make(e->aor, e->aor_len),
+                    .uri = slice_make(m->data, m->ulen),
+                    .note = slice_make(m->data + m->ulen, m->nlen),
+                    .at = m->at,
+                };
+                cb(arg, &r);
+            }
+        }
+        pthread_rwlock_unlock(&s->lock);
+    }
+    return 0;
+}
+
+void
+store__idx_stats(struct store_idx *ix, struct store_stats *s)
+{
+    s->aors = atomic_load(&ix->aors);
+    s->users = atomic_load(&ix->users);
+    s->moved = atomic_load(&ix->moved);
+    s->bindings = atomic_load(&ix->bindings);
+}

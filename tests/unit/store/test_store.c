@@ -1,0 +1,451 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/ev.h"
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    char path[128];
+};
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    strcpy(f->dir, "/tmp/sw-store-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static struct store *
+open_store(struct fx *f, enum store_mode mode)
+{
+    struct store_conf c = {
+        .path = f->path, .mode = mode, .sweep_ms = 100, .poll_ms = 50
+    };
+    struct store *st = NULL;
+    assert_int_equal(store_open(&st, &c), 0);
+    return st;
+}
+
+#define AOR SLICE_LIT("sip:alice@example.com")
+
+static int
+reg(struct store *st, const char *call_id, uint32_t cseq,
+    const struct store_contact *c, size_t n, bool wildcard)
+{
+    struct store_req r = {
+        .kind = STORE_REQ_REGISTER,
+        .aor = AOR,
+        .call_id = slice_cstr(call_id),
+        .cseq = cseq,
+        .contacts = c,
+        .ncontacts = n,
+        .wildcard = wildcard,
+        .received = SLICE_LIT("udp:127.0.0.1:5070"),
+        .now = (int64_t) clock_wall(),
+    };
+    return store_submit_wait(st, &r);
+}
+
+struct seen {
+    size_t n;
+    bool user, moved;
+    char contact[4][128];
+    char instance[4][64];
+    uint16_t q[4];
+    int64_t expires[4];
+    char moved_uri[128];
+    char ha1_md5[33];
+};
+
+static void
+grab(void *arg, const struct store_aor_view *v)
+{
+    struct seen *s = arg;
+    s->n = v->nbindings;
+    s->user = v->user;
+    s->moved = v->moved;
+    for (size_t i = 0; i < v->nbindings && i < 4; i++) {
+        slice_copy(
+            s->contact[i], sizeof(s->contact[i]), v->bindings[i].contact);
+        slice_copy(
+            s->instance[i], sizeof(s->instance[i]), v->bindings[i].instance);
+        s->q[i] = v->bindings[i].q;
+        s->expires[i] = v->bindings[i].expires;
+    }
+    slice_copy(s->moved_uri, sizeof(s->moved_uri), v->moved_uri);
+    memcpy(s->ha1_md5, v->ha1_md5, sizeof(s->ha1_md5));
+}
+
+static struct seen
+look(struct store *st, struct slice aor)
+{
+    struct seen s;
+    memset(&s, 0, sizeof(s));
+    if (store_aor_read(st, aor, (int64_t) clock_wall(), grab, &s) != 0) {
+        s.n = (size_t) -1;
+    }
+    return s;
+}
+
+static void
+test_aor_canon(void **state)
+{
+    char out[128];
+    (void) state;
+    assert_int_equal(store_aor_canon(out, sizeof(out),
+                         SLICE_LIT("sips:Bob@Example.COM:5061;transport=tls")),
+        0);
+    assert_string_equal(out, "sip:Bob@example.com:5061");
+    assert_int_equal(
+        store_aor_canon(out, sizeof(out), SLICE_LIT("<sip:a@b>;tag=1")), 0);
+    assert_string_equal(out, "sip:a@b");
+    assert_int_equal(store_aor_canon(out, sizeof(out), SLICE_LIT("tel:+1234")),
+        STORE_E_BAD_AOR);
+    assert_int_equal(store_aor_canon(out, sizeof(out), SLICE_LIT("sip:host")),
+        STORE_E_BAD_AOR);
+    assert_int_equal(
+        store_aor_canon(out, 8, SLICE_LIT("sip:alice@example.com")), -ENOSPC);
+}
+
+static void
+test_register_rules(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    struct store_contact c1 = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.1"), .expires = 3600, .q = 500
+    };
+    struct store_contact c2 = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.2"), .expires = 600, .q = 1000
+    };
+
+    assert_int_equal(look(st, AOR).n, (size_t) -1);
+    assert_int_equal(reg(st, "cid-1", 1, &c1, 1, false), 0);
+    assert_int_equal(reg(st, "cid-2", 7, &c2, 1, false), 0);
+    struct seen s = look(st, AOR);
+    assert_int_equal(s.n, 2);
+    /* Highest q first. */
+    assert_string_equal(s.contact[0], "sip:alice@10.0.0.2");
+    assert_int_equal(s.q[0], 1000);
+    assert_string_equal(s.contact[1], "sip:alice@10.0.0.1");
+
+    /* §10.3 step 7: same Call-ID, CSeq not higher: refused, nothing changes. */
+    c1.expires = 60;
+    assert_int_equal(reg(st, "cid-1", 1, &c1, 1, false), STORE_E_OUT_OF_ORDER);
+    /* Another Call-ID may update it whatever its CSeq. */
+    assert_int_equal(reg(st, "cid-9", 1, &c1, 1, false), 0);
+    s = look(st, AOR);
+    assert_int_equal(s.n, 2);
+    int64_t left = s.expires[1] - (int64_t) clock_wall();
+    assert_true(left <= 60 && left >= 58);
+
+    /* Expires 0 removes one binding. */
+    c2.expires = 0;
+    assert_int_equal(reg(st, "cid-2", 8, &c2, 1, false), 0);
+    s = look(st, AOR);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.contact[0], "sip:alice@10.0.0.1");
+
+    /* Contact: * removes all, unless it is older than a binding. */
+    assert_int_equal(reg(st, "cid-9", 1, NULL, 0, true), STORE_E_OUT_OF_ORDER);
+    assert_int_equal(reg(st, "cid-9", 2, NULL, 0, true), 0);
+    assert_int_equal(look(st, AOR).n, (size_t) -1);
+    store_close(st);
+}
+
+static void
+test_instance_and_limits(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    struct store_contact c = { .uri = SLICE_LIT("sip:a@10.0.0.1:5060"),
+        .instance =
+            SLICE_LIT("<urn:uuid:00000000-0000-0000-0000-000000000001>"),
+        .reg_id = 1,
+        .expires = 300,
+        .q = 1000 };
+
+    assert_int_equal(reg(st, "x", 1, &c, 1, false), 0);
+    /* The same instance from a new address replaces the binding (RFC 5626). */
+    c.uri = SLICE_LIT("sip:a@10.0.0.9:5060");
+    assert_int_equal(reg(st, "y", 1, &c, 1, false), 0);
+    struct seen s = look(st, AOR);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.contact[0], "sip:a@10.0.0.9:5060");
+    assert_string_equal(
+        s.instance[0], "<urn:uuid:00000000-0000-0000-0000-000000000001>");
+
+    /* At most STORE_MAX_BINDINGS per AOR; the refused REGISTER writes nothing.
+     */
+    struct store_contact many[STORE_MAX_BINDINGS];
+    char uris[STORE_MAX_BINDINGS][32];
+    for (int i = 0; i < STORE_MAX_BINDINGS; i++) {
+        snprintf(uris[i], sizeof(uris[i]), "sip:a@10.1.0.%d", i);
+        many[i] = (struct store_contact){
+            .uri = slice_cstr(uris[i]), .expires = 300, .q = 100
+        };
+    }
+    assert_int_equal(
+        reg(st, "z", 1, many, STORE_MAX_BINDINGS, false), STORE_E_TOO_MANY);
+    assert_int_equal(look(st, AOR).n, 1);
+    assert_int_equal(reg(st, "z", 2, many, STORE_MAX_BINDINGS - 1, false), 0);
+    assert_int_equal(look(st, AOR).n, STORE_MAX_BINDINGS);
+    store_close(st);
+}
+
+static void
+test_durable_reload_and_expiry(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    struct store_contact c = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.1"), .expires = 3600, .q = 1000
+    };
+    struct store_contact brief = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.2"), .expires = 1, .q = 1000
+    };
+
+    assert_int_equal(reg(st, "c", 1, &c, 1, false), 0);
+    assert_int_equal(reg(st, "d", 1, &brief, 1, false), 0);
+    struct store_req u = { .kind = STORE_REQ_USER_PUT,
+        .aor = AOR,
+        .username = SLICE_LIT("alice"),
+        .realm = SLICE_LIT("sipward"),
+        .ha1_md5 = SLICE_LIT("0123456789abcdef0123456789abcdef") };
+    assert_int_equal(store_submit_wait(st, &u), 0);
+    struct store_req m = { .kind = STORE_REQ_MOVED_PUT,
+        .aor = SLICE_LIT("sip:bob@example.com"),
+        .uri = SLICE_LIT("sip:bob@elsewhere.example"),
+        .note = SLICE_LIT("left") };
+    assert_int_equal(store_submit_wait(st, &m), 0);
+    assert_int_equal(look(st, AOR).n, 2);
+
+    /* The brief one expires and is swept (index and database). */
+    for (int i = 0; i < 40 && look(st, AOR).n != 1; i++) {
+        usleep(100 * 1000);
+    }
+    assert_int_equal(look(st, AOR).n, 1);
+    struct store_stats ss;
+    for (int i = 0; i < 40; i++) {
+        store_stats_get(st, &ss);
+        if (ss.bindings == 1) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    assert_int_equal(ss.bindings, 1);
+    assert_true(ss.commits >= 1);
+    store_close(st);
+
+    /* A restart reloads everything durable. */
+    st = open_store(f, STORE_MODE_SERVE);
+    struct seen s = look(st, AOR);
+    assert_int_equal(s.n, 1);
+    assert_true(s.user);
+    assert_string_equal(s.ha1_md5, "0123456789abcdef0123456789abcdef");
+    assert_string_equal(s.contact[0], "sip:alice@10.0.0.1");
+    s = look(st, SLICE_LIT("sip:bob@example.com"));
+    assert_true(s.moved);
+    assert_string_equal(s.moved_uri, "sip:bob@elsewhere.example");
+
+    /* Deleting the user drops its bindings too. */
+    struct store_req d = { .kind = STORE_REQ_USER_DEL, .aor = AOR };
+    assert_int_equal(store_submit_wait(st, &d), 0);
+    assert_int_equal(look(st, AOR).n, (size_t) -1);
+    assert_int_equal(store_submit_wait(st, &d), STORE_E_NOT_FOUND);
+    store_close(st);
+    st = open_store(f, STORE_MODE_SERVE);
+    assert_int_equal(look(st, AOR).n, (size_t) -1);
+    store_close(st);
+}
+
+static void
+count_moved(void *arg, const struct store_moved_row *m)
+{
+    (void) m;
+    (*(int *) arg)++;
+}
+
+static void
+test_external_change_seen(void **state)
+{
+    struct fx *f = *state;
+    struct store *daemon = open_store(f, STORE_MODE_SERVE);
+    struct store *cli = open_store(f, STORE_MODE_DIRECT);
+    struct slice bob = SLICE_LIT("sip:bob@example.com");
+    struct store_req m = { .kind = STORE_REQ_MOVED_PUT,
+        .aor = bob,
+        .uri = SLICE_LIT("sip:bob@new.example"),
+        .note = SLICE_LIT("n") };
+    int n = 0;
+
+    assert_int_equal(store_submit_wait(cli, &m), 0);
+    assert_int_equal(store_moved_list(cli, count_moved, &n), 0);
+    assert_int_equal(n, 1);
+    /* The daemon's connection sees the CLI's commit within a second. */
+    int i = 0;
+    while (!look(daemon, bob).moved && i++ < 20) {
+        usleep(50 * 1000);
+    }
+    assert_true(look(daemon, bob).moved);
+    assert_string_equal(look(daemon, bob).moved_uri, "sip:bob@new.example");
+
+    struct store_req d = { .kind = STORE_REQ_MOVED_DEL, .aor = bob };
+    assert_int_equal(store_submit_wait(cli, &d), 0);
+    i = 0;
+    while (look(daemon, bob).n != (size_t) -1 && i++ < 20) {
+        usleep(50 * 1000);
+    }
+    assert_int_equal(look(daemon, bob).n, (size_t) -1);
+    assert_int_equal(store_submit_wait(cli, &d), STORE_E_NOT_FOUND);
+    store_close(cli);
+    store_close(daemon);
+}
+
+struct async_ctx {
+    struct ev_loop *loop;
+    pthread_t loop_thread;
+    bool on_loop_thread;
+    int result;
+    struct store_req req;
+};
+
+static void
+async_done(void *arg)
+{
+    struct async_ctx *a = arg;
+    a->on_loop_thread = pthread_equal(pthread_self(), a->loop_thread);
+    a->result = a->req.result;
+    ev_stop(a->loop);
+}
+
+static void
+test_completion_posted_to_loop(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    struct store_contact c = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.1"), .expires = 3600, .q = 1000
+    };
+    struct async_ctx a = { 0 };
+
+    assert_int_equal(ev_loop_new(&a.loop), 0);
+    a.loop_thread = pthread_self();
+    a.result = 12345;
+    a.req = (struct store_req){ .kind = STORE_REQ_REGISTER,
+        .aor = AOR,
+        .call_id = SLICE_LIT("a"),
+        .cseq = 1,
+        .contacts = &c,
+        .ncontacts = 1,
+        .now = (int64_t) clock_wall(),
+        .loop = a.loop,
+        .done = async_done,
+        .arg = &a };
+    assert_int_equal(store_submit(st, &a.req), 0);
+    assert_int_equal(ev_run(a.loop), 0);
+    assert_true(a.on_loop_thread);
+    assert_int_equal(a.result, 0);
+    /* Durable and visible by the time the completion runs. */
+    assert_int_equal(look(st, AOR).n, 1);
+    ev_loop_free(a.loop);
+    store_close(st);
+}
+
+struct reader {
+    struct store *st;
+    volatile bool *stop;
+    unsigned long reads;
+};
+
+static void *
+reader_main(void *arg)
+{
+    struct reader *r = arg;
+    while (!*r->stop) {
+        look(r->st, AOR);
+        r->reads++;
+    }
+    return NULL;
+}
+
+static void
+test_concurrent_readers(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    volatile bool stop = false;
+    struct reader rd[3];
+    pthread_t th[3];
+    char uri[64];
+
+    for (int i = 0; i < 3; i++) {
+        rd[i] = (struct reader){ st, &stop, 0 };
+        pthread_create(&th[i], NULL, reader_main, &rd[i]);
+    }
+    for (uint32_t i = 1; i <= 200; i++) {
+        snprintf(uri, sizeof(uri), "sip:alice@10.2.0.%u", i % 8);
+        struct store_contact c = { .uri = slice_cstr(uri),
+            .expires = i % 3 ? 300 : 0,
+            .q = (uint16_t) (i % 1000) };
+        assert_int_equal(reg(st, "same", i, &c, 1, false), 0);
+    }
+    stop = true;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(rd[i].reads > 0);
+    }
+    store_close(st);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_aor_canon),
+        cmocka_unit_test_setup_teardown(test_register_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_instance_and_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_durable_reload_and_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_external_change_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_completion_posted_to_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_concurrent_readers, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
