@@ -29,5 +29,11 @@ int cmd_compare(int argc, char **argv); /* in cmd_explain.c */
 extern const char cmd_compare_usage[];
 int cmd_reference(int argc, char **argv);
 extern const char cmd_reference_usage[];
+int cmd_sign(int argc, char **argv);
+extern const char cmd_sign_usage[];
+int cmd_verify(int argc, char **argv);
+extern const char cmd_verify_usage[];
+int cmd_pki(int argc, char **argv);
+extern const char cmd_pki_usage[];
 
 #endif

@@ -285,6 +285,15 @@ struct stir_call {
     struct slice identity_info, call_id, cseq, contact, body;
 };
 
+struct sip_msg;
+
+/**
+ * Points call's slices into a parsed request (From, To, the first
+ * P-Asserted-Identity, Date, every Identity, and the RFC 4474 inputs).
+ * STIR_E_MESSAGE when From or To is missing.
+ */
+int stir_call_from_msg(struct stir_call *c, const struct sip_msg *m);
+
 struct stir_policy {
     uint32_t freshness;  /* seconds; iat and Date, both ways (60) */
     uint32_t skew;       /* extra tolerance for clock skew (5) */
