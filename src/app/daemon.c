@@ -3,15 +3,18 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "app/config.h"
 #include "app/pipeline.h"
 #include "app/worker.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/store.h"
 #include "transport/listen.h"
@@ -24,6 +27,7 @@ struct daemon_config {
     struct app_conf ac;
     struct transport_conf tc;
     struct txn_conf xc;
+    void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
 struct daemon {
@@ -40,6 +44,9 @@ struct daemon {
     struct transport_conf tc;
     struct txn_conf xc;
     struct store *store;
+    void *ext_state[DAEMON_MAX_EXTS];
+    atomic_bool ready;
+    uint64_t start_ms;
 };
 
 static void
@@ -47,6 +54,9 @@ config_free(struct daemon_config *dc)
 {
     if (dc) {
         conf_release(&dc->conf);
+        for (size_t i = 0; i < DAEMON_MAX_EXTS; i++) {
+            free(dc->ext_conf[i]);
+        }
         free(dc);
     }
 }
@@ -72,6 +82,14 @@ config_load(const struct daemon_opts *o, bool at_start)
     app_conf_register(c, ac);
     transport_conf_register(c, &dc->tc);
     txn_conf_register(c, &dc->xc);
+    for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
+        dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
+        if (!dc->ext_conf[i]) {
+            config_free(dc);
+            return NULL;
+        }
+        o->exts[i]->conf_register(c, dc->ext_conf[i]);
+    }
     err = conf_apply_defaults(c);
     if (!err && o->config_path) {
         err = conf_load_file(c, o->config_path);
@@ -84,6 +102,11 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = app_conf_validate(c, ac);
+    }
+    for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
+        if (o->exts[i]->conf_validate) {
+            err = o->exts[i]->conf_validate(c, dc->ext_conf[i]);
+        }
     }
     if (err) {
         if (at_start) {
@@ -123,8 +146,10 @@ reload(struct daemon *d)
         log_info("SIGHUP: no config file given, nothing to reload");
         return;
     }
+    sd_notify(0, "RELOADING=1");
     struct daemon_config *dc = config_load(d->opts, false);
     if (!dc) {
+        sd_notify(0, "READY=1");
         return;
     }
     if (strcmp(dc->ac.sip_listen, d->cfg->ac.sip_listen) != 0
@@ -135,7 +160,13 @@ reload(struct daemon *d)
     apply_logging(&dc->ac);
     config_free(d->cfg);
     d->cfg = dc;
+    for (size_t i = 0; i < d->opts->nexts && i < DAEMON_MAX_EXTS; i++) {
+        if (d->opts->exts[i]->reload) {
+            d->opts->exts[i]->reload(d->ext_state[i], dc->ext_conf[i]);
+        }
+    }
     log_info("configuration reloaded from %s", d->opts->config_path);
+    sd_notify(0, "READY=1");
 }
 
 static int
@@ -169,14 +200,26 @@ run(struct daemon *d)
         close(sfd);
         return 1;
     }
+    /* Services beside the workers start first, so a port already taken
+     * stops the daemon before it answers SIP; readiness follows the
+     * workers. */
+    size_t exts_started = 0;
+    for (; exts_started < d->opts->nexts && exts_started < DAEMON_MAX_EXTS;
+         exts_started++) {
+        const struct daemon_ext *x = d->opts->exts[exts_started];
+        if (x->start(
+                &d->ext_state[exts_started], d, d->cfg->ext_conf[exts_started])
+            != 0) {
+            rc = 1;
+            break;
+        }
+    }
     /* Services plug into the pipeline here, before the workers start:
      * app_pipeline_add(d->pipeline, &some_service). */
     d->tc = d->cfg->tc;
     d->xc = d->cfg->xc;
-    if (app_pipeline_new(&d->pipeline) != 0) {
-        free(d->workers);
-        close(sfd);
-        return 1;
+    if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
+        rc = 1;
     }
     struct worker_env env = {
         .listeners = d->listeners,
@@ -187,7 +230,7 @@ run(struct daemon *d)
         .pipeline = d->pipeline,
     };
     size_t started = 0;
-    for (; started < d->nworkers; started++) {
+    for (; rc == 0 && started < d->nworkers; started++) {
         struct worker *w = &d->workers[started];
         if (worker_init(w, (int) started, &env, err, sizeof(err)) != 0) {
             log_error("%s", err);
@@ -213,6 +256,10 @@ run(struct daemon *d)
             SIPWARD_VERSION, d->nworkers, d->cfg->ac.store_path,
             (unsigned long long) ss.users, (unsigned long long) ss.bindings,
             (unsigned long long) ss.moved);
+        atomic_store(&d->ready, true);
+        /* Type=notify: systemd starts dependents only now. A no-op
+         * outside systemd (no NOTIFY_SOCKET). */
+        sd_notifyf(0, "READY=1\nSTATUS=serving, %zu workers", d->nworkers);
     }
 
     while (rc == 0) {
@@ -235,6 +282,13 @@ run(struct daemon *d)
         break;
     }
 
+    atomic_store(&d->ready, false);
+    sd_notify(0, "STOPPING=1");
+    while (exts_started > 0) {
+        exts_started--;
+        d->opts->exts[exts_started]->stop(d->ext_state[exts_started]);
+        d->ext_state[exts_started] = NULL;
+    }
     for (size_t i = 0; i < started; i++) {
         worker_stop(&d->workers[i]);
     }
@@ -260,6 +314,7 @@ daemon_main(const struct daemon_opts *o)
 
     memset(&d, 0, sizeof(d));
     d.opts = o;
+    d.start_ms = clock_mono_ms();
     d.cfg = config_load(o, true);
     if (!d.cfg) {
         return 2;
@@ -286,6 +341,13 @@ daemon_main(const struct daemon_opts *o)
             return 2;
         }
     }
+    if (o->check_config) {
+        printf("%s: configuration OK\n",
+            o->config_path ? o->config_path : "built-in defaults");
+        transport_tls_free(d.tls);
+        config_free(d.cfg);
+        return 0;
+    }
     rc = open_store(&d, ac->store_path);
     if (rc) {
         fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
@@ -300,4 +362,35 @@ daemon_main(const struct daemon_opts *o)
     transport_tls_free(d.tls);
     config_free(d.cfg);
     return rc;
+}
+
+bool
+daemon_ready(const struct daemon *d)
+{
+    return atomic_load(&d->ready);
+}
+
+uint64_t
+daemon_uptime_ms(const struct daemon *d)
+{
+    return clock_mono_ms() - d->start_ms;
+}
+
+size_t
+daemon_nworkers(const struct daemon *d)
+{
+    return d->nworkers;
+}
+
+size_t
+daemon_listeners(const struct daemon *d, const struct transport_listener **ls)
+{
+    *ls = d->listeners;
+    return d->nlisteners;
+}
+
+struct store *
+daemon_store(const struct daemon *d)
+{
+    return d->store;
 }
