@@ -23,5 +23,11 @@ int cmd_user(int argc, char **argv);
 extern const char cmd_user_usage[];
 int cmd_moved(int argc, char **argv);
 extern const char cmd_moved_usage[];
+int cmd_explain(int argc, char **argv);
+extern const char cmd_explain_usage[];
+int cmd_compare(int argc, char **argv); /* in cmd_explain.c */
+extern const char cmd_compare_usage[];
+int cmd_reference(int argc, char **argv);
+extern const char cmd_reference_usage[];
 
 #endif

@@ -1,6 +1,9 @@
 #include "sip/sip_codes.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The class is derived from the code so an entry cannot disagree with its
@@ -165,10 +168,10 @@ static const struct sip_code_info codes[] = {
         "engines, and STIR/SHAKEN or number-lookup services that SBCs dip "
         "with an INVITE and answer with a 302 carrying the result "
         "(Identity, verstat) instead of routing the call.",
-        "The client should follow Contact with a new request (same Call-ID "
-        "allowed, new branch and CSeq, RFC 3261 §8.1.3.4). If the SBC "
-        "discards a dip's 302, make it copy the headers it needs (Identity,"
-        " P-Asserted-Identity) into the outgoing INVITE."),
+        "The client should follow Contact with a new request to each target"
+        " in turn (a new client transaction, RFC 3261 §8.1.3.4). If the SBC"
+        " discards a dip's 302, make it copy the headers it needs "
+        "(Identity, P-Asserted-Identity) into the outgoing INVITE."),
     E(305, "Use Proxy", "RFC 3261",
         "The requested resource must be reached through the proxy named in "
         "Contact; the client should resend this one request via that proxy."
@@ -472,10 +475,11 @@ static const struct sip_code_info codes[] = {
         "With SIP Outbound (RFC 5626): an edge proxy returns it to the "
         "authoritative (home) proxy when the TCP/TLS connection to the UA "
         "has dropped or keep-alives stopped.",
-        "The authoritative proxy should remove that flow's binding and try "
-        "the UA's other registered flows; it should not pass 430 to the "
-        "caller (convert it to 480 if no flow is left). On the UA side, re-"
-        "register promptly after reconnecting."),
+        "The authoritative proxy should try another flow registered for the"
+        " same instance (same +sip.instance and address-of-record) and stop"
+        " using the failed one. User agents should never receive 430 (treat"
+        " it as 400 if they do); on the UA side, re-register promptly after"
+        " reconnecting so a working flow exists."),
     E(433, "Anonymity Disallowed", "RFC 5079",
         "The callee's policy refuses anonymous requests, and this request "
         "hides the caller's identity (anonymous From, Privacy: id or "
@@ -492,10 +496,11 @@ static const struct sip_code_info codes[] = {
         " check the signature. It is sent only when this fails for all "
         "Identity headers in the request.",
         "When the x5u/info URL times out, answers 404 or 5xx, uses a scheme"
-        " the verifier does not fetch (not https), resolves to an "
-        "unreachable or private host, or the header has no info parameter "
-        "at all (RFC 4474-style callers, whose older phrase was \"Bad "
-        "Identity-Info\").",
+        " the verifier does not fetch (not https), or resolves to an "
+        "unreachable or private host. A 436 with the older phrase \"Bad "
+        "Identity-Info\" usually comes from an RFC 4474 verifier, which "
+        "rejects RFC 8224 requests because they carry no Identity-Info "
+        "header.",
         "Make the certificate repository reachable from the verifier over "
         "HTTPS at the exact URL in \"info\" (and in the PASSporT x5u), "
         "serve the PEM with a proper content type, and check DNS, TLS and "
@@ -549,8 +554,7 @@ static const struct sip_code_info codes[] = {
         "contacts, and the remaining breadth reaches zero.",
         "Reduce forking (fewer parallel contacts, sequential instead of "
         "parallel forking) or raise the Max-Breadth value the first proxy "
-        "sets (the default is 60); check for a loop that keeps forking the "
-        "same request."),
+        "sets; check for a loop that keeps forking the same request."),
     E(469, "Bad Info Package", "RFC 6086",
         "An INFO request named (in Info-Package) a package the receiver did"
         " not agree to receive in this dialog, or carried no package at "
@@ -666,8 +670,9 @@ static const struct sip_code_info codes[] = {
         "The session description could not be accepted at this endpoint: no"
         " common codec, an unsupported media type or transport (RTP/SAVP vs"
         " RTP/AVP), bandwidth, or address family. A Warning header should "
-        "name the problem (codes 301-305, 370). Other endpoints of the user"
-        " might accept it.",
+        "name the problem (warn-codes 300-307 and 370, e.g. 304 Media type "
+        "not available, 305 Incompatible media format). Other endpoints of "
+        "the user might accept it.",
         "Calls between devices with no common codec (an Opus-only client "
         "calling a G.711/G.729 gateway), SRTP required on one side and "
         "refused on the other, IPv6-only SDP to an IPv4 device, or a re-"
@@ -788,15 +793,15 @@ static const struct sip_code_info codes[] = {
     E(555, "Push Notification Service Not Supported", "RFC 8599",
         "The proxy or registrar that handles push notifications for the UA "
         "does not support the push notification service (PNS) named in the "
-        "pn-provider parameter of the REGISTER's Contact. It may list the "
-        "services it supports in a Feature-Caps header (sip.pns).",
+        "pn-provider parameter of the REGISTER's Contact, so it cannot wake"
+        " the UA when a request arrives.",
         "When a mobile SIP app registers with pn-provider=apns, fcm or "
         "webpush and the service provider's proxy does not support that "
         "provider.",
-        "Register with a pn-provider listed in the response's Feature-Caps,"
-        " or register without push parameters (and keep the app awake). "
-        "Providers should configure credentials for each push service their"
-        " apps use."),
+        "Register with a push service the provider supports (the sip.pns "
+        "feature-capability indicator in responses names them), or register"
+        " without push parameters and keep the app awake. Providers should "
+        "configure credentials for each push service their apps use."),
     E(580, "Precondition Failure", "RFC 3312",
         "The UAS cannot meet the preconditions (typically QoS resource "
         "reservation) that the session description requires, so the session"
@@ -943,6 +948,23 @@ static const struct sip_code_info generic[] = {
 
 static const struct sip_code_pair pairs[] = {
     /* BEGIN pairs */
+    { 180, 183,
+        "Both are provisional responses that create an early dialog. 180 "
+        "means the callee is being alerted; the caller normally plays local"
+        " ringback unless the 180 carries SDP. 183 carries progress, "
+        "normally with SDP for early media generated downstream (ringback, "
+        "announcements).",
+        "A UA alerting its user sends 180. A gateway or media server that "
+        "plays tones or announcements sends 183 with SDP. A caller must "
+        "play remote media whenever the response carried SDP." },
+    { 300, 302,
+        "300 lists several alternatives and expects the user or client to "
+        "choose among them; 302 gives one or more temporary addresses that "
+        "the client should simply try (in q-value order).",
+        "Send 302 from a redirect server that knows the order to try; 300 "
+        "when the choice is meaningful to the user (for example different "
+        "services for the same name). Most clients handle both the same "
+        "way: try the Contacts in order." },
     { 301, 302,
         "Both redirect the caller to the address in Contact and both are "
         "3xx, so the caller sends a new request there. 301 says the old "
@@ -985,14 +1007,6 @@ static const struct sip_code_pair pairs[] = {
         "(sparingly, only to trusted clients) when the request is right but"
         " must take a different path; a configured outbound proxy or Route "
         "set is usually better." },
-    { 300, 302,
-        "300 lists several alternatives and expects the user or client to "
-        "choose among them; 302 gives one or more temporary addresses that "
-        "the client should simply try (in q-value order).",
-        "Send 302 from a redirect server that knows the order to try; 300 "
-        "when the choice is meaningful to the user (for example different "
-        "services for the same name). Most clients handle both the same "
-        "way: try the Contacts in order." },
     { 401, 403,
         "401 is a challenge: the server wants credentials and says how "
         "(WWW-Authenticate); retrying with a correct Authorization "
@@ -1204,15 +1218,6 @@ static const struct sip_code_pair pairs[] = {
         "from analytics and blocking engines in the network. A legitimate "
         "caller should appeal a 608 through its Call-Info contact; with 607"
         " the called person made the decision." },
-    { 180, 183,
-        "Both are provisional responses that create an early dialog. 180 "
-        "means the callee is being alerted; the caller normally plays local"
-        " ringback unless the 180 carries SDP. 183 carries progress, "
-        "normally with SDP for early media generated downstream (ringback, "
-        "announcements).",
-        "A UA alerting its user sends 180. A gateway or media server that "
-        "plays tones or announcements sends 183 with SDP. A caller must "
-        "play remote media whenever the response carried SDP." },
     /* END pairs */
 };
 
@@ -1226,6 +1231,21 @@ static const char *const class_names[] = {
     "Client Failure",
     "Server Failure",
     "Global Failure",
+};
+
+/* RFC 3261 §7.2 and §8.1.3, in one sentence per class. */
+static const char *const class_effects[] = {
+    "",
+    "provisional: the transaction is still running and a final response "
+    "will follow",
+    "final and successful: the request did what was asked",
+    "final: the request should be sent again to the address(es) in Contact",
+    "a final failure at this server: the request may succeed if changed, or "
+    "at another server, and a forking proxy keeps trying its other branches",
+    "a final failure of the server on an apparently valid request: another "
+    "server or a later retry may succeed",
+    "a final, global failure: no other server or branch will succeed, so "
+    "forking stops",
 };
 
 enum sip_code_class
@@ -1253,6 +1273,15 @@ cmp_code(const void *key, const void *elem)
     int c = ((const struct sip_code_info *) elem)->code;
 
     return (k > c) - (k < c);
+}
+
+const char *
+sip_code_class_effect(enum sip_code_class cls)
+{
+    if ((unsigned) cls > SIP_CODE_CLASS_GLOBAL_FAILURE) {
+        return class_effects[0];
+    }
+    return class_effects[cls];
 }
 
 const struct sip_code_info *
@@ -1340,4 +1369,23 @@ const struct sip_code_pair *
 sip_code_pair_at(size_t i)
 {
     return i < NPAIRS ? &pairs[i] : NULL;
+}
+
+size_t
+sip_code_sentence_len(const char *text)
+{
+    const char *p = text;
+
+    /* A sentence ends at ". " before a capital or a parenthesis, except
+     * after "e.g." and "i.e.", the only abbreviations the texts use. */
+    while ((p = strstr(p, ". ")) != NULL) {
+        bool abbrev = p - text >= 3
+            && (strncmp(p - 3, "e.g", 3) == 0 || strncmp(p - 3, "i.e", 3) == 0);
+
+        if (!abbrev && (isupper((unsigned char) p[2]) || p[2] == '(')) {
+            return (size_t) (p - text) + 1;
+        }
+        p += 2;
+    }
+    return strlen(text);
 }
