@@ -18,7 +18,7 @@
 #include "sip/sip_codes.h"
 
 const char cmd_explain_usage[] =
-    "usage: sipward explain CODE [--json]\n"
+    "usage: sipward explain CODE [--json | --brief]\n"
     "       sipward explain --list [--json]\n"
     "\n"
     "Explains a SIP response code: reason phrase, class, defining RFC, what\n"
@@ -30,6 +30,7 @@ const char cmd_explain_usage[] =
     "options:\n"
     "      --list     list every registered code\n"
     "      --json     print JSON instead of text\n"
+    "      --brief    one paragraph: phrase, class, meaning, first fix\n"
     "  -h, --help     this text\n";
 
 const char cmd_compare_usage[] =
@@ -60,6 +61,30 @@ struct code_view {
     const char *reason;
     const struct sip_code_info *ci; /* the registered entry or the generic */
 };
+
+/* Appends printf output to a growing string; *s stays NUL-terminated. */
+static void sbuf_add(char **s, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sbuf_add(char **s, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *p;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !(p = realloc(*s, *len + (size_t) n + 1))) {
+        return;
+    }
+    *s = p;
+    va_start(ap, fmt);
+    vsnprintf(*s + *len, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t) n;
+}
 
 static bool
 parse_int(const char *s, long *out)
@@ -235,10 +260,25 @@ wrap(const char *text, int width, line_cb *emit, void *arg)
     }
 }
 
+struct indent_out {
+    FILE *f;
+    int indent;
+};
+
 static void
 emit_indented(void *arg, const char *p, int len)
 {
-    printf("%*s%.*s\n", *(int *) arg, "", len, p);
+    struct indent_out *o = arg;
+
+    fprintf(o->f, "%*s%.*s\n", o->indent, "", len, p);
+}
+
+static void
+fprint_para(FILE *f, const char *text, int indent)
+{
+    struct indent_out o = { f, indent };
+
+    wrap(text, WIDTH - indent, emit_indented, &o);
 }
 
 static void
@@ -247,7 +287,7 @@ print_para(const char *title, const char *text, int indent)
     if (title) {
         printf("\n%s\n", title);
     }
-    wrap(text, WIDTH - indent, emit_indented, &indent);
+    fprint_para(stdout, text, indent);
 }
 
 static const char *
@@ -358,12 +398,14 @@ list_codes(bool json)
  * argv[optind..*argcp). Returns 0 or the exit code of a usage error.
  */
 static int
-parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list)
+parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list,
+    bool *brief)
 {
     int argc = *argcp;
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
         { "list", no_argument, NULL, 'l' },
+        { "brief", no_argument, NULL, 'b' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
@@ -379,6 +421,13 @@ parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list)
         case 'l':
             *list = true;
             break;
+        case 'b':
+            if (!brief) {
+                return cli_usage_error(
+                    cmd, "unknown option '--brief' (try --help)");
+            }
+            *brief = true;
+            break;
         default:
             return cli_usage_error(
                 cmd, "unknown option '%s' (try --help)", argv[optind - 1]);
@@ -386,8 +435,11 @@ parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list)
     }
     /* Options may also follow the operands: "explain 438 --json". */
     for (int i = optind; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            *json = true;
+        bool is_json = strcmp(argv[i], "--json") == 0;
+        bool is_brief = brief && strcmp(argv[i], "--brief") == 0;
+
+        if (is_json || is_brief) {
+            *(is_json ? json : brief) = true;
             memmove(
                 &argv[i], &argv[i + 1], sizeof(*argv) * (size_t) (argc - i));
             argc--;
@@ -401,14 +453,41 @@ parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list)
     return 0;
 }
 
+void
+cli_code_brief(FILE *f, int code, int indent)
+{
+    const struct sip_code_info *ci = sip_code_find(code);
+    enum sip_code_class cls = sip_code_class_of(code);
+    char *text = NULL;
+    size_t len = 0;
+
+    if (cls == SIP_CODE_CLASS_NONE) {
+        fprintf(f, "%*s%d is not a SIP response code (100..699)\n", indent, "",
+            code);
+        return;
+    }
+    if (!ci) {
+        ci = sip_code_generic(cls);
+    }
+    sbuf_add(&text, &len, "%d %s (%s %s, %s%s): %.*s Fix: %.*s", code,
+        sip_code_reason(code), class_range(cls), sip_code_class_name(cls),
+        ci->code == code ? "" : "not registered, see ", ci->rfc,
+        (int) sip_code_sentence_len(ci->meaning), ci->meaning,
+        (int) sip_code_sentence_len(ci->fix), ci->fix);
+    if (text) {
+        fprint_para(f, text, indent);
+    }
+    free(text);
+}
+
 int
 cmd_explain(int argc, char **argv)
 {
-    bool json = false, list = false;
+    bool json = false, list = false, brief = false;
     struct code_view v;
     int rc;
 
-    rc = parse_opts("explain", &argc, argv, &json, &list);
+    rc = parse_opts("explain", &argc, argv, &json, &list, &brief);
     if (rc != 0) {
         return rc;
     }
@@ -423,9 +502,17 @@ cmd_explain(int argc, char **argv)
             "give exactly one response code, e.g. 'sipward explain 438' "
             "(try --help)");
     }
+    if (json && brief) {
+        return cli_usage_error(
+            "explain", "--json and --brief exclude each other");
+    }
     rc = resolve("explain", argv[optind], &v);
     if (rc != 0) {
         return rc;
+    }
+    if (brief) {
+        cli_code_brief(stdout, v.code, 0);
+        return 0;
     }
     if (json) {
         return print_json(code_json(&v));
@@ -435,30 +522,6 @@ cmd_explain(int argc, char **argv)
 }
 
 /* ---- compare ---- */
-
-/* Appends printf output to a growing string; *s stays NUL-terminated. */
-static void sbuf_add(char **s, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-sbuf_add(char **s, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *p;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(p = realloc(*s, *len + (size_t) n + 1))) {
-        return;
-    }
-    *s = p;
-    va_start(ap, fmt);
-    vsnprintf(*s + *len, (size_t) n + 1, fmt, ap);
-    va_end(ap);
-    *len += (size_t) n;
-}
 
 static void
 generic_compare(const struct code_view *a, const struct code_view *b,
@@ -663,7 +726,7 @@ cmd_compare(int argc, char **argv)
     char *diff = NULL, *choose = NULL;
     int rc;
 
-    rc = parse_opts("compare", &argc, argv, &json, &list);
+    rc = parse_opts("compare", &argc, argv, &json, &list, NULL);
     if (rc != 0) {
         return rc;
     }

@@ -957,6 +957,16 @@ static const struct sip_code_pair pairs[] = {
         "A UA alerting its user sends 180. A gateway or media server that "
         "plays tones or announcements sends 183 with SDP. A caller must "
         "play remote media whenever the response carried SDP." },
+    { 200, 202,
+        "Both are success. 200 means the request was completed. 202 means "
+        "it was accepted for processing that has not finished (a REFER "
+        "whose triggered request is still under way, a MESSAGE stored for "
+        "later delivery); the real outcome arrives later, usually in a "
+        "NOTIFY.",
+        "Answer 200 whenever the work is done, and to SUBSCRIBE always (RFC"
+        " 6665 deprecated 202 there). Answer 202 to REFER and to MESSAGE "
+        "accepted by a store-and-forward relay. A client should not treat "
+        "202 as proof that the end result happened." },
     { 300, 302,
         "300 lists several alternatives and expects the user or client to "
         "choose among them; 302 gives one or more temporary addresses that "
@@ -1028,6 +1038,15 @@ static const struct sip_code_pair pairs[] = {
         "A registrar authenticating REGISTER sends 401; an outbound proxy "
         "or SBC authenticating calls sends 407. Clients must answer each "
         "with the matching header and realm." },
+    { 403, 404,
+        "404 says the user does not exist here. 403 says the server will "
+        "not serve this request, whether or not the user exists. Some "
+        "servers answer 404 (or 403) to everything they reject to avoid "
+        "revealing which users exist.",
+        "Send 404 for unknown users and 403 for policy refusals (barring, "
+        "access lists, forbidden registrations). If you hide user "
+        "existence, use one code for both cases consistently, and log the "
+        "real cause." },
     { 403, 438,
         "In STIR both can be a verifier's rejection, for different "
         "failures. 403 \"Stale Date\" means the Date header (or iat) is "
@@ -1038,6 +1057,13 @@ static const struct sip_code_pair pairs[] = {
         "Send 403 Stale Date when only freshness fails; 438 when the "
         "signature or claims do not check out. For 403 fix the clocks (NTP)"
         " and delays; for 438 fix what was altered in transit or the key." },
+    { 403, 603,
+        "403 is the server's refusal of the request (policy, permissions); "
+        "another request or another server may succeed. 603 is the callee's"
+        " own decision not to take the call, and ends all forking.",
+        "Servers enforcing policy send 403 with a reason phrase; user "
+        "agents whose user rejects the call send 603 (or 486 to let "
+        "voicemail take it)." },
     { 404, 410,
         "404 says the user does not exist here, with no claim about the "
         "past; 410 says the user existed here and is gone for good, with no"
@@ -1053,6 +1079,13 @@ static const struct sip_code_pair pairs[] = {
         "never heard of, and 480 for a known user with no current bindings."
         " Sending 404 for unregistered users makes callers and gateways "
         "drop the number from their records; prefer 480." },
+    { 404, 484,
+        "Both mean the Request-URI does not lead to a user. 404 means the "
+        "address is complete but unknown. 484 means it is too short to be a"
+        " valid address yet: more digits would make it one.",
+        "Dial plans send 484 when a number is a prefix of valid numbers "
+        "(overlap dialling may then add digits) and 404 when the full "
+        "number is not assigned." },
     { 404, 604,
         "404 is local knowledge: the user is not in this domain (another "
         "domain may have them, so it is a 4xx). 604 is global: the user "
@@ -1085,6 +1118,22 @@ static const struct sip_code_pair pairs[] = {
         " your own dependency timed out. A 504 calls for checking the "
         "server's back-ends; a 408 for checking the callee's devices and "
         "network." },
+    { 413, 513,
+        "413 is about the body: the server will not process a body that "
+        "large. 513 is about the whole message (headers included), "
+        "typically over UDP.",
+        "Send 413 when only the body is too big (trim the SDP or "
+        "attachment); 513 when the message as a whole exceeds the server's "
+        "limit. For both, switching to TCP helps only if the limit is a UDP"
+        " size limit." },
+    { 415, 488,
+        "415 rejects the body's format: the Content-Type, encoding or "
+        "language is not supported at all (Accept lists what is). 488 "
+        "accepts the format (usually SDP) but not the session it describes:"
+        " codecs, media, transport or addresses.",
+        "Send 415 when you cannot parse the body type; 488 when you parsed "
+        "the SDP and found nothing you can accept (with a Warning saying "
+        "why)." },
     { 420, 421,
         "Opposite directions. 420 comes back when the client required an "
         "extension (Require or Proxy-Require) that the server does not "
@@ -1104,6 +1153,14 @@ static const struct sip_code_pair pairs[] = {
         "Send 422 to INVITE or UPDATE with too small a Session-Expires; 423"
         " to REGISTER, SUBSCRIBE or PUBLISH with too small an Expires. "
         "Retry with the value from Min-SE or Min-Expires respectively." },
+    { 428, 436,
+        "Both are STIR verifier rejections before any signature check. 428 "
+        "means there was no usable Identity header at all. 436 means there "
+        "was one, but the verifier could not fetch the certificate its info"
+        " URI points to.",
+        "Fix 428 on the originating side (sign the call and keep the header"
+        " on the path). Fix 436 on the signer's certificate repository (a "
+        "reachable HTTPS info URL)." },
     { 428, 438,
         "428 means there is no usable Identity header at all (none, or only"
         " ones with an unsupported ppt); 438 means there is one, the "
@@ -1149,6 +1206,14 @@ static const struct sip_code_pair pairs[] = {
         " be contacted or the user is in do-not-disturb. Services often "
         "forward both to voicemail, but only 486 tells the caller the line "
         "is busy." },
+    { 480, 503,
+        "480 is about the callee: the user cannot be reached now. 503 is "
+        "about the server: it cannot process requests now (overload, "
+        "maintenance), and the client should try another server.",
+        "Send 480 when the user has no reachable device; 503 (with Retry-"
+        "After) only when the server itself is unable to serve. Sending 503"
+        " for an unreachable user makes clients fail over to other servers "
+        "for nothing." },
     { 481, 487,
         "481 says the request refers to a dialog or transaction that does "
         "not exist at the receiver. 487 is the normal answer to an INVITE "
@@ -1156,6 +1221,15 @@ static const struct sip_code_pair pairs[] = {
         "A CANCEL for an unknown INVITE gets 481 (the CANCEL itself), while"
         " the INVITE it cancelled gets 487. Seeing 481 on BYE or re-INVITE "
         "means the dialog state was lost." },
+    { 482, 483,
+        "Both stop requests that travel in circles. 482 is detected: the "
+        "server sees its own earlier routing decision in the Via headers "
+        "(or a merged request). 483 is the hop limit: Max-Forwards reached "
+        "zero, loop or not.",
+        "Expect 482 for simple loops between proxies and 483 for loops that"
+        " change the request each time (and for very long chains). Fix both"
+        " by correcting the routing; look at the Via headers to see the "
+        "path." },
     { 484, 485,
         "Both say the Request-URI is not enough to pick a user. 484 means "
         "it is too short (more digits are needed). 485 means it is complete"
@@ -1177,6 +1251,12 @@ static const struct sip_code_pair pairs[] = {
         "A reject button that should still let the call go to voicemail or "
         "another device must send 486; send 603 only when the user wants "
         "the call to end everywhere." },
+    { 487, 603,
+        "487 means the request was cancelled (the caller hung up, or a "
+        "forking proxy cancelled this branch) before anyone answered. 603 "
+        "means the callee actively declined.",
+        "A UAS answers 487 to an INVITE it received a CANCEL for, never "
+        "603. A 603 shows the callee saw the call and rejected it." },
     { 488, 606,
         "Both reject the session description. 488 is a 4xx: not acceptable "
         "at this endpoint, so other endpoints of the user may still accept "
@@ -1193,6 +1273,13 @@ static const struct sip_code_pair pairs[] = {
         "Send 503 for overload and planned unavailability (and set Retry-"
         "After); 500 for errors. Clients fail over to the next DNS SRV "
         "target on 503 and honour Retry-After." },
+    { 502, 504,
+        "Both come from an element that depends on another server. 502 "
+        "means that server answered with something invalid; 504 means it "
+        "did not answer in time.",
+        "Send 502 when a downstream response cannot be used (malformed, "
+        "impossible to map); 504 when a downstream server or back-end timed"
+        " out. Both point at the downstream server, not at the client." },
     { 603, 607,
         "Both are the callee's own rejection and both end all forking. 603 "
         "just declines this call; 607 also says the call is unwanted (spam "

@@ -56,6 +56,8 @@ for entry in listing:
     if e["class_range"] != f"{code // 100}xx":
         problems.append(f"explain {code}: class_range {e['class_range']}")
     text = run("explain", str(code))
+    if max(len(line) for line in text.splitlines()) > 78:
+        problems.append(f"explain {code}: a line is wider than 78 columns")
     if not text.startswith(f"{code} {e['reason']}\n"):
         problems.append(f"explain {code}: text header")
     for f in ("meaning", "when", "fix"):
@@ -89,6 +91,8 @@ for a, b, hand in todo:
             "source") == "hand-written":
         problems.append(f"compare {b} {a}: notes depend on order")
     text = run("compare", str(a), str(b))
+    if max(len(line) for line in text.splitlines()) > 78:
+        problems.append(f"compare {a} {b}: a line is wider than 78 columns")
     flat = words(text.replace(" | ", " "))
     for side in ("a", "b"):
         s = c[side]

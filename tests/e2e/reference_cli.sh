@@ -22,6 +22,14 @@ n=$("$SIPWARD" explain --list | grep -cE '^  [1-6][0-9][0-9]  ')
 [ "$n" -eq 75 ] || fail "explain --list shows $n codes, want 75"
 pass "explain --list: $n codes"
 
+# --brief: one paragraph for other commands' failure messages.
+"$SIPWARD" explain 438 --brief | tr '\n' ' ' \
+    | grep -q "^438 Invalid Identity Header (4xx Client Failure, RFC 8224): None of the Identity .* Fix: Make sure" \
+    || fail "explain --brief"
+[ "$("$SIPWARD" explain 486 --brief | awk 'length > 78' | wc -l)" -eq 0 ] \
+    || fail "explain --brief exceeds 78 columns"
+pass "explain --brief"
+
 # Unregistered but in range: generic meaning, says so, exit 0.
 "$SIPWARD" explain 499 >"$SW_TMP/out" || fail "explain 499 exit $?"
 head -n 1 "$SW_TMP/out" | grep -qx "499 Client Failure (not registered)" \
@@ -55,5 +63,7 @@ want="unknown option"; check_err explain 301 --bogus
 want="exactly two"; check_err compare 301
 want="two different codes"; check_err compare 301 301
 want="608 Rejected"; check_err compare 301 700
+want="exclude each other"; check_err explain 438 --json --brief
+want="unknown option '--brief'"; check_err compare 301 302 --brief
 pass "invalid codes: exit 2 with suggestions"
 pass "reference_cli"
