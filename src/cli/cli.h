@@ -37,5 +37,11 @@ extern const char cmd_compare_usage[];
 void cli_code_brief(FILE *f, int code, int indent);
 int cmd_reference(int argc, char **argv);
 extern const char cmd_reference_usage[];
+int cmd_sign(int argc, char **argv);
+extern const char cmd_sign_usage[];
+int cmd_verify(int argc, char **argv);
+extern const char cmd_verify_usage[];
+int cmd_pki(int argc, char **argv);
+extern const char cmd_pki_usage[];
 
 #endif
