@@ -87,6 +87,10 @@ static const char css[] =
     ".pairs a:hover{border-color:var(--accent);text-decoration:none}\n"
     ".note{border-left:4px solid var(--accent)}\n"
     ".card>h3:first-child{margin-top:0}\n"
+    ".cli{color:var(--mute);font-size:14px;margin-top:22px}\n"
+    "code{font:13px/1.4 ui-monospace,'DejaVu Sans Mono',monospace;"
+    "background:#e8eef5;border-radius:5px;padding:2px 6px;color:var(--ink)}"
+    "\n"
     ".crumbs{margin-top:4px}\n"
     ".pager{display:flex;justify-content:space-between;margin-top:28px;"
     "font-size:15px}\n"
@@ -293,7 +297,12 @@ write_index(struct site *st)
     for (size_t i = 0; i < sip_code_pair_count(); i++) {
         pair_link(f, sip_code_pair_at(i), 0);
     }
-    fputs("</div>\n", f);
+    fputs("</div>\n<p class=\"cli\">Codes in 100..699 that IANA has not "
+          "registered are treated as the x00 code of their class (any "
+          "unknown 1xx as 183), per RFC 3261 §8.1.3.2. On the command line: "
+          "<code>sipward explain CODE</code>, <code>sipward compare A "
+          "B</code>.</p>\n",
+        f);
     page_close(st, f);
 }
 
@@ -353,6 +362,10 @@ write_code(struct site *st, size_t i)
     if (any) {
         fputs("</div>\n", f);
     }
+    fprintf(f,
+        "<p class=\"cli\">On the command line: <code>sipward explain "
+        "%d</code></p>\n",
+        ci->code);
     fputs("<div class=\"pager\"><span>", f);
     if (prev) {
         fprintf(f, "<a href=\"code-%d.html\">‹ %d ", prev->code, prev->code);
@@ -411,7 +424,10 @@ write_pair(struct site *st, const struct sip_code_pair *p)
         code_sections(f, ci, "h3");
         fputs("</div>\n", f);
     }
-    fputs("</div>\n", f);
+    fprintf(f,
+        "</div>\n<p class=\"cli\">On the command line: <code>sipward "
+        "compare %d %d</code></p>\n",
+        p->a, p->b);
     page_close(st, f);
 }
 

@@ -193,8 +193,9 @@ static const struct sip_code_info codes[] = {
         "or a different access) instead of the one requested.",
         "The client must read the body and retry the call in the indicated "
         "way (for an emergency, set up an emergency session with the "
-        "service URN). If it cannot parse the body, treat 380 like "
-        "300-class failure and show the user why the call failed."),
+        "service URN). If it cannot use the body, treat the 380 as a failed"
+        " call and show the user why; a network that sends 380 should make "
+        "sure its UEs support the body it uses."),
     E(400, "Bad Request", "RFC 3261",
         "The request could not be understood because of malformed syntax. "
         "The reason phrase should say what is wrong (e.g. \"Missing Call-"
