@@ -394,3 +394,9 @@ daemon_store(const struct daemon *d)
 {
     return d->store;
 }
+
+const struct app_conf *
+daemon_app_conf(const struct daemon *d)
+{
+    return &d->cfg->ac;
+}
