@@ -6,11 +6,15 @@
 
 #include "app/config.h"
 #include "base/conf.h"
+#include "cli/cli_api.h"
+#include "http/http_service.h"
 
 /* The effective config of the CLI call; one per process. */
 static struct conf cli_conf;
 static struct app_conf cli_ac;
+static struct http_conf cli_hc;
 static bool cli_conf_loaded;
+static struct cli_api *cli_api; /* set when the daemon answered */
 
 int
 cli_store_open(const char *cmd, const struct cli_store_opts *o,
@@ -20,6 +24,7 @@ cli_store_open(const char *cmd, const struct cli_store_opts *o,
 
     conf_init(&cli_conf);
     app_conf_register(&cli_conf, &cli_ac);
+    http_conf_register(&cli_conf, &cli_hc);
     cli_conf_loaded = true;
     rc = conf_apply_defaults(&cli_conf);
     if (!rc && o->config_path) {
@@ -28,6 +33,14 @@ cli_store_open(const char *cmd, const struct cli_store_opts *o,
     if (rc) {
         fprintf(stderr, "sipward %s: %s\n", cmd, conf_error(&cli_conf));
         return 2;
+    }
+    if (realm_out) {
+        *realm_out = o->realm ? o->realm : cli_ac.realm;
+    }
+    /* An explicit --store means that file, daemon or not. */
+    if (!o->store_path && (cli_api = cli_api_connect(&cli_hc)) != NULL) {
+        *stp = NULL;
+        return 0;
     }
     struct store_conf sc = {
         .path = o->store_path ? o->store_path : cli_ac.store_path,
@@ -49,8 +62,30 @@ void
 cli_store_close(struct store *st)
 {
     store_close(st);
+    cli_api_close(cli_api);
+    cli_api = NULL;
     if (cli_conf_loaded) {
         conf_release(&cli_conf);
         cli_conf_loaded = false;
     }
+}
+
+int
+cli_store_submit(struct store *st, struct store_req *r)
+{
+    return cli_api ? cli_api_submit(cli_api, r) : store_submit_wait(st, r);
+}
+
+int
+cli_store_moved_list(struct store *st, store_moved_cb *cb, void *arg)
+{
+    return cli_api ? cli_api_moved_list(cli_api, cb, arg)
+                   : store_moved_list(st, cb, arg);
+}
+
+int
+cli_store_user_list(struct store *st, store_user_cb *cb, void *arg)
+{
+    return cli_api ? cli_api_user_list(cli_api, cb, arg)
+                   : store_user_list(st, cb, arg);
 }
