@@ -23,5 +23,7 @@ int cmd_user(int argc, char **argv);
 extern const char cmd_user_usage[];
 int cmd_moved(int argc, char **argv);
 extern const char cmd_moved_usage[];
+int cmd_store(int argc, char **argv);
+extern const char cmd_store_usage[];
 
 #endif

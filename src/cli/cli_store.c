@@ -4,13 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "app/config.h"
+#include "store/store_pg.h"
 #include "base/conf.h"
 
 /* The effective config of the CLI call; one per process. */
 static struct conf cli_conf;
 static struct app_conf cli_ac;
 static bool cli_conf_loaded;
+static const char *cli_path;
 
 int
 cli_store_open(const char *cmd, const struct cli_store_opts *o,
@@ -32,13 +36,22 @@ cli_store_open(const char *cmd, const struct cli_store_opts *o,
     struct store_conf sc = {
         .path = o->store_path ? o->store_path : cli_ac.store_path,
         .mode = STORE_MODE_DIRECT,
+        .no_migrate = o->no_migrate,
     };
+    char where[512];
+    store_path_describe(where, sizeof(where), sc.path);
+    if (o->must_exist && !store_pg_is_conninfo(sc.path)
+        && access(sc.path, F_OK) != 0) {
+        fprintf(stderr, "sipward %s: no store at %s\n", cmd, where);
+        return 1;
+    }
     rc = store_open(stp, &sc);
     if (rc) {
         fprintf(stderr, "sipward %s: cannot open the store %s: %s\n", cmd,
-            sc.path, err_str(rc));
+            where, err_str(rc));
         return 1;
     }
+    cli_path = sc.path;
     if (realm_out) {
         *realm_out = o->realm ? o->realm : cli_ac.realm;
     }
@@ -53,4 +66,10 @@ cli_store_close(struct store *st)
         conf_release(&cli_conf);
         cli_conf_loaded = false;
     }
+}
+
+const char *
+cli_store_path(void)
+{
+    return cli_path ? cli_path : "";
 }
