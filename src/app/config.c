@@ -27,10 +27,9 @@ static const struct conf_opt app_opts[] = {
     OPT("sip", "listen", CONF_STR, sip_listen, 0, 4096,
         "udp:127.0.0.1:5060,tcp:127.0.0.1:5060",
         "SIP listeners: transport:host:port, comma-separated; IPv6 as [::1]"),
-    OPT("http", "listen", CONF_STR, http_listen, 0, 256, "127.0.0.1:8080",
-        "HTTP listener for the admin API, REST and certificate repository"),
     OPT("store", "path", CONF_STR, store_path, 0, 4096, "var/sipward.db",
-        "SQLite database file, relative to the working directory"),
+        "SQLite database file (relative to the working directory), or "
+        "PostgreSQL: postgres://user@host/db or a libpq conninfo"),
 };
 
 void

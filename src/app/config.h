@@ -1,4 +1,5 @@
-/* The daemon's own options (the [server], [sip], [http], [store] sections). */
+/* The daemon's own options (the [server], [log], [sip], [store] sections;
+ * [http] belongs to the http layer: http/http_service.c). */
 #ifndef SW_APP_CONFIG_H
 #define SW_APP_CONFIG_H
 
@@ -13,7 +14,6 @@ struct app_conf {
     char *log_level;
     char *log_format;
     char *sip_listen; /* comma-separated transport:host:port */
-    char *http_listen;
     char *store_path;
     char *realm;
 };

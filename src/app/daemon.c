@@ -3,14 +3,17 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "app/config.h"
 #include "app/worker.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/store.h"
 #include "transport/listen.h"
@@ -19,6 +22,7 @@
 struct daemon_config {
     struct conf conf;
     struct app_conf ac;
+    void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
 struct daemon {
@@ -29,6 +33,9 @@ struct daemon {
     struct worker *workers;
     size_t nworkers;
     struct store *store;
+    void *ext_state[DAEMON_MAX_EXTS];
+    atomic_bool ready;
+    uint64_t start_ms;
 };
 
 static void
@@ -36,6 +43,9 @@ config_free(struct daemon_config *dc)
 {
     if (dc) {
         conf_release(&dc->conf);
+        for (size_t i = 0; i < DAEMON_MAX_EXTS; i++) {
+            free(dc->ext_conf[i]);
+        }
         free(dc);
     }
 }
@@ -59,6 +69,14 @@ config_load(const struct daemon_opts *o, bool at_start)
     ac = &dc->ac;
     conf_init(c);
     app_conf_register(c, ac);
+    for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
+        dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
+        if (!dc->ext_conf[i]) {
+            config_free(dc);
+            return NULL;
+        }
+        o->exts[i]->conf_register(c, dc->ext_conf[i]);
+    }
     err = conf_apply_defaults(c);
     if (!err && o->config_path) {
         err = conf_load_file(c, o->config_path);
@@ -71,6 +89,11 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = app_conf_validate(c, ac);
+    }
+    for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
+        if (o->exts[i]->conf_validate) {
+            err = o->exts[i]->conf_validate(c, dc->ext_conf[i]);
+        }
     }
     if (err) {
         if (at_start) {
@@ -110,8 +133,10 @@ reload(struct daemon *d)
         log_info("SIGHUP: no config file given, nothing to reload");
         return;
     }
+    sd_notify(0, "RELOADING=1");
     struct daemon_config *dc = config_load(d->opts, false);
     if (!dc) {
+        sd_notify(0, "READY=1");
         return;
     }
     if (strcmp(dc->ac.sip_listen, d->cfg->ac.sip_listen) != 0
@@ -122,7 +147,13 @@ reload(struct daemon *d)
     apply_logging(&dc->ac);
     config_free(d->cfg);
     d->cfg = dc;
+    for (size_t i = 0; i < d->opts->nexts && i < DAEMON_MAX_EXTS; i++) {
+        if (d->opts->exts[i]->reload) {
+            d->opts->exts[i]->reload(d->ext_state[i], dc->ext_conf[i]);
+        }
+    }
     log_info("configuration reloaded from %s", d->opts->config_path);
+    sd_notify(0, "READY=1");
 }
 
 static int
@@ -156,8 +187,22 @@ run(struct daemon *d)
         close(sfd);
         return 1;
     }
+    /* Services beside the workers start first, so a port already taken
+     * stops the daemon before it answers SIP; readiness follows the
+     * workers. */
+    size_t exts_started = 0;
+    for (; exts_started < d->opts->nexts && exts_started < DAEMON_MAX_EXTS;
+         exts_started++) {
+        const struct daemon_ext *x = d->opts->exts[exts_started];
+        if (x->start(
+                &d->ext_state[exts_started], d, d->cfg->ext_conf[exts_started])
+            != 0) {
+            rc = 1;
+            break;
+        }
+    }
     size_t started = 0;
-    for (; started < d->nworkers; started++) {
+    for (; rc == 0 && started < d->nworkers; started++) {
         struct worker *w = &d->workers[started];
         if (worker_init(
                 w, (int) started, d->listeners, d->nlisteners, err, sizeof(err))
@@ -179,12 +224,18 @@ run(struct daemon *d)
             log_info("listening on %s", d->listeners[i].text);
         }
         struct store_stats ss;
+        char where[512]; /* a PostgreSQL password is masked */
         store_stats_get(d->store, &ss);
+        store_path_describe(where, sizeof(where), d->cfg->ac.store_path);
         log_info("sipward %s ready: %zu workers, store %s (%llu users, "
                  "%llu bindings, %llu moved)",
-            SIPWARD_VERSION, d->nworkers, d->cfg->ac.store_path,
+            SIPWARD_VERSION, d->nworkers, where,
             (unsigned long long) ss.users, (unsigned long long) ss.bindings,
             (unsigned long long) ss.moved);
+        atomic_store(&d->ready, true);
+        /* Type=notify: systemd starts dependents only now. A no-op
+         * outside systemd (no NOTIFY_SOCKET). */
+        sd_notifyf(0, "READY=1\nSTATUS=serving, %zu workers", d->nworkers);
     }
 
     while (rc == 0) {
@@ -207,6 +258,13 @@ run(struct daemon *d)
         break;
     }
 
+    atomic_store(&d->ready, false);
+    sd_notify(0, "STOPPING=1");
+    while (exts_started > 0) {
+        exts_started--;
+        d->opts->exts[exts_started]->stop(d->ext_state[exts_started]);
+        d->ext_state[exts_started] = NULL;
+    }
     for (size_t i = 0; i < started; i++) {
         worker_stop(&d->workers[i]);
         worker_fini(&d->workers[i]);
@@ -228,6 +286,7 @@ daemon_main(const struct daemon_opts *o)
 
     memset(&d, 0, sizeof(d));
     d.opts = o;
+    d.start_ms = clock_mono_ms();
     d.cfg = config_load(o, true);
     if (!d.cfg) {
         return 2;
@@ -246,10 +305,18 @@ daemon_main(const struct daemon_opts *o)
         config_free(d.cfg);
         return 2;
     }
+    if (o->check_config) {
+        printf("%s: configuration OK\n",
+            o->config_path ? o->config_path : "built-in defaults");
+        config_free(d.cfg);
+        return 0;
+    }
     rc = open_store(&d, ac->store_path);
     if (rc) {
-        fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
-            ac->store_path, err_str(rc));
+        char where[512];
+        store_path_describe(where, sizeof(where), ac->store_path);
+        fprintf(stderr, "sipward: store.path: cannot open %s: %s\n", where,
+            err_str(rc));
         config_free(d.cfg);
         return 1;
     }
@@ -258,4 +325,35 @@ daemon_main(const struct daemon_opts *o)
     store_close(d.store);
     config_free(d.cfg);
     return rc;
+}
+
+bool
+daemon_ready(const struct daemon *d)
+{
+    return atomic_load(&d->ready);
+}
+
+uint64_t
+daemon_uptime_ms(const struct daemon *d)
+{
+    return clock_mono_ms() - d->start_ms;
+}
+
+size_t
+daemon_nworkers(const struct daemon *d)
+{
+    return d->nworkers;
+}
+
+size_t
+daemon_listeners(const struct daemon *d, const struct transport_listener **ls)
+{
+    *ls = d->listeners;
+    return d->nlisteners;
+}
+
+struct store *
+daemon_store(const struct daemon *d)
+{
+    return d->store;
 }

@@ -82,20 +82,45 @@ json_escape(char *dst, size_t room, const char *s)
     return n;
 }
 
-void
-log_write(enum log_level lvl, const char *module, const char *fmt, ...)
+/*
+ * Appends " key=value" at n (value quoted when it holds a space or is
+ * empty; control characters become '?' so a field cannot forge a line).
+ * Stops at room; returns the new length.
+ */
+static size_t
+text_field(char *line, size_t room, size_t n, const char *key, const char *v)
+{
+    bool quote;
+
+    v = v ? v : "";
+    quote = *v == '\0' || strchr(v, ' ') != NULL;
+    if (n + strlen(key) + 4 >= room) {
+        return n;
+    }
+    n +=
+        (size_t) snprintf(line + n, room - n, " %s=%s", key, quote ? "\"" : "");
+    for (; *v && n + 2 < room; v++) {
+        unsigned char c = (unsigned char) *v;
+        line[n++] = c < 0x20 || c == 0x7f ? '?' : (char) c;
+    }
+    if (quote && n + 1 < room) {
+        line[n++] = '"';
+    }
+    return n;
+}
+
+static void
+log_vwrite(enum log_level lvl, const char *module, const struct log_kv *kv,
+    size_t nkv, const char *fmt, va_list ap)
 {
     char msg[2048];
     char line[4096];
     char ts[32];
     struct timespec now;
     struct tm tm;
-    va_list ap;
     size_t n;
 
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
 
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
@@ -121,6 +146,16 @@ log_write(enum log_level lvl, const char *module, const char *fmt, ...)
             n += json_escape(line + n, sizeof(line) - n - 4, msg);
             line[n++] = '"';
         }
+        for (size_t i = 0; i < nkv; i++) {
+            if (n + strlen(kv[i].key) + 16 >= sizeof(line)) {
+                break;
+            }
+            n += (size_t) snprintf(
+                line + n, sizeof(line) - n, ",\"%s\":\"", kv[i].key);
+            n += json_escape(
+                line + n, sizeof(line) - n - 4, kv[i].val ? kv[i].val : "");
+            line[n++] = '"';
+        }
         line[n++] = '}';
         line[n++] = '\n';
     } else {
@@ -132,10 +167,37 @@ log_write(enum log_level lvl, const char *module, const char *fmt, ...)
             n = sizeof(line) - 1;
             line[n - 1] = '\n';
         }
+        /* Fields go before the newline, each as key=value. */
+        n--;
+        for (size_t i = 0; i < nkv; i++) {
+            n = text_field(line, sizeof(line) - 1, n, kv[i].key, kv[i].val);
+        }
+        line[n++] = '\n';
     }
     /* One write per line keeps lines from different threads whole. */
     ssize_t w = write(log_fd, line, n);
     (void) w;
+}
+
+void
+log_write(enum log_level lvl, const char *module, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vwrite(lvl, module, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void
+log_write_kv(enum log_level lvl, const char *module, const struct log_kv *kv,
+    size_t nkv, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vwrite(lvl, module, kv, nkv, fmt, ap);
+    va_end(ap);
 }
 
 bool

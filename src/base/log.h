@@ -45,6 +45,18 @@ void log_context_clear(void);
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A named field of a structured line: JSON gets "key":"val", text gets
+ * key=val (quoted when it holds a space). */
+struct log_kv {
+    const char *key;
+    const char *val;
+};
+
+/** log_write() with extra fields after the message. */
+void log_write_kv(enum log_level lvl, const char *module,
+    const struct log_kv *kv, size_t nkv, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 #define log_at(lvl, ...)                                                       \
     do {                                                                       \
         if ((int) (lvl) <= log_level_current) {                                \

@@ -13,6 +13,18 @@ static const struct cli_cmd commands[] = {
         cmd_moved_usage, cmd_moved },
     { "store", "migrate or check the store's schema (SQLite, PostgreSQL)",
         cmd_store_usage, cmd_store },
+    { "explain", "explain a SIP response code (meaning, cause, fix)",
+        cmd_explain_usage, cmd_explain },
+    { "compare", "compare two SIP response codes side by side",
+        cmd_compare_usage, cmd_compare },
+    { "sign", "sign a SIP request: add an Identity header (STIR/SHAKEN)",
+        cmd_sign_usage, cmd_sign },
+    { "verify", "verify the Identity headers of a SIP request",
+        cmd_verify_usage, cmd_verify },
+    { "pki", "make a test STI CA and STIR certificates with TNAuthList",
+        cmd_pki_usage, cmd_pki },
+    { "reference", "write the response-code reference as a static site",
+        cmd_reference_usage, cmd_reference },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -2,6 +2,8 @@
 #ifndef SW_CLI_CLI_H
 #define SW_CLI_CLI_H
 
+#include <stdio.h>
+
 struct cli_cmd {
     const char *name;
     const char *summary;               /* one line for `sipward --help` */
@@ -25,5 +27,23 @@ int cmd_moved(int argc, char **argv);
 extern const char cmd_moved_usage[];
 int cmd_store(int argc, char **argv);
 extern const char cmd_store_usage[];
+int cmd_explain(int argc, char **argv);
+extern const char cmd_explain_usage[];
+int cmd_compare(int argc, char **argv); /* in cmd_explain.c */
+extern const char cmd_compare_usage[];
+/**
+ * For commands that receive SIP responses: prints one wrapped paragraph on
+ * code (phrase, class, RFC, what it means, the first step of the fix) to f,
+ * each line indented by indent spaces. In cmd_explain.c.
+ */
+void cli_code_brief(FILE *f, int code, int indent);
+int cmd_reference(int argc, char **argv);
+extern const char cmd_reference_usage[];
+int cmd_sign(int argc, char **argv);
+extern const char cmd_sign_usage[];
+int cmd_verify(int argc, char **argv);
+extern const char cmd_verify_usage[];
+int cmd_pki(int argc, char **argv);
+extern const char cmd_pki_usage[];
 
 #endif

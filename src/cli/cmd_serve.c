@@ -4,6 +4,10 @@
 
 #include "app/daemon.h"
 #include "cli/cli.h"
+#include "http/http_service.h"
+
+/* Services the daemon runs beside its SIP workers (see daemon_ext). */
+static const struct daemon_ext *const serve_exts[] = { &http_daemon_ext };
 
 const char cmd_serve_usage[] =
     "usage: sipward serve [OPTIONS]\n"
@@ -18,6 +22,8 @@ const char cmd_serve_usage[] =
     "  -s, --set SECT.KEY=VAL   override one option (repeatable)\n"
     "      --log-format FMT     text (default) or json\n"
     "      --print-config       print the effective configuration and exit\n"
+    "      --check-config       validate the configuration; exit 0 when it\n"
+    "                           is valid, 2 (with the reason) when not\n"
     "  -h, --help               this text\n";
 
 int
@@ -28,12 +34,15 @@ cmd_serve(int argc, char **argv)
         { "set", required_argument, NULL, 's' },
         { "log-format", required_argument, NULL, 'L' },
         { "print-config", no_argument, NULL, 'P' },
+        { "check-config", no_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
     struct daemon_opts o;
     int opt, rc;
 
     memset(&o, 0, sizeof(o));
+    o.exts = serve_exts;
+    o.nexts = sizeof(serve_exts) / sizeof(serve_exts[0]);
     o.sets = calloc((size_t) argc, sizeof(*o.sets));
     if (!o.sets) {
         return 1;
@@ -53,6 +62,9 @@ cmd_serve(int argc, char **argv)
             break;
         case 'P':
             o.print_config = true;
+            break;
+        case 'K':
+            o.check_config = true;
             break;
         case ':':
             free(o.sets);

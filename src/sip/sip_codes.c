@@ -1,6 +1,9 @@
 #include "sip/sip_codes.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The class is derived from the code so an entry cannot disagree with its
@@ -165,10 +168,10 @@ static const struct sip_code_info codes[] = {
         "engines, and STIR/SHAKEN or number-lookup services that SBCs dip "
         "with an INVITE and answer with a 302 carrying the result "
         "(Identity, verstat) instead of routing the call.",
-        "The client should follow Contact with a new request (same Call-ID "
-        "allowed, new branch and CSeq, RFC 3261 §8.1.3.4). If the SBC "
-        "discards a dip's 302, make it copy the headers it needs (Identity,"
-        " P-Asserted-Identity) into the outgoing INVITE."),
+        "The client should follow Contact with a new request to each target"
+        " in turn (a new client transaction, RFC 3261 §8.1.3.4). If the SBC"
+        " discards a dip's 302, make it copy the headers it needs "
+        "(Identity, P-Asserted-Identity) into the outgoing INVITE."),
     E(305, "Use Proxy", "RFC 3261",
         "The requested resource must be reached through the proxy named in "
         "Contact; the client should resend this one request via that proxy."
@@ -190,8 +193,9 @@ static const struct sip_code_info codes[] = {
         "or a different access) instead of the one requested.",
         "The client must read the body and retry the call in the indicated "
         "way (for an emergency, set up an emergency session with the "
-        "service URN). If it cannot parse the body, treat 380 like "
-        "300-class failure and show the user why the call failed."),
+        "service URN). If it cannot use the body, treat the 380 as a failed"
+        " call and show the user why; a network that sends 380 should make "
+        "sure its UEs support the body it uses."),
     E(400, "Bad Request", "RFC 3261",
         "The request could not be understood because of malformed syntax. "
         "The reason phrase should say what is wrong (e.g. \"Missing Call-"
@@ -472,10 +476,11 @@ static const struct sip_code_info codes[] = {
         "With SIP Outbound (RFC 5626): an edge proxy returns it to the "
         "authoritative (home) proxy when the TCP/TLS connection to the UA "
         "has dropped or keep-alives stopped.",
-        "The authoritative proxy should remove that flow's binding and try "
-        "the UA's other registered flows; it should not pass 430 to the "
-        "caller (convert it to 480 if no flow is left). On the UA side, re-"
-        "register promptly after reconnecting."),
+        "The authoritative proxy should try another flow registered for the"
+        " same instance (same +sip.instance and address-of-record) and stop"
+        " using the failed one. User agents should never receive 430 (treat"
+        " it as 400 if they do); on the UA side, re-register promptly after"
+        " reconnecting so a working flow exists."),
     E(433, "Anonymity Disallowed", "RFC 5079",
         "The callee's policy refuses anonymous requests, and this request "
         "hides the caller's identity (anonymous From, Privacy: id or "
@@ -492,10 +497,11 @@ static const struct sip_code_info codes[] = {
         " check the signature. It is sent only when this fails for all "
         "Identity headers in the request.",
         "When the x5u/info URL times out, answers 404 or 5xx, uses a scheme"
-        " the verifier does not fetch (not https), resolves to an "
-        "unreachable or private host, or the header has no info parameter "
-        "at all (RFC 4474-style callers, whose older phrase was \"Bad "
-        "Identity-Info\").",
+        " the verifier does not fetch (not https), or resolves to an "
+        "unreachable or private host. A 436 with the older phrase \"Bad "
+        "Identity-Info\" usually comes from an RFC 4474 verifier, which "
+        "rejects RFC 8224 requests because they carry no Identity-Info "
+        "header.",
         "Make the certificate repository reachable from the verifier over "
         "HTTPS at the exact URL in \"info\" (and in the PASSporT x5u), "
         "serve the PEM with a proper content type, and check DNS, TLS and "
@@ -549,8 +555,7 @@ static const struct sip_code_info codes[] = {
         "contacts, and the remaining breadth reaches zero.",
         "Reduce forking (fewer parallel contacts, sequential instead of "
         "parallel forking) or raise the Max-Breadth value the first proxy "
-        "sets (the default is 60); check for a loop that keeps forking the "
-        "same request."),
+        "sets; check for a loop that keeps forking the same request."),
     E(469, "Bad Info Package", "RFC 6086",
         "An INFO request named (in Info-Package) a package the receiver did"
         " not agree to receive in this dialog, or carried no package at "
@@ -666,8 +671,9 @@ static const struct sip_code_info codes[] = {
         "The session description could not be accepted at this endpoint: no"
         " common codec, an unsupported media type or transport (RTP/SAVP vs"
         " RTP/AVP), bandwidth, or address family. A Warning header should "
-        "name the problem (codes 301-305, 370). Other endpoints of the user"
-        " might accept it.",
+        "name the problem (warn-codes 300-307 and 370, e.g. 304 Media type "
+        "not available, 305 Incompatible media format). Other endpoints of "
+        "the user might accept it.",
         "Calls between devices with no common codec (an Opus-only client "
         "calling a G.711/G.729 gateway), SRTP required on one side and "
         "refused on the other, IPv6-only SDP to an IPv4 device, or a re-"
@@ -788,15 +794,15 @@ static const struct sip_code_info codes[] = {
     E(555, "Push Notification Service Not Supported", "RFC 8599",
         "The proxy or registrar that handles push notifications for the UA "
         "does not support the push notification service (PNS) named in the "
-        "pn-provider parameter of the REGISTER's Contact. It may list the "
-        "services it supports in a Feature-Caps header (sip.pns).",
+        "pn-provider parameter of the REGISTER's Contact, so it cannot wake"
+        " the UA when a request arrives.",
         "When a mobile SIP app registers with pn-provider=apns, fcm or "
         "webpush and the service provider's proxy does not support that "
         "provider.",
-        "Register with a pn-provider listed in the response's Feature-Caps,"
-        " or register without push parameters (and keep the app awake). "
-        "Providers should configure credentials for each push service their"
-        " apps use."),
+        "Register with a push service the provider supports (the sip.pns "
+        "feature-capability indicator in responses names them), or register"
+        " without push parameters and keep the app awake. Providers should "
+        "configure credentials for each push service their apps use."),
     E(580, "Precondition Failure", "RFC 3312",
         "The UAS cannot meet the preconditions (typically QoS resource "
         "reservation) that the session description requires, so the session"
@@ -943,6 +949,33 @@ static const struct sip_code_info generic[] = {
 
 static const struct sip_code_pair pairs[] = {
     /* BEGIN pairs */
+    { 180, 183,
+        "Both are provisional responses that create an early dialog. 180 "
+        "means the callee is being alerted; the caller normally plays local"
+        " ringback unless the 180 carries SDP. 183 carries progress, "
+        "normally with SDP for early media generated downstream (ringback, "
+        "announcements).",
+        "A UA alerting its user sends 180. A gateway or media server that "
+        "plays tones or announcements sends 183 with SDP. A caller must "
+        "play remote media whenever the response carried SDP." },
+    { 200, 202,
+        "Both are success. 200 means the request was completed. 202 means "
+        "it was accepted for processing that has not finished (a REFER "
+        "whose triggered request is still under way, a MESSAGE stored for "
+        "later delivery); the real outcome arrives later, usually in a "
+        "NOTIFY.",
+        "Answer 200 whenever the work is done, and to SUBSCRIBE always (RFC"
+        " 6665 deprecated 202 there). Answer 202 to REFER and to MESSAGE "
+        "accepted by a store-and-forward relay. A client should not treat "
+        "202 as proof that the end result happened." },
+    { 300, 302,
+        "300 lists several alternatives and expects the user or client to "
+        "choose among them; 302 gives one or more temporary addresses that "
+        "the client should simply try (in q-value order).",
+        "Send 302 from a redirect server that knows the order to try; 300 "
+        "when the choice is meaningful to the user (for example different "
+        "services for the same name). Most clients handle both the same "
+        "way: try the Contacts in order." },
     { 301, 302,
         "Both redirect the caller to the address in Contact and both are "
         "3xx, so the caller sends a new request there. 301 says the old "
@@ -985,14 +1018,6 @@ static const struct sip_code_pair pairs[] = {
         "(sparingly, only to trusted clients) when the request is right but"
         " must take a different path; a configured outbound proxy or Route "
         "set is usually better." },
-    { 300, 302,
-        "300 lists several alternatives and expects the user or client to "
-        "choose among them; 302 gives one or more temporary addresses that "
-        "the client should simply try (in q-value order).",
-        "Send 302 from a redirect server that knows the order to try; 300 "
-        "when the choice is meaningful to the user (for example different "
-        "services for the same name). Most clients handle both the same "
-        "way: try the Contacts in order." },
     { 401, 403,
         "401 is a challenge: the server wants credentials and says how "
         "(WWW-Authenticate); retrying with a correct Authorization "
@@ -1014,6 +1039,15 @@ static const struct sip_code_pair pairs[] = {
         "A registrar authenticating REGISTER sends 401; an outbound proxy "
         "or SBC authenticating calls sends 407. Clients must answer each "
         "with the matching header and realm." },
+    { 403, 404,
+        "404 says the user does not exist here. 403 says the server will "
+        "not serve this request, whether or not the user exists. Some "
+        "servers answer 404 (or 403) to everything they reject to avoid "
+        "revealing which users exist.",
+        "Send 404 for unknown users and 403 for policy refusals (barring, "
+        "access lists, forbidden registrations). If you hide user "
+        "existence, use one code for both cases consistently, and log the "
+        "real cause." },
     { 403, 438,
         "In STIR both can be a verifier's rejection, for different "
         "failures. 403 \"Stale Date\" means the Date header (or iat) is "
@@ -1024,6 +1058,13 @@ static const struct sip_code_pair pairs[] = {
         "Send 403 Stale Date when only freshness fails; 438 when the "
         "signature or claims do not check out. For 403 fix the clocks (NTP)"
         " and delays; for 438 fix what was altered in transit or the key." },
+    { 403, 603,
+        "403 is the server's refusal of the request (policy, permissions); "
+        "another request or another server may succeed. 603 is the callee's"
+        " own decision not to take the call, and ends all forking.",
+        "Servers enforcing policy send 403 with a reason phrase; user "
+        "agents whose user rejects the call send 603 (or 486 to let "
+        "voicemail take it)." },
     { 404, 410,
         "404 says the user does not exist here, with no claim about the "
         "past; 410 says the user existed here and is gone for good, with no"
@@ -1039,6 +1080,13 @@ static const struct sip_code_pair pairs[] = {
         "never heard of, and 480 for a known user with no current bindings."
         " Sending 404 for unregistered users makes callers and gateways "
         "drop the number from their records; prefer 480." },
+    { 404, 484,
+        "Both mean the Request-URI does not lead to a user. 404 means the "
+        "address is complete but unknown. 484 means it is too short to be a"
+        " valid address yet: more digits would make it one.",
+        "Dial plans send 484 when a number is a prefix of valid numbers "
+        "(overlap dialling may then add digits) and 404 when the full "
+        "number is not assigned." },
     { 404, 604,
         "404 is local knowledge: the user is not in this domain (another "
         "domain may have them, so it is a 4xx). 604 is global: the user "
@@ -1071,6 +1119,22 @@ static const struct sip_code_pair pairs[] = {
         " your own dependency timed out. A 504 calls for checking the "
         "server's back-ends; a 408 for checking the callee's devices and "
         "network." },
+    { 413, 513,
+        "413 is about the body: the server will not process a body that "
+        "large. 513 is about the whole message (headers included), "
+        "typically over UDP.",
+        "Send 413 when only the body is too big (trim the SDP or "
+        "attachment); 513 when the message as a whole exceeds the server's "
+        "limit. For both, switching to TCP helps only if the limit is a UDP"
+        " size limit." },
+    { 415, 488,
+        "415 rejects the body's format: the Content-Type, encoding or "
+        "language is not supported at all (Accept lists what is). 488 "
+        "accepts the format (usually SDP) but not the session it describes:"
+        " codecs, media, transport or addresses.",
+        "Send 415 when you cannot parse the body type; 488 when you parsed "
+        "the SDP and found nothing you can accept (with a Warning saying "
+        "why)." },
     { 420, 421,
         "Opposite directions. 420 comes back when the client required an "
         "extension (Require or Proxy-Require) that the server does not "
@@ -1090,6 +1154,14 @@ static const struct sip_code_pair pairs[] = {
         "Send 422 to INVITE or UPDATE with too small a Session-Expires; 423"
         " to REGISTER, SUBSCRIBE or PUBLISH with too small an Expires. "
         "Retry with the value from Min-SE or Min-Expires respectively." },
+    { 428, 436,
+        "Both are STIR verifier rejections before any signature check. 428 "
+        "means there was no usable Identity header at all. 436 means there "
+        "was one, but the verifier could not fetch the certificate its info"
+        " URI points to.",
+        "Fix 428 on the originating side (sign the call and keep the header"
+        " on the path). Fix 436 on the signer's certificate repository (a "
+        "reachable HTTPS info URL)." },
     { 428, 438,
         "428 means there is no usable Identity header at all (none, or only"
         " ones with an unsupported ppt); 438 means there is one, the "
@@ -1135,6 +1207,14 @@ static const struct sip_code_pair pairs[] = {
         " be contacted or the user is in do-not-disturb. Services often "
         "forward both to voicemail, but only 486 tells the caller the line "
         "is busy." },
+    { 480, 503,
+        "480 is about the callee: the user cannot be reached now. 503 is "
+        "about the server: it cannot process requests now (overload, "
+        "maintenance), and the client should try another server.",
+        "Send 480 when the user has no reachable device; 503 (with Retry-"
+        "After) only when the server itself is unable to serve. Sending 503"
+        " for an unreachable user makes clients fail over to other servers "
+        "for nothing." },
     { 481, 487,
         "481 says the request refers to a dialog or transaction that does "
         "not exist at the receiver. 487 is the normal answer to an INVITE "
@@ -1142,6 +1222,15 @@ static const struct sip_code_pair pairs[] = {
         "A CANCEL for an unknown INVITE gets 481 (the CANCEL itself), while"
         " the INVITE it cancelled gets 487. Seeing 481 on BYE or re-INVITE "
         "means the dialog state was lost." },
+    { 482, 483,
+        "Both stop requests that travel in circles. 482 is detected: the "
+        "server sees its own earlier routing decision in the Via headers "
+        "(or a merged request). 483 is the hop limit: Max-Forwards reached "
+        "zero, loop or not.",
+        "Expect 482 for simple loops between proxies and 483 for loops that"
+        " change the request each time (and for very long chains). Fix both"
+        " by correcting the routing; look at the Via headers to see the "
+        "path." },
     { 484, 485,
         "Both say the Request-URI is not enough to pick a user. 484 means "
         "it is too short (more digits are needed). 485 means it is complete"
@@ -1163,6 +1252,12 @@ static const struct sip_code_pair pairs[] = {
         "A reject button that should still let the call go to voicemail or "
         "another device must send 486; send 603 only when the user wants "
         "the call to end everywhere." },
+    { 487, 603,
+        "487 means the request was cancelled (the caller hung up, or a "
+        "forking proxy cancelled this branch) before anyone answered. 603 "
+        "means the callee actively declined.",
+        "A UAS answers 487 to an INVITE it received a CANCEL for, never "
+        "603. A 603 shows the callee saw the call and rejected it." },
     { 488, 606,
         "Both reject the session description. 488 is a 4xx: not acceptable "
         "at this endpoint, so other endpoints of the user may still accept "
@@ -1179,6 +1274,13 @@ static const struct sip_code_pair pairs[] = {
         "Send 503 for overload and planned unavailability (and set Retry-"
         "After); 500 for errors. Clients fail over to the next DNS SRV "
         "target on 503 and honour Retry-After." },
+    { 502, 504,
+        "Both come from an element that depends on another server. 502 "
+        "means that server answered with something invalid; 504 means it "
+        "did not answer in time.",
+        "Send 502 when a downstream response cannot be used (malformed, "
+        "impossible to map); 504 when a downstream server or back-end timed"
+        " out. Both point at the downstream server, not at the client." },
     { 603, 607,
         "Both are the callee's own rejection and both end all forking. 603 "
         "just declines this call; 607 also says the call is unwanted (spam "
@@ -1204,15 +1306,6 @@ static const struct sip_code_pair pairs[] = {
         "from analytics and blocking engines in the network. A legitimate "
         "caller should appeal a 608 through its Call-Info contact; with 607"
         " the called person made the decision." },
-    { 180, 183,
-        "Both are provisional responses that create an early dialog. 180 "
-        "means the callee is being alerted; the caller normally plays local"
-        " ringback unless the 180 carries SDP. 183 carries progress, "
-        "normally with SDP for early media generated downstream (ringback, "
-        "announcements).",
-        "A UA alerting its user sends 180. A gateway or media server that "
-        "plays tones or announcements sends 183 with SDP. A caller must "
-        "play remote media whenever the response carried SDP." },
     /* END pairs */
 };
 
@@ -1226,6 +1319,21 @@ static const char *const class_names[] = {
     "Client Failure",
     "Server Failure",
     "Global Failure",
+};
+
+/* RFC 3261 §7.2 and §8.1.3, in one sentence per class. */
+static const char *const class_effects[] = {
+    "",
+    "provisional: the transaction is still running and a final response "
+    "will follow",
+    "final and successful: the request did what was asked",
+    "final: the request should be sent again to the address(es) in Contact",
+    "a final failure at this server: the request may succeed if changed, or "
+    "at another server, and a forking proxy keeps trying its other branches",
+    "a final failure of the server on an apparently valid request: another "
+    "server or a later retry may succeed",
+    "a final, global failure: no other server or branch will succeed, so "
+    "forking stops",
 };
 
 enum sip_code_class
@@ -1253,6 +1361,15 @@ cmp_code(const void *key, const void *elem)
     int c = ((const struct sip_code_info *) elem)->code;
 
     return (k > c) - (k < c);
+}
+
+const char *
+sip_code_class_effect(enum sip_code_class cls)
+{
+    if ((unsigned) cls > SIP_CODE_CLASS_GLOBAL_FAILURE) {
+        return class_effects[0];
+    }
+    return class_effects[cls];
 }
 
 const struct sip_code_info *
@@ -1340,4 +1457,23 @@ const struct sip_code_pair *
 sip_code_pair_at(size_t i)
 {
     return i < NPAIRS ? &pairs[i] : NULL;
+}
+
+size_t
+sip_code_sentence_len(const char *text)
+{
+    const char *p = text;
+
+    /* A sentence ends at ". " before a capital or a parenthesis, except
+     * after "e.g." and "i.e.", the only abbreviations the texts use. */
+    while ((p = strstr(p, ". ")) != NULL) {
+        bool abbrev = p - text >= 3
+            && (strncmp(p - 3, "e.g", 3) == 0 || strncmp(p - 3, "i.e", 3) == 0);
+
+        if (!abbrev && (isupper((unsigned char) p[2]) || p[2] == '(')) {
+            return (size_t) (p - text) + 1;
+        }
+        p += 2;
+    }
+    return strlen(text);
 }

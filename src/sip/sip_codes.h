@@ -58,6 +58,13 @@ enum sip_code_class sip_code_class_of(int code);
  * "Server Failure", "Global Failure"; "Invalid" for NONE. Never NULL. */
 const char *sip_code_class_name(enum sip_code_class cls);
 
+/**
+ * One sentence on what a response of the class does to the transaction and
+ * the caller ("a final failure at this server: ..."), lower-case, no full
+ * stop, for composing text. "" for NONE.
+ */
+const char *sip_code_class_effect(enum sip_code_class cls);
+
 /** The registered code, or NULL if IANA has not registered it. */
 const struct sip_code_info *sip_code_find(int code);
 
@@ -77,6 +84,12 @@ const struct sip_code_info *sip_code_at(size_t i);
  * first, ties to the lower code); returns how many it wrote.
  */
 size_t sip_code_nearest(int code, int *out, size_t max);
+
+/**
+ * Length of the first sentence of one of the catalog's texts (up to and
+ * including its full stop), for one-line summaries; strlen if only one.
+ */
+size_t sip_code_sentence_len(const char *text);
 
 /** The hand-written notes on a and b, in either order, or NULL. */
 const struct sip_code_pair *sip_code_pair_find(int a, int b);

@@ -266,31 +266,26 @@ subject_cn(X509 *x, char *dst, size_t size)
     }
 }
 
+const void *
+stir_cert_x509(const struct stir_cert *c)
+{
+    return c->leaf;
+}
+
+int
+stir__cert_tnauth_state(const struct stir_cert *c)
+{
+    return c->tn_state == TNAUTH_OK ? 0 : c->tn_state == TNAUTH_ABSENT ? 1 : 2;
+}
+
 int
 stir_cert_validate(const struct stir_cert *c, const struct stir_trust *t,
-    time_t now, bool require_tnauth, char *why, size_t why_size)
+    time_t now, char *why, size_t why_size)
 {
     X509_STORE_CTX *ctx = NULL;
-    char a[32], b[32], kd[48], cn[96];
+    char a[32], b[32], cn[96];
     int err = STIR_E_CERT_UNTRUSTED;
 
-    if (!stir__pkey_is_p256(c->pkey)) {
-        stir__pkey_describe(c->pkey, kd, sizeof(kd));
-        stir__why(
-            why, why_size, "certificate key is %s, ES256 needs EC P-256", kd);
-        return STIR_E_KEY_TYPE;
-    }
-    if (c->tn_state == TNAUTH_MALFORMED) {
-        stir__why(why, why_size,
-            "certificate TNAuthList (" TNAUTH_OID ") is not the RFC 8226 "
-            "ASN.1 structure");
-        return STIR_E_TNAUTH;
-    }
-    if (require_tnauth && c->tn_state == TNAUTH_ABSENT) {
-        stir__why(why, why_size,
-            "certificate has no TNAuthList extension (" TNAUTH_OID ")");
-        return STIR_E_TNAUTH;
-    }
     ctx = X509_STORE_CTX_new();
     if (!ctx || X509_STORE_CTX_init(ctx, t->store, c->leaf, c->chain) != 1) {
         err = -ENOMEM;

@@ -48,6 +48,34 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
     return rc == 1 ? 0 : -1;
 }
 
+/* certificatePolicies: the SHAKEN CP OID (ATIS-1000080). */
+static int
+add_policy(X509 *x)
+{
+    CERTIFICATEPOLICIES *pols = CERTIFICATEPOLICIES_new();
+    POLICYINFO *pi = POLICYINFO_new();
+    int rc = -1;
+
+    if (!pols || !pi) {
+        goto out;
+    }
+    ASN1_OBJECT_free(pi->policyid);
+    pi->policyid = OBJ_txt2obj("2.16.840.1.114569.1.1.1", 1);
+    if (!pi->policyid || !sk_POLICYINFO_push(pols, pi)) {
+        goto out;
+    }
+    pi = NULL;
+    if (X509_add1_ext_i2d(
+            x, NID_certificate_policies, pols, 0, X509V3_ADD_DEFAULT)
+        == 1) {
+        rc = 0;
+    }
+out:
+    POLICYINFO_free(pi);
+    CERTIFICATEPOLICIES_free(pols);
+    return rc;
+}
+
 static int
 add_tnauth(X509 *x, const unsigned char *der, size_t len)
 {
@@ -128,10 +156,10 @@ stir_pki_issue(EVP_PKEY *key, const struct stir_pki_opts *o, X509 *issuer,
             != 0) {
         goto out;
     }
-    if (o->shaken_policy
-        && add_ext(
-               x, issuer, NID_certificate_policies, "2.16.840.1.114569.1.1.1")
-            != 0) {
+    if (o->shaken_policy && add_policy(x) != 0) {
+        goto out;
+    }
+    if (o->san && add_ext(x, issuer, NID_subject_alt_name, o->san) != 0) {
         goto out;
     }
     if (o->crl_url) {

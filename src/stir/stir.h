@@ -256,14 +256,16 @@ time_t stir_cert_not_before(const struct stir_cert *c);
 time_t stir_cert_not_after(const struct stir_cert *c);
 
 /**
- * Validates the chain to the trust store at time now (validity of every
- * certificate, CRLs when the store has any), that the leaf key is EC P-256
- * and (when require_tnauth) that a well-formed TNAuthList is present.
- * 0 or STIR_E_CERT_UNTRUSTED / STIR_E_KEY_TYPE / STIR_E_TNAUTH with a
- * precise reason in why.
+ * Validates the chain to the trust store at time now: validity of every
+ * certificate, CRLs when the store has any (leaf only: a CA without a CRL
+ * must not fail every call). Key type and TNAuthList are checked per use
+ * by the verifier. 0 or STIR_E_CERT_UNTRUSTED with a precise reason.
  */
 int stir_cert_validate(const struct stir_cert *c, const struct stir_trust *t,
-    time_t now, bool require_tnauth, char *why, size_t why_size);
+    time_t now, char *why, size_t why_size);
+
+/** Leaf X509 * (for the legacy RFC 4474 host check). */
+const void *stir_cert_x509(const struct stir_cert *c);
 
 /* ---- Verification (RFC 8224 §6.2) ---- */
 
@@ -283,14 +285,22 @@ struct stir_call {
     struct slice identity_info, call_id, cseq, contact, body;
 };
 
+struct sip_msg;
+
+/**
+ * Points call's slices into a parsed request (From, To, the first
+ * P-Asserted-Identity, Date, every Identity, and the RFC 4474 inputs).
+ * STIR_E_MESSAGE when From or To is missing.
+ */
+int stir_call_from_msg(struct stir_call *c, const struct sip_msg *m);
+
 struct stir_policy {
-    uint32_t freshness;    /* seconds; iat and Date, both ways (60) */
-    uint32_t skew;         /* extra tolerance for clock skew (5) */
-    bool require_identity; /* 428 when no usable Identity (true) */
-    bool require_date;     /* 403 when Date is missing (false: iat rules) */
-    bool require_tnauth;   /* 437 when the cert has no TNAuthList (true) */
-    bool orig_from_pai;    /* orig is P-Asserted-Identity if present (true) */
-    bool allow_legacy;     /* accept RFC 4474 Identity/Identity-Info (true) */
+    uint32_t freshness;  /* seconds; iat and Date, both ways (60) */
+    uint32_t skew;       /* extra tolerance for clock skew (5) */
+    bool require_date;   /* 403 when Date is missing (false: iat rules) */
+    bool require_tnauth; /* 437 when the cert has no TNAuthList (true) */
+    bool orig_from_pai;  /* orig is P-Asserted-Identity if present (true) */
+    bool allow_legacy;   /* accept RFC 4474 Identity/Identity-Info (true) */
     const char *expected_spc; /* NULL, or the SPC the cert must carry */
 };
 

@@ -22,6 +22,17 @@ void stir__why(char *dst, size_t size, const char *fmt, ...)
 /** The x5u the signer was created with. */
 const char *stir__signer_x5u(const struct stir_signer *s);
 
+/** 0 TNAuthList fine, 1 absent, 2 malformed. */
+int stir__cert_tnauth_state(const struct stir_cert *c);
+
+/** Parses a SIP-date (RFC 3261 §25.1); 0 or -EINVAL. */
+int stir__parse_date(struct slice d, time_t *out);
+
+/** RFC 4474 verification of one parsed legacy Identity header. */
+int stir__verify_legacy(const struct stir_identity *id,
+    const struct stir_call *call, stir_cred_cb *cred, void *arg,
+    const struct stir_policy *pol, time_t now, struct stir_verdict *out);
+
 /** Extracts the addr-spec of a name-addr / addr-spec header value. */
 struct slice stir__addr_spec(struct slice hdr_value);
 

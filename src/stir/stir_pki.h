@@ -25,6 +25,7 @@ struct stir_pki_opts {
     size_t tn_der_len;
     const char *crl_url; /* CRL distribution point or NULL */
     bool shaken_policy;  /* certificatePolicies SHAKEN CP */
+    const char *san;     /* subjectAltName ("DNS:x") or NULL */
     uint64_t serial;
 };
 

@@ -179,6 +179,33 @@ test_pairs(void **state)
     }
 }
 
+static void
+test_sentence_and_effect(void **state)
+{
+    (void) state;
+    assert_int_equal(sip_code_sentence_len("One. Two."), 4);
+    assert_int_equal(sip_code_sentence_len("No stop"), 7);
+    /* "e.g." and a full stop before a digit or lower case end nothing. */
+    assert_int_equal(sip_code_sentence_len("Say e.g. Foo here. Next"), 18);
+    assert_int_equal(sip_code_sentence_len("RFC 3261 §8.1.3.2. Next"), 19);
+    assert_int_equal(sip_code_sentence_len("a. b. C"), 5);
+    for (size_t i = 0; i < sip_code_count(); i++) {
+        const struct sip_code_info *ci = sip_code_at(i);
+        size_t n = sip_code_sentence_len(ci->meaning);
+
+        /* Every meaning opens with a sentence short enough for a summary. */
+        assert_true(n > 10 && n <= strlen(ci->meaning));
+        assert_int_equal(ci->meaning[n - 1], '.');
+    }
+    assert_string_equal(sip_code_class_effect(SIP_CODE_CLASS_NONE), "");
+    for (int c = SIP_CODE_CLASS_PROVISIONAL; c <= SIP_CODE_CLASS_GLOBAL_FAILURE;
+         c++) {
+        assert_true(strlen(sip_code_class_effect(c)) > 20);
+    }
+    assert_non_null(strstr(
+        sip_code_class_effect(SIP_CODE_CLASS_GLOBAL_FAILURE), "forking stops"));
+}
+
 int
 main(void)
 {
@@ -190,6 +217,7 @@ main(void)
         cmocka_unit_test(test_generic_complete),
         cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_pairs),
+        cmocka_unit_test(test_sentence_and_effect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,374 @@
+/* Building responses, requests and forwarded messages (RFC 3261 §8, §16). */
+#include "sip/sip_build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sip/sip_hdr.h"
+#include "sip/sip_int.h"
+
+void
+sip_wbuf_init(struct sip_wbuf *w, char *p, size_t size)
+{
+    w->p = p;
+    w->size = size;
+    w->len = 0;
+    w->err = 0;
+}
+
+static inline void
+wput(struct sip_wbuf *w, const char *s, size_t n)
+{
+    if (w->err) {
+        return;
+    }
+    if (n > w->size - w->len) {
+        w->err = -ENOSPC;
+        return;
+    }
+    if (n) {
+        memcpy(w->p + w->len, s, n);
+    }
+    w->len += n;
+}
+
+void
+sip_wbuf_put(struct sip_wbuf *w, struct slice s)
+{
+    wput(w, s.p, s.len);
+}
+
+void
+sip_wbuf_puts(struct sip_wbuf *w, const char *s)
+{
+    wput(w, s, strlen(s));
+}
+
+void
+sip_wbuf_putc(struct sip_wbuf *w, char c)
+{
+    wput(w, &c, 1);
+}
+
+void
+sip_wbuf_putu(struct sip_wbuf *w, uint64_t v)
+{
+    char b[24];
+    size_t i = sizeof(b);
+    do {
+        b[--i] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    wput(w, b + i, sizeof(b) - i);
+}
+
+void
+sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
+{
+    if (w->err) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = w->size - w->len;
+    int n = vsnprintf(room ? w->p + w->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t) n >= room) {
+        w->err = n < 0 ? -EINVAL : -ENOSPC;
+        return;
+    }
+    w->len += (size_t) n;
+}
+
+void
+sip_wbuf_hdr(struct sip_wbuf *w, struct slice name, struct slice value)
+{
+    wput(w, name.p, name.len);
+    wput(w, ": ", 2);
+    wput(w, value.p, value.len);
+    wput(w, "\r\n", 2);
+}
+
+static void
+put_name(struct sip_wbuf *w, enum sip_hdr_id id)
+{
+    sip_wbuf_puts(w, sip_hdr_name(id));
+    wput(w, ": ", 2);
+}
+
+static void
+put_fields(struct sip_wbuf *w, const struct sip_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sip_wbuf_hdr(w, f[i].name, f[i].value);
+    }
+}
+
+static void
+put_body(struct sip_wbuf *w, struct slice ctype, struct slice body)
+{
+    if (body.len && ctype.len) {
+        sip_wbuf_hdr(w, SLICE_LIT("Content-Type"), ctype);
+    }
+    sip_wbuf_puts(w, "Content-Length: ");
+    sip_wbuf_putu(w, body.len);
+    wput(w, "\r\n\r\n", 4);
+    sip_wbuf_put(w, body);
+}
+
+static uint64_t
+fnv(uint64_t h, struct slice s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        h ^= (unsigned char) s.p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+void
+sip_build_tag(char dst[17], const struct sip_msg *req)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv(h, req->call_id);
+    h = fnv(h, SLICE_LIT("|"));
+    h = fnv(h, req->from_tag);
+    h = fnv(h, SLICE_LIT("|"));
+    h = fnv(h, req->branch);
+    for (int i = 15; i >= 0; i--) {
+        dst[i] = hex[h & 15];
+        h >>= 4;
+    }
+    dst[16] = '\0';
+}
+
+/* Top Via of a response: fills a valueless rport and adds received
+ * (RFC 3581 §4, RFC 3261 §18.2.1). */
+static void
+put_top_via(
+    struct sip_wbuf *w, struct slice value, const struct sip_resp_opts *o)
+{
+    struct sip_via v;
+    if ((!o->received.len && !o->rport) || sip_via_parse(&v, value) != 0) {
+        sip_wbuf_put(w, value);
+        return;
+    }
+    const char *p = value.p, *end = value.p + value.len;
+    if (o->rport > 0 && v.has_rport && v.rport < 0) {
+        struct slice rest = v.params, n, val;
+        while (sip_param_next(&rest, &n, &val)) {
+            if (slice_caseeq(n, SLICE_LIT("rport"))) {
+                const char *ne = n.p + n.len;
+                wput(w, p, (size_t) (ne - p));
+                wput(w, "=", 1);
+                sip_wbuf_putu(w, (uint64_t) o->rport);
+                p = ne;
+                break;
+            }
+        }
+    }
+    wput(w, p, (size_t) (end - p));
+    if (o->received.len && !v.received.len) {
+        wput(w, ";received=", 10);
+        sip_wbuf_put(w, o->received);
+    }
+}
+
+int
+sip_build_response(char *out, size_t size, size_t *len,
+    const struct sip_msg *req, const struct sip_resp_opts *o)
+{
+    struct sip_wbuf w;
+    int err = -EINVAL;
+    char tag[17];
+
+    if (!req->request || o->code < 100 || o->code > 699
+        || req->first[SIP_HDR_VIA] < 0 || req->first[SIP_HDR_TO] < 0) {
+        goto out;
+    }
+    sip_wbuf_init(&w, out, size);
+    sip_wbuf_puts(&w, "SIP/2.0 ");
+    sip_wbuf_putu(&w, (uint64_t) o->code);
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_put(&w, o->reason);
+    wput(&w, "\r\n", 2);
+    /* §8.2.6.2: every Via, same order; From, Call-ID, CSeq copied. */
+    for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA); h;
+         h = sip_msg_hdr_next(req, h)) {
+        put_name(&w, SIP_HDR_VIA);
+        if (h == sip_msg_hdr(req, SIP_HDR_VIA)) {
+            put_top_via(&w, h->value, o);
+        } else {
+            sip_wbuf_put(&w, h->value);
+        }
+        wput(&w, "\r\n", 2);
+    }
+    sip_wbuf_hdr(&w, SLICE_LIT("From"), sip_msg_hdr(req, SIP_HDR_FROM)->value);
+    put_name(&w, SIP_HDR_TO);
+    sip_wbuf_put(&w, sip_msg_hdr(req, SIP_HDR_TO)->value);
+    /* A tag on every response but 100, unless the request had one. */
+    if (o->code > 100 && req->to_tag.len == 0) {
+        wput(&w, ";tag=", 5);
+        if (o->to_tag.len) {
+            sip_wbuf_put(&w, o->to_tag);
+        } else {
+            sip_build_tag(tag, req);
+            wput(&w, tag, 16);
+        }
+    }
+    wput(&w, "\r\n", 2);
+    sip_wbuf_hdr(
+        &w, SLICE_LIT("Call-ID"), sip_msg_hdr(req, SIP_HDR_CALL_ID)->value);
+    sip_wbuf_hdr(&w, SLICE_LIT("CSeq"), sip_msg_hdr(req, SIP_HDR_CSEQ)->value);
+    if (o->server.len) {
+        sip_wbuf_hdr(&w, SLICE_LIT("Server"), o->server);
+    }
+    put_fields(&w, o->extra, o->nextra);
+    put_body(&w, o->content_type, o->body);
+    err = w.err;
+    if (!err) {
+        *len = w.len;
+    }
+out:
+    return err;
+}
+
+int
+sip_build_request(
+    char *out, size_t size, size_t *len, const struct sip_req_opts *o)
+{
+    struct sip_wbuf w;
+    int err = -EINVAL;
+
+    if (!sip__is_token(o->method) || !o->ruri.len || !o->via_host.len
+        || !o->call_id.len || !o->from.len || !o->to.len) {
+        goto out;
+    }
+    sip_wbuf_init(&w, out, size);
+    sip_wbuf_put(&w, o->method);
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_put(&w, o->ruri);
+    sip_wbuf_puts(&w, " SIP/2.0\r\nVia: SIP/2.0/");
+    sip_wbuf_put(
+        &w, o->via_transport.len ? o->via_transport : SLICE_LIT("UDP"));
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_put(&w, o->via_host);
+    if (o->branch.len) {
+        sip_wbuf_puts(&w, ";branch=");
+        sip_wbuf_put(&w, o->branch);
+    }
+    /* RFC 3581: ask for rport so answers find us behind NAT. */
+    sip_wbuf_puts(&w, ";rport\r\nMax-Forwards: ");
+    sip_wbuf_putu(&w, o->max_forwards ? o->max_forwards : 70);
+    sip_wbuf_puts(&w, "\r\nFrom: ");
+    sip_wbuf_put(&w, o->from);
+    if (o->from_tag.len) {
+        sip_wbuf_puts(&w, ";tag=");
+        sip_wbuf_put(&w, o->from_tag);
+    }
+    sip_wbuf_puts(&w, "\r\nTo: ");
+    sip_wbuf_put(&w, o->to);
+    sip_wbuf_puts(&w, "\r\nCall-ID: ");
+    sip_wbuf_put(&w, o->call_id);
+    sip_wbuf_puts(&w, "\r\nCSeq: ");
+    sip_wbuf_putu(&w, o->cseq);
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_put(&w, o->method);
+    wput(&w, "\r\n", 2);
+    put_fields(&w, o->extra, o->nextra);
+    put_body(&w, o->content_type, o->body);
+    err = w.err;
+    if (!err) {
+        *len = w.len;
+    }
+out:
+    return err;
+}
+
+static bool
+removed(const struct sip_fwd_opts *o, const struct sip_hdr *h)
+{
+    if (h->id != SIP_HDR_OTHER) {
+        for (size_t i = 0; i < o->nremove; i++) {
+            if (o->remove[i] == h->id) {
+                return true;
+            }
+        }
+        return false;
+    }
+    for (size_t i = 0; i < o->nremove_names; i++) {
+        if (slice_caseeq(o->remove_names[i], h->name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+sip_build_forward(char *out, size_t size, size_t *len, const struct sip_msg *m,
+    const struct sip_fwd_opts *o)
+{
+    struct sip_wbuf w;
+    int err = -EINVAL;
+    int16_t top_via = m->first[SIP_HDR_VIA];
+
+    if (o->pop_via && top_via < 0) {
+        goto out;
+    }
+    if (m->request && o->dec_max_forwards && m->max_forwards == 0) {
+        err = SIP_E_MAX_FORWARDS_RANGE; /* §16.3 step 3: answer 483 */
+        goto out;
+    }
+    sip_wbuf_init(&w, out, size);
+    if (m->request) {
+        sip_wbuf_put(&w, m->method_name);
+        sip_wbuf_putc(&w, ' ');
+        sip_wbuf_put(&w, o->ruri.len ? o->ruri : m->ruri);
+        sip_wbuf_puts(&w, " SIP/2.0\r\n");
+    } else {
+        sip_wbuf_puts(&w, "SIP/2.0 ");
+        sip_wbuf_putu(&w, m->status);
+        sip_wbuf_putc(&w, ' ');
+        sip_wbuf_put(&w, m->reason);
+        wput(&w, "\r\n", 2);
+    }
+    if (o->push_via.len) {
+        sip_wbuf_hdr(&w, SLICE_LIT("Via"), o->push_via);
+    }
+    if (o->record_route.len) {
+        sip_wbuf_hdr(&w, SLICE_LIT("Record-Route"), o->record_route);
+    }
+    for (int16_t i = 0; i < (int16_t) m->nhdr; i++) {
+        const struct sip_hdr *h = &m->hdr[i];
+        if (h->id == SIP_HDR_CONTENT_LENGTH || removed(o, h)
+            || (o->pop_via && i == top_via)
+            || (o->replace_body && h->id == SIP_HDR_CONTENT_TYPE)) {
+            continue;
+        }
+        if (h->id == SIP_HDR_MAX_FORWARDS && o->dec_max_forwards
+            && m->request) {
+            sip_wbuf_puts(&w, "Max-Forwards: ");
+            sip_wbuf_putu(&w, (uint64_t) (m->max_forwards - 1));
+            wput(&w, "\r\n", 2);
+            continue;
+        }
+        sip_wbuf_hdr(&w, h->name, h->value);
+    }
+    if (m->request && o->dec_max_forwards && m->max_forwards < 0) {
+        sip_wbuf_puts(&w, "Max-Forwards: 70\r\n");
+    }
+    put_fields(&w, o->add, o->nadd);
+    if (o->replace_body) {
+        put_body(&w, o->content_type, o->body);
+    } else {
+        put_body(&w, SLICE_NULL, m->body);
+    }
+    err = w.err;
+    if (!err) {
+        *len = w.len;
+    }
+out:
+    return err;
+}

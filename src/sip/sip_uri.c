@@ -1,0 +1,534 @@
+/* URI parsing: sip, sips (RFC 3261 §19.1, §25.1), tel (RFC 3966), other. */
+#include "sip/sip_uri.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sip/sip_int.h"
+#include "sip/sip_msg.h"
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = sip__lower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Scans chars of class cls or %HH escapes; returns the end, or NULL on a
+ * bad escape. */
+static const char *
+scan_escaped(const char *p, const char *end, unsigned cls)
+{
+    while (p < end) {
+        if (sip__is(*p, cls)) {
+            p++;
+        } else if (*p == '%') {
+            if (end - p < 3 || !sip__is(p[1], C_HEX) || !sip__is(p[2], C_HEX)) {
+                return NULL;
+            }
+            p += 3;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
+bool
+sip__ipv4(struct slice s)
+{
+    const char *p = s.p, *end = s.p + s.len;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0, n = 0;
+        while (p < end && *p >= '0' && *p <= '9' && n < 4) {
+            v = v * 10 + (unsigned) (*p - '0');
+            p++;
+            n++;
+        }
+        if (n == 0 || n > 3 || v > 255) {
+            return false;
+        }
+        if (i < 3) {
+            if (p >= end || *p != '.') {
+                return false;
+            }
+            p++;
+        }
+    }
+    return p == end;
+}
+
+/* IPv6address (RFC 3261 §25.1 / RFC 4291), without brackets. */
+static bool
+ipv6_addr(const char *p, const char *end)
+{
+    int groups = 0;
+    bool dcolon = false;
+
+    if (p == end) {
+        return false;
+    }
+    if (*p == ':') {
+        if (end - p < 2 || p[1] != ':') {
+            return false;
+        }
+        dcolon = true;
+        p += 2;
+        if (p == end) {
+            return true;
+        }
+    }
+    while (p < end) {
+        const char *g = p;
+        while (p < end && sip__is(*p, C_HEX) && p - g < 5) {
+            p++;
+        }
+        size_t n = (size_t) (p - g);
+        if (p < end && *p == '.') {
+            /* Trailing IPv4 part counts as two groups. */
+            if (!sip__ipv4((struct slice){ g, (size_t) (end - g) })) {
+                return false;
+            }
+            groups += 2;
+            p = end;
+            break;
+        }
+        if (n == 0 || n > 4) {
+            return false;
+        }
+        groups++;
+        if (p == end) {
+            break;
+        }
+        if (*p != ':') {
+            return false;
+        }
+        p++;
+        if (p < end && *p == ':') {
+            if (dcolon) {
+                return false;
+            }
+            dcolon = true;
+            p++;
+            if (p == end) {
+                break;
+            }
+        } else if (p == end) {
+            return false;
+        }
+    }
+    return dcolon ? groups <= 7 : groups == 8;
+}
+
+bool
+sip__ipv6(struct slice s)
+{
+    if (s.len < 2 || s.p[0] != '[' || s.p[s.len - 1] != ']') {
+        return false;
+    }
+    return ipv6_addr(s.p + 1, s.p + s.len - 1);
+}
+
+const char *
+sip__host_port(const char *p, const char *end, struct slice *host,
+    uint8_t *type, bool *has_port, uint16_t *port)
+{
+    const char *h = p;
+
+    *has_port = false;
+    *port = 0;
+    if (p < end && *p == '[') {
+        const char *rb = memchr(p, ']', (size_t) (end - p));
+        if (!rb || !ipv6_addr(p + 1, rb)) {
+            return NULL;
+        }
+        p = rb + 1;
+        *type = SIP_HOST_IPV6;
+    } else {
+        bool alpha = false;
+        p = sip__skip(p, end, C_HOST);
+        if (p == h) {
+            return NULL;
+        }
+        for (const char *q = h; q < p; q++) {
+            if (!sip__is(*q, C_DIGIT) && *q != '.') {
+                alpha = true;
+                break;
+            }
+        }
+        *host = (struct slice){ h, (size_t) (p - h) };
+        if (!alpha) {
+            if (!sip__ipv4(*host)) {
+                return NULL;
+            }
+            *type = SIP_HOST_IPV4;
+        } else {
+            /* hostname: labels of alphanumerics and '-', not starting or
+             * ending with '-'; a trailing dot is allowed (§25.1). */
+            const char *q = h;
+            while (q < p) {
+                const char *l = q;
+                while (q < p && *q != '.') {
+                    q++;
+                }
+                if (q == l) {
+                    if (q + 1 == p && q != h) {
+                        break; /* trailing dot */
+                    }
+                    return NULL;
+                }
+                if (*l == '-' || q[-1] == '-') {
+                    return NULL;
+                }
+                if (q < p) {
+                    q++;
+                    if (q == p) {
+                        break;
+                    }
+                }
+            }
+            *type = SIP_HOST_NAME;
+        }
+    }
+    *host = (struct slice){ h, (size_t) (p - h) };
+    if (p < end && *p == ':') {
+        uint32_t v = 0;
+        const char *d = ++p;
+        while (p < end && *p >= '0' && *p <= '9') {
+            v = v * 10 + (uint32_t) (*p - '0');
+            if (v > 65535) {
+                return NULL;
+            }
+            p++;
+        }
+        if (p == d) {
+            return NULL;
+        }
+        *has_port = true;
+        *port = (uint16_t) v;
+    }
+    return p;
+}
+
+/* ;name[=value] uri-parameters, no whitespace (§19.1.1). */
+static const char *
+uri_params(const char *p, const char *end)
+{
+    while (p < end && *p == ';') {
+        const char *n = ++p;
+        p = scan_escaped(p, end, C_PARAM);
+        if (!p || p == n) {
+            return NULL;
+        }
+        if (p < end && *p == '=') {
+            p = scan_escaped(p + 1, end, C_PARAM);
+            if (!p) {
+                return NULL;
+            }
+        }
+    }
+    return p;
+}
+
+/* hname=hvalue *("&" hname=hvalue) */
+static const char *
+uri_headers(const char *p, const char *end)
+{
+    for (;;) {
+        const char *n = p;
+        p = scan_escaped(p, end, C_HNV);
+        if (!p || p == n || p == end || *p != '=') {
+            return NULL;
+        }
+        p = scan_escaped(p + 1, end, C_HNV);
+        if (!p) {
+            return NULL;
+        }
+        if (p < end && *p == '&') {
+            p++;
+            continue;
+        }
+        return p;
+    }
+}
+
+static int
+parse_sip(struct sip_uri *u, const char *p, const char *end)
+{
+    /* userinfo ends at the first '@' (user and password cannot hold an
+     * unescaped one). */
+    const char *at = memchr(p, '@', (size_t) (end - p));
+    if (at) {
+        const char *q = scan_escaped(p, at, C_USER);
+        if (!q) {
+            return SIP_E_BAD_ESCAPE;
+        }
+        /* user stops at ':' (password follows). */
+        if (q == p) {
+            return SIP_E_BAD_URI;
+        }
+        u->user = (struct slice){ p, (size_t) (q - p) };
+        if (q < at) {
+            if (*q != ':') {
+                return SIP_E_BAD_URI;
+            }
+            const char *pw = q + 1;
+            q = scan_escaped(pw, at, C_PASS);
+            if (!q) {
+                return SIP_E_BAD_ESCAPE;
+            }
+            if (q != at) {
+                return SIP_E_BAD_URI;
+            }
+            u->password = (struct slice){ pw, (size_t) (at - pw) };
+            u->has_password = true;
+        }
+        p = at + 1;
+    }
+    p = sip__host_port(p, end, &u->host, &u->host_type, &u->has_port, &u->port);
+    if (!p) {
+        return SIP_E_BAD_URI;
+    }
+    if (p < end && *p == ';') {
+        const char *s = p;
+        p = uri_params(p, end);
+        if (!p) {
+            return SIP_E_BAD_URI;
+        }
+        u->params = (struct slice){ s, (size_t) (p - s) };
+    }
+    if (p < end && *p == '?') {
+        const char *s = ++p;
+        p = uri_headers(p, end);
+        if (!p) {
+            return SIP_E_BAD_URI;
+        }
+        u->headers = (struct slice){ s, (size_t) (p - s) };
+    }
+    return p == end ? 0 : SIP_E_BAD_URI;
+}
+
+static int
+parse_tel(struct sip_uri *u, const char *p, const char *end)
+{
+    const char *n = p;
+    p = sip__skip(p, end, C_TEL);
+    if (p == n) {
+        return SIP_E_BAD_URI;
+    }
+    u->user = (struct slice){ n, (size_t) (p - n) };
+    if (p < end && *p == ';') {
+        const char *s = p;
+        p = uri_params(p, end);
+        if (!p) {
+            return SIP_E_BAD_URI;
+        }
+        u->params = (struct slice){ s, (size_t) (p - s) };
+    }
+    return p == end ? 0 : SIP_E_BAD_URI;
+}
+
+int
+sip_uri_parse(struct sip_uri *u, struct slice in)
+{
+    const char *p = in.p, *end = in.p + in.len;
+    int err = SIP_E_BAD_URI;
+
+    memset(u, 0, sizeof(*u));
+    u->raw = in;
+    if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
+        goto out;
+    }
+    const char *s = p;
+    p = sip__skip(p, end, C_SCHEME);
+    if (p == end || *p != ':') {
+        goto out;
+    }
+    u->scheme_s = (struct slice){ s, (size_t) (p - s) };
+    p++;
+    u->opaque = (struct slice){ p, (size_t) (end - p) };
+    if (slice_caseeq(u->scheme_s, SLICE_LIT("sip"))) {
+        u->scheme = SIP_URI_SIP;
+        err = parse_sip(u, p, end);
+    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("sips"))) {
+        u->scheme = SIP_URI_SIPS;
+        err = parse_sip(u, p, end);
+    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("tel"))) {
+        u->scheme = SIP_URI_TEL;
+        err = parse_tel(u, p, end);
+    } else {
+        u->scheme = SIP_URI_OTHER;
+        const char *q = scan_escaped(p, end, C_URIC);
+        err = (q == end && p < end) ? 0 : SIP_E_BAD_URI;
+    }
+out:
+    return err;
+}
+
+bool
+sip_param_next(struct slice *rest, struct slice *name, struct slice *value)
+{
+    const char *p = rest->p, *end = rest->p + rest->len;
+
+    p = sip__skip_ws(p, end);
+    while (p < end && *p == ';') {
+        p = sip__skip_ws(p + 1, end);
+        if (p == end || *p != ';') {
+            break;
+        }
+    }
+    if (p >= end) {
+        *rest = (struct slice){ end, 0 };
+        return false;
+    }
+    const char *n = p;
+    while (p < end && *p != '=' && *p != ';' && !sip__is(*p, C_WS)) {
+        p++;
+    }
+    *name = (struct slice){ n, (size_t) (p - n) };
+    *value = (struct slice){ p, 0 };
+    p = sip__skip_ws(p, end);
+    if (p < end && *p == '=') {
+        p = sip__skip_ws(p + 1, end);
+        const char *v = p;
+        if (p < end && *p == '"') {
+            const char *q = sip__quoted_end(p, end);
+            p = q ? q : end;
+        } else {
+            while (p < end && *p != ';' && !sip__is(*p, C_WS)) {
+                p++;
+            }
+        }
+        *value = (struct slice){ v, (size_t) (p - v) };
+    }
+    /* Skip anything up to the next ';' (tolerant iteration; the strict
+     * checks live in the callers). */
+    while (p < end && *p != ';') {
+        p++;
+    }
+    *rest = (struct slice){ p, (size_t) (end - p) };
+    return true;
+}
+
+bool
+sip_param_get(struct slice params, struct slice name, struct slice *value)
+{
+    struct slice n, v;
+    while (sip_param_next(&params, &n, &v)) {
+        if (slice_caseeq(n, name)) {
+            if (value) {
+                *value = v;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+sip_uri_unescape(char *dst, size_t size, struct slice in)
+{
+    size_t o = 0;
+    if (size == 0) {
+        return -ENOSPC;
+    }
+    for (size_t i = 0; i < in.len; i++) {
+        char c = in.p[i];
+        if (c == '%') {
+            if (i + 2 >= in.len) {
+                dst[0] = '\0';
+                return SIP_E_BAD_ESCAPE;
+            }
+            int h = hexval(in.p[i + 1]), l = hexval(in.p[i + 2]);
+            if (h < 0 || l < 0) {
+                dst[0] = '\0';
+                return SIP_E_BAD_ESCAPE;
+            }
+            c = (char) (h * 16 + l);
+            i += 2;
+        }
+        if (o + 1 >= size) {
+            dst[0] = '\0';
+            return -ENOSPC;
+        }
+        dst[o++] = c;
+    }
+    dst[o] = '\0';
+    return (int) o;
+}
+
+/* Compares two escaped strings after decoding, case-sensitive or not. */
+static bool
+esc_eq(struct slice a, struct slice b, bool icase)
+{
+    size_t i = 0, j = 0;
+    while (i < a.len && j < b.len) {
+        char x = a.p[i], y = b.p[j];
+        if (x == '%' && i + 2 < a.len && hexval(a.p[i + 1]) >= 0
+            && hexval(a.p[i + 2]) >= 0) {
+            x = (char) (hexval(a.p[i + 1]) * 16 + hexval(a.p[i + 2]));
+            i += 2;
+        }
+        if (y == '%' && j + 2 < b.len && hexval(b.p[j + 1]) >= 0
+            && hexval(b.p[j + 2]) >= 0) {
+            y = (char) (hexval(b.p[j + 1]) * 16 + hexval(b.p[j + 2]));
+            j += 2;
+        }
+        if (icase) {
+            x = sip__lower(x);
+            y = sip__lower(y);
+        }
+        if (x != y) {
+            return false;
+        }
+        i++;
+        j++;
+    }
+    return i == a.len && j == b.len;
+}
+
+static bool
+param_eq(struct slice pa, struct slice pb, struct slice name)
+{
+    struct slice va, vb;
+    bool ha = sip_param_get(pa, name, &va), hb = sip_param_get(pb, name, &vb);
+    if (ha != hb) {
+        return false;
+    }
+    return !ha || esc_eq(va, vb, true);
+}
+
+bool
+sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b)
+{
+    if (a->scheme != b->scheme) {
+        return false;
+    }
+    if (a->scheme == SIP_URI_OTHER) {
+        return slice_caseeq(a->scheme_s, b->scheme_s)
+            && slice_eq(a->opaque, b->opaque);
+    }
+    if (a->scheme == SIP_URI_TEL) {
+        return esc_eq(a->user, b->user, true);
+    }
+    static const struct slice names[] = { SLICE_LIT("user"), SLICE_LIT("ttl"),
+        SLICE_LIT("method"), SLICE_LIT("maddr"), SLICE_LIT("transport") };
+    if (!esc_eq(a->user, b->user, false)
+        || !esc_eq(a->password, b->password, false)
+        || a->has_password != b->has_password || !slice_caseeq(a->host, b->host)
+        || a->has_port != b->has_port || a->port != b->port) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!param_eq(a->params, b->params, names[i])) {
+            return false;
+        }
+    }
+    return true;
+}
