@@ -229,9 +229,8 @@ run(struct daemon *d)
         store_path_describe(where, sizeof(where), d->cfg->ac.store_path);
         log_info("sipward %s ready: %zu workers, store %s (%llu users, "
                  "%llu bindings, %llu moved)",
-            SIPWARD_VERSION, d->nworkers, where,
-            (unsigned long long) ss.users, (unsigned long long) ss.bindings,
-            (unsigned long long) ss.moved);
+            SIPWARD_VERSION, d->nworkers, where, (unsigned long long) ss.users,
+            (unsigned long long) ss.bindings, (unsigned long long) ss.moved);
         atomic_store(&d->ready, true);
         /* Type=notify: systemd starts dependents only now. A no-op
          * outside systemd (no NOTIFY_SOCKET). */

@@ -44,8 +44,8 @@ print_info(const struct cli_store_opts *o, const struct store_info *i,
                 : " ahead: upgrade sipward");
     }
     if (i->schema == i->schema_latest) {
-        printf("users:    %llu\nmoved:    %llu\n", (unsigned long long) i->users,
-            (unsigned long long) i->moved);
+        printf("users:    %llu\nmoved:    %llu\n",
+            (unsigned long long) i->users, (unsigned long long) i->moved);
         if (strcmp(i->backend, "postgresql") == 0) {
             printf("bindings: %llu live\n", (unsigned long long) i->bindings);
         }
@@ -85,7 +85,8 @@ cmd_store(int argc, char **argv)
         }
     }
     if (argc - optind != 1) {
-        return cli_usage_error("store", "expected migrate or check (try --help)");
+        return cli_usage_error(
+            "store", "expected migrate or check (try --help)");
     }
     const char *verb = argv[optind];
     bool check = strcmp(verb, "check") == 0;

@@ -224,8 +224,8 @@ store_pg_describe(char *out, size_t size, const char *conninfo)
             if (strcmp(o->keyword, shown[i]) != 0 || !o->val || !o->val[0]) {
                 continue;
             }
-            int w = snprintf(out + n, size - n, "%s%s=%s", n ? " " : "",
-                o->keyword, o->val);
+            int w = snprintf(
+                out + n, size - n, "%s%s=%s", n ? " " : "", o->keyword, o->val);
             if (w < 0 || (size_t) w >= size - n) {
                 goto out;
             }
@@ -397,8 +397,7 @@ run(struct store_pg *g, enum stmt id, struct params *p, long *affected)
         return STORE_E_ENCODING;
     }
     snprintf(name, sizeof(name), "s%d", (int) id);
-    PGresult *r =
-        PQexecPrepared(g->db, name, p->n, p->v, p->len, p->fmt, 0);
+    PGresult *r = PQexecPrepared(g->db, name, p->n, p->v, p->len, p->fmt, 0);
     ExecStatusType es = PQresultStatus(r);
     if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK) {
         return failed(g, r, stmt_sql[id]);
@@ -432,8 +431,8 @@ col_i64(const PGresult *r, int row, int col)
 static struct slice
 col_slice(const PGresult *r, int row, int col)
 {
-    return slice_make(PQgetvalue(r, row, col),
-        (size_t) PQgetlength(r, row, col));
+    return slice_make(
+        PQgetvalue(r, row, col), (size_t) PQgetlength(r, row, col));
 }
 
 /*
@@ -570,8 +569,8 @@ migrate_one(PGconn *db, const struct store_pg_migration *m, bool *done)
         vals[0] = ver;
         vals[1] = m->name;
         PGresult *r = PQexecParams(db,
-            "INSERT INTO sipward_schema(version, name) VALUES($1, $2)", 2,
-            NULL, vals, NULL, NULL, 0);
+            "INSERT INTO sipward_schema(version, name) VALUES($1, $2)", 2, NULL,
+            vals, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             snprintf(err, sizeof(err), "%s", PQresultErrorMessage(r));
             err[strcspn(err, "\n")] = '\0';
@@ -602,8 +601,8 @@ store__pg_migrate(
     int count = 0, rc = 0;
 
     if (v < 0) {
-        log_error("postgres: cannot read the schema version: %s",
-            PQerrorMessage(db));
+        log_error(
+            "postgres: cannot read the schema version: %s", PQerrorMessage(db));
         return STORE_E_DB;
     }
     if (v > latest) {
@@ -701,8 +700,8 @@ connect_all(struct store_pg *g)
         int v = store__pg_schema_version(g->db);
         if (v != g->schema) {
             /* Someone migrated (or dropped) the schema under us. */
-            log_error("postgres: schema version is now %d, was %d", v,
-                g->schema);
+            log_error(
+                "postgres: schema version is now %d, was %d", v, g->schema);
             rc = STORE_E_SCHEMA;
         }
     }
@@ -733,8 +732,8 @@ row_moved(void *arg, const PGresult *r)
 {
     struct load_ctx *c = arg;
 
-    return store__idx_moved_set(c->ix, col_slice(r, 0, 0),
-        col_slice(r, 0, 1), col_slice(r, 0, 2), col_i64(r, 0, 3));
+    return store__idx_moved_set(c->ix, col_slice(r, 0, 0), col_slice(r, 0, 1),
+        col_slice(r, 0, 2), col_i64(r, 0, 3));
 }
 
 /* Binding columns from col on: contact expires q call_id cseq instance
@@ -770,16 +769,16 @@ static int
 load_into(struct store_pg *g, struct store_idx *ix, int64_t now)
 {
     struct load_ctx c = { ix };
-    int rc = exec_simple(g, g->db,
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    int rc = exec_simple(
+        g, g->db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 
     rc = rc ? rc
             : each_row(g,
                 "SELECT aor, username, realm, ha1_md5, ha1_sha256 FROM users",
                 NULL, row_user, &c);
     rc = rc ? rc
-            : each_row(g, "SELECT aor, uri, note, at FROM moved", NULL,
-                row_moved, &c);
+            : each_row(
+                g, "SELECT aor, uri, note, at FROM moved", NULL, row_moved, &c);
     rc = rc ? rc
             : each_row(g,
                 "SELECT aor, contact, expires, q, call_id, cseq, instance,"
@@ -1043,9 +1042,8 @@ try_reconnect(struct store_pg *g)
     }
     if (rc) {
         drop_conns(g);
-        g->backoff_ms = g->backoff_ms * 2 > BACKOFF_MAX_MS
-            ? BACKOFF_MAX_MS
-            : g->backoff_ms * 2;
+        g->backoff_ms = g->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                           : g->backoff_ms * 2;
         g->retry_at_ms = clock_mono_ms() + g->backoff_ms;
         return;
     }
@@ -1093,8 +1091,8 @@ pg_changes(struct store *st, void (*cb)(void *, struct slice), void *arg)
             } else if (!g->full_reload) {
                 int rc = reload_aor(g, aor, now);
                 if (rc && g->up) {
-                    log_warn("postgres: cannot reload %.*s: %s",
-                        SLICE_ARG(aor), err_str(rc));
+                    log_warn("postgres: cannot reload %.*s: %s", SLICE_ARG(aor),
+                        err_str(rc));
                 }
             }
         }
@@ -1284,8 +1282,10 @@ store__pg_open(struct store **stp, const struct store_conf *c)
     if (!rc) {
         /* DIRECT mode is up now; SERVE mode once load() ran. */
         g->up = !g->serve;
-        log_info("postgres: connected to %s (schema %d)", g->display,
-            g->schema);
+        if (g->serve) {
+            log_info(
+                "postgres: connected to %s (schema %d)", g->display, g->schema);
+        }
     }
 out:
     if (rc) {

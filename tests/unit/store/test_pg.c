@@ -124,8 +124,8 @@ open_mode(struct fx *f, enum store_mode mode)
 #define AOR SLICE_LIT("sip:alice@example.com")
 
 static int
-reg_aor(struct store *st, struct slice aor, const char *call_id,
-    uint32_t cseq, const struct store_contact *c, size_t n, bool wildcard)
+reg_aor(struct store *st, struct slice aor, const char *call_id, uint32_t cseq,
+    const struct store_contact *c, size_t n, bool wildcard)
 {
     struct store_req r = {
         .kind = STORE_REQ_REGISTER,
@@ -300,10 +300,9 @@ test_failed_migration_changes_nothing(void **state)
     struct store *st = NULL;
     struct store_conf c = { .path = f->url, .mode = STORE_MODE_DIRECT };
     assert_int_equal(store_open(&st, &c), STORE_E_DB);
-    assert_int_equal(
-        db_count(f,
-            "SELECT count(*) FROM pg_tables WHERE tablename IN "
-            "('users', 'moved', 'sipward_schema')"),
+    assert_int_equal(db_count(f,
+                         "SELECT count(*) FROM pg_tables WHERE tablename IN "
+                         "('users', 'moved', 'sipward_schema')"),
         0);
     db_exec(f, "DROP TABLE bindings");
 
@@ -364,8 +363,8 @@ test_register_rules_and_reload(void **state)
     struct store_contact bad = {
         .uri = SLICE_LIT("sip:x@\xff\xfe"), .expires = 60, .q = 1000
     };
-    assert_int_equal(reg_aor(st, SLICE_LIT("sip:bad@example.com"), "b", 1,
-                         &bad, 1, false),
+    assert_int_equal(
+        reg_aor(st, SLICE_LIT("sip:bad@example.com"), "b", 1, &bad, 1, false),
         STORE_E_ENCODING);
     assert_int_equal(moved_put(st, SLICE_LIT("sip:bob@example.com"),
                          "sip:bob@elsewhere.example"),
@@ -423,13 +422,14 @@ test_two_nodes_coherent(void **state)
     assert_true(wait_moved(b, bob, false, 1000) >= 0);
 
     /* An operator's SQL is published by the triggers too. */
-    db_exec(f, "INSERT INTO moved VALUES('sip:carol@example.com', "
-               "'sip:carol@x.example', '', 0)");
-    assert_true(wait_moved(a, SLICE_LIT("sip:carol@example.com"), true, 1000)
-        >= 0);
+    db_exec(f,
+        "INSERT INTO moved VALUES('sip:carol@example.com', "
+        "'sip:carol@x.example', '', 0)");
+    assert_true(
+        wait_moved(a, SLICE_LIT("sip:carol@example.com"), true, 1000) >= 0);
     db_exec(f, "TRUNCATE moved");
-    assert_true(wait_moved(b, SLICE_LIT("sip:carol@example.com"), false, 1000)
-        >= 0);
+    assert_true(
+        wait_moved(b, SLICE_LIT("sip:carol@example.com"), false, 1000) >= 0);
 
     /* Expiry: absolute, the same on both nodes, without any message. */
     c.expires = 1;
@@ -459,8 +459,8 @@ test_database_lost_and_back(void **state)
     assert_int_equal(reg(a, "cid", 1, &c, 1, false), 0);
 
     /* Away: the database refuses connections and drops ours. */
-    snprintf(sql, sizeof(sql),
-        "ALTER DATABASE %s ALLOW_CONNECTIONS false", f->db);
+    snprintf(
+        sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false", f->db);
     admin_exec(sql);
     snprintf(sql, sizeof(sql),
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -480,8 +480,8 @@ test_database_lost_and_back(void **state)
 
     /* While it is away someone else changes the data (no NOTIFY reaches
      * the node): the resync after the reconnect must bring it. */
-    snprintf(sql, sizeof(sql),
-        "ALTER DATABASE %s ALLOW_CONNECTIONS true", f->db);
+    snprintf(
+        sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", f->db);
     PGconn *other = NULL;
     admin_exec(sql);
     other = PQconnectdb(f->url);
