@@ -93,6 +93,7 @@ cmd_store(int argc, char **argv)
     if (!check && strcmp(verb, "migrate") != 0) {
         return cli_usage_error("store", "unknown action '%s'", verb);
     }
+    so.direct = true;
     so.no_migrate = check;
     so.must_exist = check;
     rc = cli_store_open("store", &so, &st, NULL);
