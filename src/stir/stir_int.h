@@ -22,6 +22,9 @@ void stir__why(char *dst, size_t size, const char *fmt, ...)
 /** The x5u the signer was created with. */
 const char *stir__signer_x5u(const struct stir_signer *s);
 
+/** The leaf key is EC P-256 (cached at parse). */
+bool stir__cert_is_p256(const struct stir_cert *c);
+
 /** 0 TNAuthList fine, 1 absent, 2 malformed. */
 int stir__cert_tnauth_state(const struct stir_cert *c);
 

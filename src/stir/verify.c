@@ -249,7 +249,7 @@ check_cert(const struct stir_cert *c, const struct stir_policy *pol,
     char kd[48];
     bool has_tn = false, spc_ok = false;
 
-    if (!stir__pkey_is_p256(stir_cert_pkey(c))) {
+    if (!stir__cert_is_p256(c)) {
         stir__pkey_describe(stir_cert_pkey(c), kd, sizeof(kd));
         return fail(out, STIR_BAD_CRED,
             "certificate key is %s, ES256 needs EC P-256", kd);
