@@ -4,7 +4,8 @@
  * whole stir_verify path (parse the Identity header, decode, JSON claims,
  * ECDSA verify, claims against From/To, freshness) with the certificate
  * already validated, next to a raw EVP_PKEY_verify loop over a fixed
- * digest (what `openssl speed ecdsap256` measures). run.sh prints the
+ * digest (what `openssl speed ecdsap256` measures). Rates are per CPU
+ * second of each thread. run.sh prints the
  * `openssl speed` figures of the same run beside these.
  *
  *   bench_stir [SECONDS] [THREADS]
@@ -31,12 +32,15 @@ static time_t now;
 static char message[4096];
 static size_t message_len;
 
+/* CPU time of the calling thread: like `openssl speed` (which counts user
+ * CPU seconds unless -elapsed), the rate per core does not depend on what
+ * else runs on a shared machine. */
 static double
 mono(void)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
@@ -81,7 +85,8 @@ enum what {
 
 struct job {
     enum what what;
-    double rate;
+    double slice; /* seconds to run this time */
+    double ops, time;
     int fail;
 };
 
@@ -163,8 +168,9 @@ run(void *arg)
             n++;
         }
         t = mono() - t0;
-    } while (t < secs && !j->fail);
-    j->rate = (double) n / t;
+    } while (t < j->slice && !j->fail);
+    j->ops += (double) n;
+    j->time += t;
 raw_done:
     EVP_PKEY_CTX_free(sc);
     EVP_PKEY_CTX_free(vc);
@@ -176,27 +182,43 @@ done:
     return NULL;
 }
 
-static double
-measure(enum what what, int threads)
-{
-    pthread_t th[16];
-    struct job j[16];
-    double total = 0;
+#define CASES  4
+#define SLICES 6
 
-    for (int i = 0; i < threads; i++) {
-        memset(&j[i], 0, sizeof(j[i]));
-        j[i].what = what;
-        pthread_create(&th[i], NULL, run, &j[i]);
-    }
-    for (int i = 0; i < threads; i++) {
-        pthread_join(th[i], NULL);
-        if (j[i].fail) {
-            fprintf(stderr, "bench_stir: case %d failed\n", (int) what);
-            exit(1);
+/*
+ * The four cases run in interleaved slices (raw, verify, parse+verify,
+ * sign, raw, ...) so that load from other processes on a shared machine
+ * hits them alike and the ratios stay meaningful.
+ */
+static void
+measure(int threads, double rate[CASES])
+{
+    static struct job j[CASES][16];
+    pthread_t th[16];
+
+    memset(j, 0, sizeof(j));
+    for (int sl = 0; sl < SLICES; sl++) {
+        for (int c = 0; c < CASES; c++) {
+            for (int i = 0; i < threads; i++) {
+                j[c][i].what = (enum what) c;
+                j[c][i].slice = secs / SLICES;
+                pthread_create(&th[i], NULL, run, &j[c][i]);
+            }
+            for (int i = 0; i < threads; i++) {
+                pthread_join(th[i], NULL);
+                if (j[c][i].fail) {
+                    fprintf(stderr, "bench_stir: case %d failed\n", c);
+                    exit(1);
+                }
+            }
         }
-        total += j[i].rate;
     }
-    return total;
+    for (int c = 0; c < CASES; c++) {
+        rate[c] = 0;
+        for (int i = 0; i < threads; i++) {
+            rate[c] += j[c][i].ops / j[c][i].time;
+        }
+    }
 }
 
 static int
@@ -298,10 +320,10 @@ main(int argc, char **argv)
         fprintf(stderr, "bench_stir: setup failed\n");
         return 1;
     }
-    double raw = measure(RAW_VERIFY, threads);
-    double sv = measure(STIR_VERIFY, threads);
-    double mv = measure(MSG_VERIFY, threads);
-    double sg = measure(STIR_SIGN, threads);
+    double rate[CASES];
+    measure(threads, rate);
+    double raw = rate[RAW_VERIFY], sv = rate[STIR_VERIFY],
+           mv = rate[MSG_VERIFY], sg = rate[STIR_SIGN];
     printf("threads=%d seconds=%.1f (%s)\n", threads, secs,
         OpenSSL_version(OPENSSL_VERSION));
     printf("raw EVP_PKEY_verify ES256      %10.0f verifies/s\n", raw);

@@ -19,6 +19,9 @@ void stir__pkey_describe(const EVP_PKEY *pkey, char *dst, size_t size);
 void stir__why(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/** Raw r||s to DER ECDSA-Sig-Value (der: 72 bytes); returns its length. */
+int stir__es256_der(const uint8_t raw[STIR_ES256_SIG_LEN], unsigned char *der);
+
 /** The x5u the signer was created with. */
 const char *stir__signer_x5u(const struct stir_signer *s);
 
