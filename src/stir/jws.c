@@ -20,7 +20,14 @@ struct stir_vctx {
     EVP_MD_CTX *mdctx;
     EVP_PKEY_CTX *pctx; /* bound to key; holds a reference to it */
     const EVP_PKEY *key;
+    struct stir__hdr_cache hdr;
 };
+
+struct stir__hdr_cache *
+stir__vctx_hdr_cache(struct stir_vctx *v)
+{
+    return &v->hdr;
+}
 
 struct stir_signer {
     EVP_PKEY *key;

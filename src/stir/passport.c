@@ -287,6 +287,16 @@ int
 stir_passport_parse(
     struct stir_passport *p, struct slice hdr_json, struct slice pay_json)
 {
+    if (!hdr_json.p) {
+        hdr_json = SLICE_LIT("");
+    }
+    return stir__passport_parse_ex(p, hdr_json, pay_json);
+}
+
+int
+stir__passport_parse_ex(
+    struct stir_passport *p, struct slice hdr_json, struct slice pay_json)
+{
     json_t *h = NULL, *c = NULL, *v;
     json_error_t je;
     int err = STIR_E_JSON;
@@ -295,20 +305,24 @@ stir_passport_parse(
     pthread_once(&jonce, jinit);
     jarena.on = true;
     jarena.used = 0;
-    h = json_loadb(hdr_json.p, hdr_json.len, JSON_REJECT_DUPLICATES, &je);
-    if (!h || !json_is_object(h)) {
-        bad(p, "PASSporT header is not a JSON object");
-        goto out;
+    if (hdr_json.p) {
+        h = json_loadb(hdr_json.p, hdr_json.len, JSON_REJECT_DUPLICATES, &je);
+        if (!h || !json_is_object(h)) {
+            bad(p, "PASSporT header is not a JSON object");
+            goto out;
+        }
     }
     c = json_loadb(pay_json.p, pay_json.len, JSON_REJECT_DUPLICATES, &je);
     if (!c || !json_is_object(c)) {
         bad(p, "PASSporT payload is not a JSON object");
         goto out;
     }
-    get_str(p, h, "header", "alg", p->alg, sizeof(p->alg));
-    get_str(p, h, "header", "typ", p->typ, sizeof(p->typ));
-    get_str(p, h, "header", "ppt", p->ppt, sizeof(p->ppt));
-    get_str(p, h, "header", "x5u", p->x5u, sizeof(p->x5u));
+    if (h) {
+        get_str(p, h, "header", "alg", p->alg, sizeof(p->alg));
+        get_str(p, h, "header", "typ", p->typ, sizeof(p->typ));
+        get_str(p, h, "header", "ppt", p->ppt, sizeof(p->ppt));
+        get_str(p, h, "header", "x5u", p->x5u, sizeof(p->x5u));
+    }
 
     v = json_object_get(c, "iat");
     if (v) {
