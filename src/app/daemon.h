@@ -9,6 +9,7 @@
 #include "base/conf.h"
 #include "transport/listen.h"
 
+struct app_conf;
 struct daemon;
 struct store;
 
@@ -66,6 +67,11 @@ bool daemon_ready(const struct daemon *d);
 uint64_t daemon_uptime_ms(const struct daemon *d);
 size_t daemon_nworkers(const struct daemon *d);
 /** The SIP listeners; returns how many. */
+/**
+ * The daemon's own options. Main thread only (a daemon_ext's start and
+ * reload hooks): a reload frees the previous ones.
+ */
+const struct app_conf *daemon_app_conf(const struct daemon *d);
 /** The daemon's store (open for the daemon's whole run). */
 struct store *daemon_store(const struct daemon *d);
 size_t daemon_listeners(

@@ -197,6 +197,17 @@ resolve(const char *cmd, const char *arg, struct code_view *v)
     return 0;
 }
 
+/* "RFC 3261 §21.4.18", or just the RFC where no section is recorded. */
+static const char *
+defined_in(const struct sip_code_info *ci, char *buf, size_t n)
+{
+    if (ci->section[0] == '\0') {
+        return ci->rfc;
+    }
+    snprintf(buf, n, "%s §%s", ci->rfc, ci->section);
+    return buf;
+}
+
 /* The code RFC 3261 §8.1.3.2 says to treat an unregistered code as. */
 static int
 treated_as(const struct code_view *v)
@@ -290,15 +301,6 @@ print_para(const char *title, const char *text, int indent)
     fprint_para(stdout, text, indent);
 }
 
-static const char *
-class_range(enum sip_code_class cls)
-{
-    static const char *const r[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx",
-        "6xx" };
-
-    return (unsigned) cls <= SIP_CODE_CLASS_GLOBAL_FAILURE ? r[cls] : "";
-}
-
 static void
 print_explain(const struct code_view *v)
 {
@@ -308,9 +310,11 @@ print_explain(const struct code_view *v)
     printf("%d %s%s\n", v->code, v->reason,
         v->registered ? "" : " (not registered)");
     printf("  class:   %s (%s)\n", sip_code_class_name(v->ci->cls),
-        class_range(v->ci->cls));
+        sip_code_class_range(v->ci->cls));
     if (v->registered) {
-        printf("  defined: %s\n", v->ci->rfc);
+        char def[64];
+
+        printf("  defined: %s\n", defined_in(v->ci, def, sizeof(def)));
     } else {
         char note[160];
 
@@ -343,11 +347,12 @@ code_json(const struct code_view *v)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, json_integer(conf[i]));
     }
-    o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o}", "code",
-        v->code, "reason", v->reason, "class", sip_code_class_name(v->ci->cls),
-        "class_range", class_range(v->ci->cls), "registered", v->registered,
-        "rfc", v->ci->rfc, "meaning", v->ci->meaning, "when", v->ci->when,
-        "fix", v->ci->fix, "confused_with", arr);
+    o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:o}",
+        "code", v->code, "reason", v->reason, "class",
+        sip_code_class_name(v->ci->cls), "class_range",
+        sip_code_class_range(v->ci->cls), "registered", v->registered, "rfc",
+        v->ci->rfc, "section", v->ci->section, "meaning", v->ci->meaning,
+        "when", v->ci->when, "fix", v->ci->fix, "confused_with", arr);
     if (o && !v->registered) {
         json_object_set_new(o, "treated_as", json_integer(treated_as(v)));
     }
@@ -385,7 +390,7 @@ list_codes(bool json)
         }
         if (ci->cls != cur) {
             cur = ci->cls;
-            printf("%s%s %s\n", i ? "\n" : "", class_range(cur),
+            printf("%s%s %s\n", i ? "\n" : "", sip_code_class_range(cur),
                 sip_code_class_name(cur));
         }
         printf("  %d  %-40s %s\n", ci->code, ci->reason, ci->rfc);
@@ -470,7 +475,8 @@ cli_code_brief(FILE *f, int code, int indent)
         ci = sip_code_generic(cls);
     }
     sbuf_add(&text, &len, "%d %s (%s %s, %s%s): %.*s Fix: %.*s", code,
-        sip_code_reason(code), class_range(cls), sip_code_class_name(cls),
+        sip_code_reason(code), sip_code_class_range(cls),
+        sip_code_class_name(cls),
         ci->code == code ? "" : "not registered, see ", ci->rfc,
         (int) sip_code_sentence_len(ci->meaning), ci->meaning,
         (int) sip_code_sentence_len(ci->fix), ci->fix);
@@ -532,7 +538,7 @@ generic_compare(const struct code_view *a, const struct code_view *b,
 
     if (ca == cb) {
         sbuf_add(diff, &dl, "Both are %s responses (%s), %s. ",
-            sip_code_class_name(ca), class_range(ca),
+            sip_code_class_name(ca), sip_code_class_range(ca),
             sip_code_class_effect(ca));
     } else {
         sbuf_add(diff, &dl, "%d is %s; %d is %s. ", a->code,
@@ -681,12 +687,13 @@ print_compare(const struct code_view *a, const struct code_view *b,
     printf("%d %s  vs  %d %s\n", a->code, a->reason, b->code, b->reason);
     print_columns(NULL, ha, hb);
     snprintf(ha, sizeof(ha), "%s (%s)", sip_code_class_name(a->ci->cls),
-        class_range(a->ci->cls));
+        sip_code_class_range(a->ci->cls));
     snprintf(hb, sizeof(hb), "%s (%s)", sip_code_class_name(b->ci->cls),
-        class_range(b->ci->cls));
+        sip_code_class_range(b->ci->cls));
     print_columns("Class", ha, hb);
-    print_columns("Defined in", a->registered ? a->ci->rfc : "not registered",
-        b->registered ? b->ci->rfc : "not registered");
+    print_columns("Defined in",
+        a->registered ? defined_in(a->ci, ha, sizeof(ha)) : "not registered",
+        b->registered ? defined_in(b->ci, hb, sizeof(hb)) : "not registered");
     print_columns("What it means", a->ci->meaning, b->ci->meaning);
     print_columns("When you see it", a->ci->when, b->ci->when);
     print_columns("How to fix it", a->ci->fix, b->ci->fix);

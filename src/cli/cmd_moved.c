@@ -15,11 +15,15 @@ const char cmd_moved_usage[] =
     "The moved directory: a request for AOR is answered 301 Moved\n"
     "Permanently with NEW-URI in Contact, so callers update their routing.\n"
     "A moved entry wins over registrations. Changes are durable when the\n"
-    "command returns, and a running daemon applies them within a second.\n"
+    "command returns. When a daemon answers on http.listen with the admin\n"
+    "token (http.token_file), the change goes through its admin API and\n"
+    "applies at once; otherwise the store file is changed directly and a\n"
+    "running daemon applies it within a second. --store always means the\n"
+    "file.\n"
     "\n"
     "options:\n"
     "      --note TEXT      a note kept with the entry (shown by list)\n"
-    "  -c, --config FILE    read store.path from FILE\n"
+    "  -c, --config FILE    read store.path and [http] from FILE\n"
     "      --store PATH     the SQLite store (default: var/sipward.db)\n"
     "  -h, --help           this text\n";
 
@@ -124,7 +128,7 @@ cmd_moved(int argc, char **argv)
         return rc;
     }
     if (want == 1) {
-        rc = store_moved_list(st, print_moved, NULL) ? 1 : 0;
+        rc = cli_store_moved_list(st, print_moved, NULL) ? 1 : 0;
         cli_store_close(st);
         return rc;
     }
@@ -134,7 +138,7 @@ cmd_moved(int argc, char **argv)
         .uri = want == 3 ? slice_cstr(argv[optind + 2]) : SLICE_NULL,
         .note = slice_cstr(note),
     };
-    rc = store_submit_wait(st, &r);
+    rc = cli_store_submit(st, &r);
     if (rc) {
         fprintf(stderr, "sipward moved: %s: %s\n", aor,
             rc == STORE_E_NOT_FOUND ? "not in the moved directory"

@@ -87,6 +87,10 @@ static const char css[] =
     ".pairs a:hover{border-color:var(--accent);text-decoration:none}\n"
     ".note{border-left:4px solid var(--accent)}\n"
     ".card>h3:first-child{margin-top:0}\n"
+    ".cli{color:var(--mute);font-size:14px;margin-top:22px}\n"
+    "code{font:13px/1.4 ui-monospace,'DejaVu Sans Mono',monospace;"
+    "background:#e8eef5;border-radius:5px;padding:2px 6px;color:var(--ink)}"
+    "\n"
     ".crumbs{margin-top:4px}\n"
     ".pager{display:flex;justify-content:space-between;margin-top:28px;"
     "font-size:15px}\n"
@@ -184,37 +188,34 @@ page_head(FILE *f, const char *title_code, const char *title_rest)
         f);
 }
 
-static const char *
-class_range(enum sip_code_class cls)
-{
-    static const char *const r[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx",
-        "6xx" };
-
-    return (unsigned) cls <= SIP_CODE_CLASS_GLOBAL_FAILURE ? r[cls] : "";
-}
-
 static void
 class_chip(FILE *f, enum sip_code_class cls)
 {
     fprintf(f, "<span class=\"chip k%d\">%s %s</span>", (int) cls,
-        class_range(cls), sip_code_class_name(cls));
+        sip_code_class_range(cls), sip_code_class_name(cls));
 }
 
-/* "RFC 8224" -> a link to the RFC Editor's page for it. */
+/* "RFC 3261" and "21.4.18" -> a link to that section at the RFC Editor. */
 static void
-rfc_chip(FILE *f, const char *rfc)
+rfc_chip(FILE *f, const struct sip_code_info *ci)
 {
     int num;
 
-    if (sscanf(rfc, "RFC %d", &num) == 1) {
-        fprintf(f,
-            "<a class=\"chip rfc\" href=\"https://www.rfc-editor.org/rfc/"
-            "rfc%d\">%s</a>",
-            num, rfc);
-    } else {
+    if (sscanf(ci->rfc, "RFC %d", &num) != 1) {
         fputs("<span class=\"chip rfc\">", f);
-        esc(f, rfc);
+        esc(f, ci->rfc);
         fputs("</span>", f);
+        return;
+    }
+    fprintf(f,
+        "<a class=\"chip rfc\" href=\"https://www.rfc-editor.org/rfc/"
+        "rfc%d",
+        num);
+    if (ci->section[0] != '\0') {
+        fprintf(
+            f, "#section-%s\">%s §%s</a>", ci->section, ci->rfc, ci->section);
+    } else {
+        fprintf(f, "\">%s</a>", ci->rfc);
     }
 }
 
@@ -254,7 +255,7 @@ write_index(struct site *st)
         sip_code_count());
     for (int c = SIP_CODE_CLASS_PROVISIONAL; c <= SIP_CODE_CLASS_GLOBAL_FAILURE;
          c++) {
-        fprintf(f, "<a href=\"#c%d\">%s %s</a>", c, class_range(c),
+        fprintf(f, "<a href=\"#c%d\">%s %s</a>", c, sip_code_class_range(c),
             sip_code_class_name(c));
     }
     fputs("<a href=\"#pairs\">Confused pairs</a></nav>\n", f);
@@ -269,7 +270,7 @@ write_index(struct site *st)
             fprintf(f, "<h2 id=\"c%d\" class=\"section-title\">", (int) cur);
             class_chip(f, cur);
             fprintf(f, "</h2>\n<p class=\"lead\">%s responses are ",
-                class_range(cur));
+                sip_code_class_range(cur));
             esc(f, sip_code_class_effect(cur));
             fputs(".</p>\n<table>\n<tr><th>Code</th><th>Reason phrase</th>"
                   "<th>Defined in</th><th class=\"sum\">In one "
@@ -293,7 +294,12 @@ write_index(struct site *st)
     for (size_t i = 0; i < sip_code_pair_count(); i++) {
         pair_link(f, sip_code_pair_at(i), 0);
     }
-    fputs("</div>\n", f);
+    fputs("</div>\n<p class=\"cli\">Codes in 100..699 that IANA has not "
+          "registered are treated as the x00 code of their class (any "
+          "unknown 1xx as 183), per RFC 3261 §8.1.3.2. On the command line: "
+          "<code>sipward explain CODE</code>, <code>sipward compare A "
+          "B</code>.</p>\n",
+        f);
     page_close(st, f);
 }
 
@@ -329,12 +335,12 @@ write_code(struct site *st, size_t i)
     fprintf(f,
         "<div class=\"crumbs\"><a href=\"index.html\">All codes</a> › "
         "<a href=\"index.html#c%d\">%s %s</a> › %d</div>\n<h1>%d ",
-        (int) ci->cls, class_range(ci->cls), sip_code_class_name(ci->cls),
-        ci->code, ci->code);
+        (int) ci->cls, sip_code_class_range(ci->cls),
+        sip_code_class_name(ci->cls), ci->code, ci->code);
     esc(f, ci->reason);
     fputs("</h1>\n<p>", f);
     class_chip(f, ci->cls);
-    rfc_chip(f, ci->rfc);
+    rfc_chip(f, ci);
     fputs("</p>\n<div class=\"card\">\n", f);
     code_sections(f, ci, "h3");
     fputs("</div>\n", f);
@@ -353,6 +359,10 @@ write_code(struct site *st, size_t i)
     if (any) {
         fputs("</div>\n", f);
     }
+    fprintf(f,
+        "<p class=\"cli\">On the command line: <code>sipward explain "
+        "%d</code></p>\n",
+        ci->code);
     fputs("<div class=\"pager\"><span>", f);
     if (prev) {
         fprintf(f, "<a href=\"code-%d.html\">‹ %d ", prev->code, prev->code);
@@ -406,12 +416,15 @@ write_pair(struct site *st, const struct sip_code_pair *p)
         esc(f, ci->reason);
         fputs("</a></h2>\n<p>", f);
         class_chip(f, ci->cls);
-        rfc_chip(f, ci->rfc);
+        rfc_chip(f, ci);
         fputs("</p>\n", f);
         code_sections(f, ci, "h3");
         fputs("</div>\n", f);
     }
-    fputs("</div>\n", f);
+    fprintf(f,
+        "</div>\n<p class=\"cli\">On the command line: <code>sipward "
+        "compare %d %d</code></p>\n",
+        p->a, p->b);
     page_close(st, f);
 }
 

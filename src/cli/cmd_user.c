@@ -16,14 +16,16 @@ const char cmd_user_usage[] =
     "MD5 of username:realm:password) are stored, never the password. The\n"
     "password is read from FILE, or from standard input (first line); never\n"
     "from the command line. Removing a user also drops its registrations.\n"
-    "Works on the store file directly; a running daemon sees the change\n"
-    "within a second.\n"
+    "Goes through a running daemon's admin API when it answers on\n"
+    "http.listen with the admin token (only the hashes travel); otherwise\n"
+    "works on the store file, and a running daemon sees the change within\n"
+    "a second. --store always means the file.\n"
     "\n"
     "options:\n"
     "      --password-file FILE  read the password from FILE ('-': stdin)\n"
     "      --username NAME       digest user name (default: the AOR's user)\n"
     "      --realm REALM         digest realm (default: server.realm)\n"
-    "  -c, --config FILE         read store.path and server.realm from FILE\n"
+    "  -c, --config FILE         read store.path, server.realm, [http]\n"
     "      --store PATH          the SQLite store (default: var/sipward.db)\n"
     "  -h, --help                this text\n";
 
@@ -99,7 +101,7 @@ user_add(struct store *st, const char *aor_in, const char *username,
         .ha1_md5 = slice_cstr(md5),
         .ha1_sha256 = slice_cstr(sha),
     };
-    rc = store_submit_wait(st, &r);
+    rc = cli_store_submit(st, &r);
     if (rc) {
         fprintf(stderr, "sipward user: %s: %s\n", aor, err_str(rc));
         return 1;
@@ -119,7 +121,7 @@ user_remove(struct store *st, const char *aor_in)
             "user", "'%s' is not a sip: or sips: address-of-record", aor_in);
     }
     struct store_req r = { .kind = STORE_REQ_USER_DEL, .aor = slice_cstr(aor) };
-    int rc = store_submit_wait(st, &r);
+    int rc = cli_store_submit(st, &r);
     if (rc) {
         fprintf(stderr, "sipward user: %s: %s\n", aor,
             rc == STORE_E_NOT_FOUND ? "no such user" : err_str(rc));
@@ -208,7 +210,7 @@ cmd_user(int argc, char **argv)
     } else if (strcmp(verb, "remove") == 0) {
         rc = user_remove(st, argv[optind + 1]);
     } else {
-        rc = store_user_list(st, print_user, NULL) ? 1 : 0;
+        rc = cli_store_user_list(st, print_user, NULL) ? 1 : 0;
     }
     cli_store_close(st);
     return rc;

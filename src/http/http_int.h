@@ -23,6 +23,7 @@ struct http_service {
     struct http_server *srv;
     struct daemon *d;
     char listen[256];
+    char realm[256]; /* server.realm, for users added with a password */
     /* Rates for the status page: a thread samples the counters once a
      * second. */
     pthread_t sampler;

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "http/http_int.h"
+#include "store/store.h"
 
 void
 http__sample(struct http_service *svc)
@@ -322,13 +323,95 @@ section_verification(FILE *f)
     fputs("</section>", f);
 }
 
+enum {
+    MOVED_SHOWN = 50
+};
+
+struct moved_entry {
+    char aor[STORE_MAX_AOR + 1];
+    char uri[200];
+    char note[200];
+};
+
+/* The first MOVED_SHOWN entries by AOR, kept sorted while the index is
+ * scanned: the page stays cheap with a million moved users. */
+struct moved_top {
+    struct moved_entry *e;
+    size_t n;
+    uint64_t total;
+};
+
 static void
-section_moved(FILE *f)
+moved_row(void *arg, const struct store_moved_row *m)
 {
-    /* Filled from the store once the moved directory is served here. */
-    fputs("<section id=moved><h2>Moved directory</h2>"
-          "<p class=empty>Not served by this build yet.</p></section>",
-        f);
+    struct moved_top *t = arg;
+    char aor[STORE_MAX_AOR + 1];
+    size_t at;
+
+    t->total++;
+    if (slice_copy(aor, sizeof(aor), m->aor) != 0) {
+        return;
+    }
+    for (at = t->n; at > 0 && strcmp(t->e[at - 1].aor, aor) > 0; at--) {
+    }
+    if (at >= MOVED_SHOWN) {
+        return;
+    }
+    size_t keep = t->n < MOVED_SHOWN ? t->n : MOVED_SHOWN - 1;
+    memmove(&t->e[at + 1], &t->e[at], (keep - at) * sizeof(t->e[0]));
+    struct moved_entry *e = &t->e[at];
+    snprintf(e->aor, sizeof(e->aor), "%s", aor);
+    snprintf(e->uri, sizeof(e->uri), SLICE_FMT,
+        (int) (m->uri.len < sizeof(e->uri) ? m->uri.len : sizeof(e->uri) - 1),
+        m->uri.p ? m->uri.p : "");
+    snprintf(e->note, sizeof(e->note), SLICE_FMT,
+        (int) (m->note.len < sizeof(e->note) ? m->note.len
+                                             : sizeof(e->note) - 1),
+        m->note.p ? m->note.p : "");
+    if (t->n < MOVED_SHOWN) {
+        t->n++;
+    }
+}
+
+static void
+section_moved(FILE *f, struct http_service *svc)
+{
+    struct store *st = daemon_store(svc->d);
+    struct moved_top t = { calloc(MOVED_SHOWN + 1, sizeof(*t.e)), 0, 0 };
+
+    fputs("<section id=moved class=wide><h2>Moved directory</h2>", f);
+    if (!st || !t.e || store_moved_list(st, moved_row, &t) != 0) {
+        fputs("<p class=empty>The store cannot be read.</p></section>", f);
+        free(t.e);
+        return;
+    }
+    if (t.total == 0) {
+        fputs("<p class=empty>No moved users.</p></section>", f);
+        free(t.e);
+        return;
+    }
+    fprintf(f,
+        "<p>%" PRIu64 " moved user%s.</p><table><tr><th>address-of-record"
+        "</th><th>now at</th><th>note</th></tr>",
+        t.total, t.total == 1 ? "" : "s");
+    for (size_t i = 0; i < t.n; i++) {
+        fputs("<tr><td><code>", f);
+        html(f, t.e[i].aor);
+        fputs("</code></td><td><code>", f);
+        html(f, t.e[i].uri);
+        fputs("</code></td><td>", f);
+        html(f, t.e[i].note);
+        fputs("</td></tr>", f);
+    }
+    fputs("</table>", f);
+    if (t.total > t.n) {
+        fprintf(f,
+            "<p class=empty>The first %zu by address; GET /api/v1/moved "
+            "lists them all.</p>",
+            t.n);
+    }
+    fputs("</section>", f);
+    free(t.e);
 }
 
 static void
@@ -389,7 +472,7 @@ status_page(void *arg, const struct http_req *rq, struct http_resp *rs)
     section_overview(f, svc);
     section_traffic(f, svc);
     section_verification(f);
-    section_moved(f);
+    section_moved(f, svc);
     section_failures(f);
     fputs("</main><footer>Refreshes every 5 s &middot; "
           "<a href=\"/metrics\">/metrics</a> &middot; "

@@ -404,6 +404,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void) conn;
     (void) toe;
     if (cx) {
+        /* Bodies may carry a password (admin API user add). */
+        if (cx->buf) {
+            explicit_bzero(cx->buf, cx->cap);
+        }
         free(cx->buf);
         free(cx);
         *con_cls = NULL;

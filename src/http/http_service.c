@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/config.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -277,6 +278,7 @@ ext_start(void **statep, struct daemon *d, const void *cf)
     }
     svc->d = d;
     snprintf(svc->listen, sizeof(svc->listen), "%s", hc->listen);
+    snprintf(svc->realm, sizeof(svc->realm), "%s", daemon_app_conf(d)->realm);
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->cond, NULL);
     sc = (struct http_server_conf){
@@ -330,6 +332,10 @@ ext_reload(void *state, const void *cf)
     if (strcmp(svc->listen, hc->listen) != 0) {
         log_warn("http.listen takes effect after a restart");
     }
+    pthread_mutex_lock(&svc->lock);
+    snprintf(
+        svc->realm, sizeof(svc->realm), "%s", daemon_app_conf(svc->d)->realm);
+    pthread_mutex_unlock(&svc->lock);
     /* SIGHUP rotates the token: a bad new token file keeps the old one. */
     apply_token(svc, hc);
 }

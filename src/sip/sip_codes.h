@@ -32,6 +32,8 @@ struct sip_code_info {
     enum sip_code_class cls;
     const char *reason;  /* IANA reason phrase, e.g. "Moved Permanently" */
     const char *rfc;     /* defining document, e.g. "RFC 3261" */
+    const char *section; /* its section defining the code, e.g. "21.4.18";
+                            "" where not recorded */
     const char *meaning; /* what the code says */
     const char *when;    /* when you see it in practice */
     const char *fix;     /* what to change to stop seeing it */
@@ -57,6 +59,9 @@ enum sip_code_class sip_code_class_of(int code);
 /** "Provisional", "Success", "Redirection", "Client Failure",
  * "Server Failure", "Global Failure"; "Invalid" for NONE. Never NULL. */
 const char *sip_code_class_name(enum sip_code_class cls);
+
+/** "1xx" .. "6xx"; "" for NONE. Never NULL. */
+const char *sip_code_class_range(enum sip_code_class cls);
 
 /**
  * One sentence on what a response of the class does to the transaction and

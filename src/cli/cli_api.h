@@ -1,0 +1,35 @@
+/*
+ * The CLI's way to a running daemon: the admin API (http.listen, bearer
+ * token from http.token / http.token_file of the same config). The
+ * directory commands use it when the daemon answers with our token, so a
+ * change is applied at once and goes through the daemon's store thread;
+ * otherwise they open the store file directly (cli_store.h decides).
+ */
+#ifndef SW_CLI_CLI_API_H
+#define SW_CLI_CLI_API_H
+
+#include <stdbool.h>
+
+#include "http/http_service.h"
+#include "store/store.h"
+
+struct cli_api;
+
+/**
+ * Probes the daemon named by hc (GET /api/v1 with the token, 1 s timeout).
+ * Returns NULL when there is no token, nothing listens, or it refuses the
+ * token: the caller then works on the store file.
+ */
+struct cli_api *cli_api_connect(const struct http_conf *hc);
+void cli_api_close(struct cli_api *a);
+
+/**
+ * A store write through the API: STORE_REQ_MOVED_PUT/DEL and
+ * STORE_REQ_USER_PUT/DEL. Returns 0 once the daemon reports it durable,
+ * STORE_E_NOT_FOUND for a 404, or -EPROTO after printing the API's error.
+ */
+int cli_api_submit(struct cli_api *a, const struct store_req *r);
+int cli_api_moved_list(struct cli_api *a, store_moved_cb *cb, void *arg);
+int cli_api_user_list(struct cli_api *a, store_user_cb *cb, void *arg);
+
+#endif
