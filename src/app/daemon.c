@@ -12,16 +12,21 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/pipeline.h"
 #include "app/worker.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/store.h"
 #include "transport/listen.h"
+#include "transport/transport.h"
+#include "txn/txn.h"
 
 /* Everything a config file sets, in one object so a reload swaps it whole. */
 struct daemon_config {
     struct conf conf;
     struct app_conf ac;
+    struct transport_conf tc;
+    struct txn_conf xc;
     void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
@@ -32,6 +37,12 @@ struct daemon {
     size_t nlisteners;
     struct worker *workers;
     size_t nworkers;
+    struct transport_tls *tls;
+    struct app_pipeline *pipeline;
+    /* Copies taken at start: workers keep these for their lifetime, while a
+     * reload swaps d->cfg (transport and txn changes need a restart). */
+    struct transport_conf tc;
+    struct txn_conf xc;
     struct store *store;
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
@@ -69,6 +80,8 @@ config_load(const struct daemon_opts *o, bool at_start)
     ac = &dc->ac;
     conf_init(c);
     app_conf_register(c, ac);
+    transport_conf_register(c, &dc->tc);
+    txn_conf_register(c, &dc->xc);
     for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
         if (!dc->ext_conf[i]) {
@@ -201,12 +214,25 @@ run(struct daemon *d)
             break;
         }
     }
+    /* Services plug into the pipeline here, before the workers start:
+     * app_pipeline_add(d->pipeline, &some_service). */
+    d->tc = d->cfg->tc;
+    d->xc = d->cfg->xc;
+    if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
+        rc = 1;
+    }
+    struct worker_env env = {
+        .listeners = d->listeners,
+        .nlisteners = d->nlisteners,
+        .tconf = &d->tc,
+        .xconf = &d->xc,
+        .tls = d->tls,
+        .pipeline = d->pipeline,
+    };
     size_t started = 0;
     for (; rc == 0 && started < d->nworkers; started++) {
         struct worker *w = &d->workers[started];
-        if (worker_init(
-                w, (int) started, d->listeners, d->nlisteners, err, sizeof(err))
-            != 0) {
+        if (worker_init(w, (int) started, &env, err, sizeof(err)) != 0) {
             log_error("%s", err);
             rc = 1;
             break;
@@ -265,9 +291,13 @@ run(struct daemon *d)
     }
     for (size_t i = 0; i < started; i++) {
         worker_stop(&d->workers[i]);
+    }
+    for (size_t i = 0; i < started; i++) {
+        worker_log_stats(&d->workers[i]);
         worker_fini(&d->workers[i]);
     }
     free(d->workers);
+    app_pipeline_free(d->pipeline);
     close(sfd);
     if (rc == 0) {
         log_info("stopped");
@@ -303,9 +333,18 @@ daemon_main(const struct daemon_opts *o)
         config_free(d.cfg);
         return 2;
     }
+    for (size_t i = 0; i < d.nlisteners; i++) {
+        if (d.listeners[i].proto == TRANSPORT_TLS && !d.tls
+            && transport_tls_new(&d.tls, &d.cfg->tc, err, sizeof(err)) != 0) {
+            fprintf(stderr, "sipward: %s\n", err);
+            config_free(d.cfg);
+            return 2;
+        }
+    }
     if (o->check_config) {
         printf("%s: configuration OK\n",
             o->config_path ? o->config_path : "built-in defaults");
+        transport_tls_free(d.tls);
         config_free(d.cfg);
         return 0;
     }
@@ -313,12 +352,14 @@ daemon_main(const struct daemon_opts *o)
     if (rc) {
         fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
             ac->store_path, err_str(rc));
+        transport_tls_free(d.tls);
         config_free(d.cfg);
         return 1;
     }
     rc = run(&d);
     /* After the workers stopped: nothing submits any more. */
     store_close(d.store);
+    transport_tls_free(d.tls);
     config_free(d.cfg);
     return rc;
 }

@@ -2,75 +2,91 @@
 #include "app/worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 static void
-udp_readable(void *arg, uint32_t events)
+on_message(void *arg, struct slice msg, const struct transport_ep *src)
 {
-    int fd = *(int *) arg;
-    char buf[65536];
+    struct worker *w = arg;
+    app_worker_input(w->app, msg, src);
+}
 
-    (void) events;
-    /* Until the SIP pipeline is wired in, datagrams are read and dropped. */
-    while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
-    }
+static int
+txn_send(void *arg, const struct transport_ep *dst, struct slice msg)
+{
+    struct worker *w = arg;
+    return transport_send(w->tr, dst, msg);
+}
+
+static uint64_t
+txn_now(void *arg)
+{
+    (void) arg;
+    return clock_mono_ms();
 }
 
 static void
-tcp_acceptable(void *arg, uint32_t events)
+txn_timer_cb(void *arg)
 {
-    int fd = *(int *) arg;
+    struct worker *w = arg;
+    txn_table_tick(w->txn);
+}
 
-    (void) events;
-    for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c < 0) {
-            return;
-        }
-        close(c);
+/* Before the loop sleeps: write the batched UDP replies, and make sure the
+ * transaction timer wakes us for the next transaction deadline. */
+static void
+before_sleep(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t next = txn_table_next_ms(w->txn);
+
+    transport_before_sleep(w->tr);
+    if (next == UINT64_MAX) {
+        return;
     }
+    if (ev_timer_active(&w->txn_timer) && w->txn_timer.when_ms <= next) {
+        return;
+    }
+    uint64_t now = clock_mono_ms();
+    ev_timer_start(
+        w->loop, &w->txn_timer, next > now ? next - now : 0, txn_timer_cb, w);
 }
 
 int
-worker_init(struct worker *w, int id, const struct transport_listener *ls,
-    size_t n, char *err, size_t errlen)
+worker_init(struct worker *w, int id, const struct worker_env *env, char *err,
+    size_t errlen)
 {
     int rc;
 
     memset(w, 0, sizeof(*w));
     w->id = id;
-    w->listeners = ls;
-    for (size_t i = 0; i < TRANSPORT_MAX_LISTENERS; i++) {
-        w->fds[i] = -1;
-    }
     rc = ev_loop_new(&w->loop);
     if (rc) {
         snprintf(err, errlen, "event loop: %s", strerror(-rc));
         return rc;
     }
-    for (size_t i = 0; i < n; i++) {
-        int fd = transport_socket_open(&ls[i], true);
-        if (fd < 0) {
-            snprintf(err, errlen, "cannot listen on %s: %s", ls[i].text,
-                strerror(-fd));
-            rc = fd;
-            goto fail;
-        }
-        w->fds[i] = fd;
-        w->nsock = i + 1;
-        rc = ev_io_start(w->loop, &w->io[i], fd, EPOLLIN,
-            ls[i].proto == TRANSPORT_UDP ? udp_readable : tcp_acceptable,
-            &w->fds[i]);
-        if (rc) {
-            snprintf(err, errlen, "epoll: %s", strerror(-rc));
-            goto fail;
-        }
+    struct txn_io io = { txn_send, txn_now, w };
+    rc = txn_table_new(&w->txn, env->xconf, &io);
+    if (rc) {
+        snprintf(err, errlen, "transaction table: %s", strerror(-rc));
+        goto fail;
     }
+    rc = transport_new(&w->tr, w->loop, env->tconf, env->listeners,
+        env->nlisteners, env->tls, on_message, w, err, errlen);
+    if (rc) {
+        goto fail;
+    }
+    rc = app_worker_new(&w->app, env->pipeline, w->loop, w->tr, w->txn, id);
+    if (rc) {
+        snprintf(err, errlen, "worker %d: services: %s", id, err_str(rc));
+        goto fail;
+    }
+    ev_before_sleep(w->loop, before_sleep, w);
     return 0;
 fail:
     worker_fini(w);
@@ -86,6 +102,7 @@ worker_main(void *arg)
     if (rc) {
         log_error("worker %d: event loop failed: %s", w->id, strerror(-rc));
     }
+    transport_flush(w->tr);
     return NULL;
 }
 
@@ -104,15 +121,36 @@ worker_stop(struct worker *w)
 }
 
 void
+worker_log_stats(const struct worker *w)
+{
+    const struct app_worker_stats *a = app_worker_stats_get(w->app);
+    const struct transport_stats *t = transport_stats_get(w->tr);
+    const struct txn_stats *x = txn_stats_get(w->txn);
+
+    log_info("worker %d: requests=%" PRIu64 " retransmissions=%" PRIu64
+             " responses=%" PRIu64 " malformed=%" PRIu64 " deferred=%" PRIu64
+             " udp_rx=%" PRIu64 "/%" PRIu64 " udp_tx=%" PRIu64 "/%" PRIu64
+             " tcp_accepted=%" PRIu64 " tcp_refused=%" PRIu64
+             " tcp_slow=%" PRIu64 " tcp_idle=%" PRIu64 " pongs=%" PRIu64
+             " txn_created=%" PRIu64 " acks=%" PRIu64 " txn_timeouts=%" PRIu64,
+        w->id, a->requests, a->retrans, a->responses, a->bad, a->deferred,
+        t->udp_rx, t->udp_rx_calls, t->udp_tx, t->udp_tx_calls, t->tcp_accepted,
+        t->tcp_refused, t->tcp_closed_slow, t->tcp_closed_idle,
+        t->keepalive_pong, x->created, x->acks_absorbed, x->timeouts);
+}
+
+void
 worker_fini(struct worker *w)
 {
-    for (size_t i = 0; i < w->nsock; i++) {
-        if (w->fds[i] >= 0) {
-            close(w->fds[i]);
-            w->fds[i] = -1;
-        }
+    app_worker_free(w->app);
+    w->app = NULL;
+    transport_free(w->tr);
+    w->tr = NULL;
+    if (w->loop) {
+        ev_timer_stop(w->loop, &w->txn_timer);
     }
-    w->nsock = 0;
+    txn_table_free(w->txn);
+    w->txn = NULL;
     ev_loop_free(w->loop);
     w->loop = NULL;
 }

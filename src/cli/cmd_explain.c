@@ -290,15 +290,6 @@ print_para(const char *title, const char *text, int indent)
     fprint_para(stdout, text, indent);
 }
 
-static const char *
-class_range(enum sip_code_class cls)
-{
-    static const char *const r[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx",
-        "6xx" };
-
-    return (unsigned) cls <= SIP_CODE_CLASS_GLOBAL_FAILURE ? r[cls] : "";
-}
-
 static void
 print_explain(const struct code_view *v)
 {
@@ -308,7 +299,7 @@ print_explain(const struct code_view *v)
     printf("%d %s%s\n", v->code, v->reason,
         v->registered ? "" : " (not registered)");
     printf("  class:   %s (%s)\n", sip_code_class_name(v->ci->cls),
-        class_range(v->ci->cls));
+        sip_code_class_range(v->ci->cls));
     if (v->registered) {
         printf("  defined: %s\n", v->ci->rfc);
     } else {
@@ -345,9 +336,9 @@ code_json(const struct code_view *v)
     }
     o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o}", "code",
         v->code, "reason", v->reason, "class", sip_code_class_name(v->ci->cls),
-        "class_range", class_range(v->ci->cls), "registered", v->registered,
-        "rfc", v->ci->rfc, "meaning", v->ci->meaning, "when", v->ci->when,
-        "fix", v->ci->fix, "confused_with", arr);
+        "class_range", sip_code_class_range(v->ci->cls), "registered",
+        v->registered, "rfc", v->ci->rfc, "meaning", v->ci->meaning, "when",
+        v->ci->when, "fix", v->ci->fix, "confused_with", arr);
     if (o && !v->registered) {
         json_object_set_new(o, "treated_as", json_integer(treated_as(v)));
     }
@@ -385,7 +376,7 @@ list_codes(bool json)
         }
         if (ci->cls != cur) {
             cur = ci->cls;
-            printf("%s%s %s\n", i ? "\n" : "", class_range(cur),
+            printf("%s%s %s\n", i ? "\n" : "", sip_code_class_range(cur),
                 sip_code_class_name(cur));
         }
         printf("  %d  %-40s %s\n", ci->code, ci->reason, ci->rfc);
@@ -470,7 +461,8 @@ cli_code_brief(FILE *f, int code, int indent)
         ci = sip_code_generic(cls);
     }
     sbuf_add(&text, &len, "%d %s (%s %s, %s%s): %.*s Fix: %.*s", code,
-        sip_code_reason(code), class_range(cls), sip_code_class_name(cls),
+        sip_code_reason(code), sip_code_class_range(cls),
+        sip_code_class_name(cls),
         ci->code == code ? "" : "not registered, see ", ci->rfc,
         (int) sip_code_sentence_len(ci->meaning), ci->meaning,
         (int) sip_code_sentence_len(ci->fix), ci->fix);
@@ -532,7 +524,7 @@ generic_compare(const struct code_view *a, const struct code_view *b,
 
     if (ca == cb) {
         sbuf_add(diff, &dl, "Both are %s responses (%s), %s. ",
-            sip_code_class_name(ca), class_range(ca),
+            sip_code_class_name(ca), sip_code_class_range(ca),
             sip_code_class_effect(ca));
     } else {
         sbuf_add(diff, &dl, "%d is %s; %d is %s. ", a->code,
@@ -681,9 +673,9 @@ print_compare(const struct code_view *a, const struct code_view *b,
     printf("%d %s  vs  %d %s\n", a->code, a->reason, b->code, b->reason);
     print_columns(NULL, ha, hb);
     snprintf(ha, sizeof(ha), "%s (%s)", sip_code_class_name(a->ci->cls),
-        class_range(a->ci->cls));
+        sip_code_class_range(a->ci->cls));
     snprintf(hb, sizeof(hb), "%s (%s)", sip_code_class_name(b->ci->cls),
-        class_range(b->ci->cls));
+        sip_code_class_range(b->ci->cls));
     print_columns("Class", ha, hb);
     print_columns("Defined in", a->registered ? a->ci->rfc : "not registered",
         b->registered ? b->ci->rfc : "not registered");

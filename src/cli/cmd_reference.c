@@ -188,20 +188,11 @@ page_head(FILE *f, const char *title_code, const char *title_rest)
         f);
 }
 
-static const char *
-class_range(enum sip_code_class cls)
-{
-    static const char *const r[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx",
-        "6xx" };
-
-    return (unsigned) cls <= SIP_CODE_CLASS_GLOBAL_FAILURE ? r[cls] : "";
-}
-
 static void
 class_chip(FILE *f, enum sip_code_class cls)
 {
     fprintf(f, "<span class=\"chip k%d\">%s %s</span>", (int) cls,
-        class_range(cls), sip_code_class_name(cls));
+        sip_code_class_range(cls), sip_code_class_name(cls));
 }
 
 /* "RFC 8224" -> a link to the RFC Editor's page for it. */
@@ -258,7 +249,7 @@ write_index(struct site *st)
         sip_code_count());
     for (int c = SIP_CODE_CLASS_PROVISIONAL; c <= SIP_CODE_CLASS_GLOBAL_FAILURE;
          c++) {
-        fprintf(f, "<a href=\"#c%d\">%s %s</a>", c, class_range(c),
+        fprintf(f, "<a href=\"#c%d\">%s %s</a>", c, sip_code_class_range(c),
             sip_code_class_name(c));
     }
     fputs("<a href=\"#pairs\">Confused pairs</a></nav>\n", f);
@@ -273,7 +264,7 @@ write_index(struct site *st)
             fprintf(f, "<h2 id=\"c%d\" class=\"section-title\">", (int) cur);
             class_chip(f, cur);
             fprintf(f, "</h2>\n<p class=\"lead\">%s responses are ",
-                class_range(cur));
+                sip_code_class_range(cur));
             esc(f, sip_code_class_effect(cur));
             fputs(".</p>\n<table>\n<tr><th>Code</th><th>Reason phrase</th>"
                   "<th>Defined in</th><th class=\"sum\">In one "
@@ -338,8 +329,8 @@ write_code(struct site *st, size_t i)
     fprintf(f,
         "<div class=\"crumbs\"><a href=\"index.html\">All codes</a> › "
         "<a href=\"index.html#c%d\">%s %s</a> › %d</div>\n<h1>%d ",
-        (int) ci->cls, class_range(ci->cls), sip_code_class_name(ci->cls),
-        ci->code, ci->code);
+        (int) ci->cls, sip_code_class_range(ci->cls),
+        sip_code_class_name(ci->cls), ci->code, ci->code);
     esc(f, ci->reason);
     fputs("</h1>\n<p>", f);
     class_chip(f, ci->cls);

@@ -1364,6 +1364,18 @@ cmp_code(const void *key, const void *elem)
 }
 
 const char *
+sip_code_class_range(enum sip_code_class cls)
+{
+    static const char *const ranges[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx",
+        "6xx" };
+
+    if ((unsigned) cls > SIP_CODE_CLASS_GLOBAL_FAILURE) {
+        return ranges[0];
+    }
+    return ranges[cls];
+}
+
+const char *
 sip_code_class_effect(enum sip_code_class cls)
 {
     if ((unsigned) cls > SIP_CODE_CLASS_GLOBAL_FAILURE) {

@@ -58,6 +58,9 @@ enum sip_code_class sip_code_class_of(int code);
  * "Server Failure", "Global Failure"; "Invalid" for NONE. Never NULL. */
 const char *sip_code_class_name(enum sip_code_class cls);
 
+/** "1xx" .. "6xx"; "" for NONE. Never NULL. */
+const char *sip_code_class_range(enum sip_code_class cls);
+
 /**
  * One sentence on what a response of the class does to the transaction and
  * the caller ("a final failure at this server: ..."), lower-case, no full

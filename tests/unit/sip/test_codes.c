@@ -78,6 +78,9 @@ test_classes(void **state)
     assert_string_equal(
         sip_code_class_name(SIP_CODE_CLASS_CLIENT_FAILURE), "Client Failure");
     assert_string_equal(sip_code_class_name(SIP_CODE_CLASS_NONE), "Invalid");
+    assert_string_equal(
+        sip_code_class_range(SIP_CODE_CLASS_REDIRECTION), "3xx");
+    assert_string_equal(sip_code_class_range(SIP_CODE_CLASS_NONE), "");
 }
 
 /* The IANA registry as of RFC 8876 (the newest registration). */

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/net/options.sh: SIPp OPTIONS → 200 at the highest rate SIPp sustains
+# (closed loop, -l concurrent), against sipward and against Kamailio in its
+# best configuration (-x fm -X fm, one worker), interleaved, in one run.
+# Prints requests/s, failures and server CPU per 10,000 requests (utime +
+# stime of every thread/process of the server, from /proc/PID/stat).
+#
+#   bench/net/options.sh            # RUNS=3 CALLS=400000 LIMIT=500
+#
+# Not a test: numbers depend on the machine. Loopback only; every SIPp run
+# is bounded by -m and -timeout. Needs the release build (make build) and
+# installs Debian's kamailio if missing.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+RUNS=${RUNS:-3}
+CALLS=${CALLS:-400000}
+LIMIT=${LIMIT:-500}
+SW_WORKERS=${SW_WORKERS:-1}
+KAM_PORT=5070
+SW_PORT=5072
+SIPP_PORT=5090
+WORK=${BENCH_WORK:-$ROOT/build/bench-net}
+SIPWARD=${SIPWARD:-$ROOT/build/release/sipward}
+KAM_CFG=${KAM_CFG:-$HERE/kamailio-options.cfg}
+CLK_TCK=$(getconf CLK_TCK)
+mkdir -p "$WORK"
+
+if ! command -v kamailio >/dev/null && [ ! -x /usr/sbin/kamailio ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get install -y -qq --no-install-recommends kamailio
+fi
+[ -x "$SIPWARD" ] || { echo "build first: make build" >&2; exit 1; }
+
+# utime+stime ticks of a process and all its descendants' threads.
+tree_ticks() {
+    local root=$1 sum=0 p
+    local pids
+    pids="$root $(ps -o pid= --ppid "$root" 2>/dev/null | tr '\n' ' ')"
+    for p in $pids; do
+        [ -r "/proc/$p/stat" ] || continue
+        read -ra a <<<"$(sed 's/^.*) //' "/proc/$p/stat")"
+        sum=$((sum + a[11] + a[12]))
+    done
+    echo "$sum"
+}
+
+start_kamailio() {
+    /usr/sbin/kamailio -f "$KAM_CFG" -DD -E -a no -m 256 -M 16 -x fm -X fm \
+        -A CHILDREN=1 >"$WORK/kamailio.log" 2>&1 &
+    SRV_PID=$!
+}
+
+start_sipward() {
+    (cd "$WORK" && exec "$SIPWARD" serve \
+        --set "sip.listen=udp:127.0.0.1:$SW_PORT" \
+        --set "http.listen=127.0.0.1:${SW_HTTP_PORT:-18080}" \
+        --set server.workers="$SW_WORKERS" --set log.level=warn \
+        --set store.path="$WORK/bench.db" >"$WORK/sipward.log" 2>&1) &
+    SRV_PID=$!
+}
+
+wait_port() {
+    for _ in $(seq 50); do
+        ss -Hlnu "sport = :$1" | grep -q . && return 0
+        sleep 0.1
+    done
+    echo "server not listening on $1" >&2
+    return 1
+}
+
+# run_one NAME PORT: prints "name rps failed cpu_ms_per_10k"
+run_one() {
+    local name=$1 port=$2 stat="$WORK/$1.stat.csv"
+    rm -f "$stat"
+    # warm-up
+    timeout 60 sipp "127.0.0.1:$port" -sf "$HERE/sipp/options.xml" \
+        -i 127.0.0.1 -p $SIPP_PORT -nd -nostdin -buff_size 4194304 \
+        -r 200000 -l "$LIMIT" -m 20000 -timeout 30s >/dev/null 2>&1 || true
+    local c0 t0 c1 t1
+    c0=$(tree_ticks "$SRV_PID")
+    t0=$(date +%s.%N)
+    timeout 120 sipp "127.0.0.1:$port" -sf "$HERE/sipp/options.xml" \
+        -i 127.0.0.1 -p $SIPP_PORT -nd -nostdin -buff_size 4194304 \
+        -recv_timeout 5000 -r 200000 -rp 1000 -l "$LIMIT" -m "$CALLS" \
+        -timeout 100s -trace_stat -stf "$stat" -fd 100 \
+        >"$WORK/$name.sipp.log" 2>&1 || true
+    t1=$(date +%s.%N)
+    c1=$(tree_ticks "$SRV_PID")
+    python3 - "$stat" "$name" "$t0" "$t1" "$c0" "$c1" "$CLK_TCK" <<'PY'
+import csv, sys
+path, name, t0, t1, c0, c1, hz = sys.argv[1:]
+rows = list(csv.reader(open(path), delimiter=";"))
+h, last = rows[0], rows[-1]
+ok = int(last[h.index("SuccessfulCall(C)")])
+failed = int(last[h.index("FailedCall(C)")])
+secs = float(t1) - float(t0)
+cpu = (int(c1) - int(c0)) / int(hz)
+print(f"{name} rps={ok/secs:.0f} ok={ok} failed={failed} secs={secs:.1f} "
+      f"cpu_s={cpu:.2f} cpu_ms_per_10k={1e4*1e3*cpu/max(ok,1):.1f} "
+      f"cpu_us_per_req={1e6*cpu/max(ok,1):.2f}")
+PY
+}
+
+stop_server() {
+    kill "$SRV_PID" 2>/dev/null || true
+    wait "$SRV_PID" 2>/dev/null || true
+}
+
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+echo "# $(date -u +%FT%TZ) RUNS=$RUNS CALLS=$CALLS LIMIT=$LIMIT sipward workers=$SW_WORKERS" | tee -a "$RESULTS"
+for i in $(seq "$RUNS"); do
+    start_kamailio; wait_port $KAM_PORT
+    run_one kamailio $KAM_PORT | tee -a "$RESULTS"
+    stop_server
+    start_sipward; wait_port $SW_PORT
+    run_one sipward $SW_PORT | tee -a "$RESULTS"
+    stop_server
+done
+python3 - "$RESULTS" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#"): continue
+    name = line.split()[0]
+    kv = dict(re.findall(r"(\w+)=([\d.]+)", line))
+    rows.setdefault(name, []).append(kv)
+med = {}
+for name, rs in rows.items():
+    m = {k: statistics.median(float(r[k]) for r in rs) for k in rs[0]}
+    med[name] = m
+    print(f"median {name}: {m['rps']:.0f} req/s, failed {m['failed']:.0f}, "
+          f"{m['cpu_ms_per_10k']:.1f} ms CPU per 10k requests "
+          f"({m['cpu_us_per_req']:.2f} us/request)")
+if "kamailio" in med and "sipward" in med:
+    r = med["sipward"]["cpu_us_per_req"] / med["kamailio"]["cpu_us_per_req"]
+    print(f"sipward/kamailio CPU per request: {r:.2f}")
+PY

@@ -1,0 +1,687 @@
+#define LOG_MODULE "pipeline"
+#include "app/pipeline.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "sip/sip_codes.h"
+#include "sip/sip_hdr.h"
+
+#define MAX_SERVICES 16
+#define MAX_TAGS     64
+
+struct app_pipeline {
+    const struct app_service *svc[MAX_SERVICES];
+    size_t nsvc;
+    uint32_t allow;
+    char allow_hdr[256];
+    char supported_hdr[512];
+    const char *tags[MAX_TAGS];
+    size_t ntags;
+};
+
+struct app_deferred {
+    struct app_deferred *prev, *next;
+    struct app_worker *w;
+    struct txn *tx;
+    uint32_t gen;
+    struct transport_ep src;
+    size_t len;
+    char req[]; /* the request, copied: the receive buffer is gone */
+};
+
+struct app_worker {
+    const struct app_pipeline *p;
+    struct ev_loop *loop;
+    struct transport *tr;
+    struct txn_table *txn;
+    int id;
+    void *wstate[MAX_SERVICES];
+    bool started[MAX_SERVICES];
+    struct arena scratch;
+    struct app_deferred *deferred; /* pending, for cleanup */
+    struct app_worker_stats stats;
+    struct sip_msg msg;  /* the request being handled */
+    struct sip_msg dmsg; /* a deferred request being completed */
+    char out[65536];     /* responses are built here */
+    char ip[64];         /* the source address, for received= */
+    char dip[64];        /* same, for a deferred request */
+};
+
+static struct log_limit bad_limit;
+
+/* Methods every sipward answers itself. */
+static const uint32_t builtin_methods = APP_METHOD(SIP_METHOD_ACK)
+    | APP_METHOD(SIP_METHOD_CANCEL) | APP_METHOD(SIP_METHOD_OPTIONS);
+
+static void
+pipeline_headers(struct app_pipeline *p)
+{
+    size_t off = 0;
+
+    p->allow_hdr[0] = '\0';
+    for (int m = SIP_METHOD_INVITE; m <= SIP_METHOD_PUBLISH; m++) {
+        if (p->allow & APP_METHOD(m)) {
+            off += (size_t) snprintf(p->allow_hdr + off,
+                sizeof(p->allow_hdr) - off, "%s%s", off ? ", " : "",
+                sip_method_name((enum sip_method) m));
+            if (off >= sizeof(p->allow_hdr)) {
+                off = sizeof(p->allow_hdr) - 1;
+            }
+        }
+    }
+    off = 0;
+    p->supported_hdr[0] = '\0';
+    for (size_t i = 0; i < p->ntags; i++) {
+        off += (size_t) snprintf(p->supported_hdr + off,
+            sizeof(p->supported_hdr) - off, "%s%s", off ? ", " : "",
+            p->tags[i]);
+        if (off >= sizeof(p->supported_hdr)) {
+            off = sizeof(p->supported_hdr) - 1;
+        }
+    }
+}
+
+int
+app_pipeline_new(struct app_pipeline **pp)
+{
+    struct app_pipeline *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        return -ENOMEM;
+    }
+    p->allow = builtin_methods;
+    pipeline_headers(p);
+    *pp = p;
+    return 0;
+}
+
+void
+app_pipeline_free(struct app_pipeline *p)
+{
+    free(p);
+}
+
+int
+app_pipeline_add(struct app_pipeline *p, const struct app_service *s)
+{
+    if (p->nsvc == MAX_SERVICES) {
+        return -E2BIG;
+    }
+    p->svc[p->nsvc++] = s;
+    p->allow |= s->methods;
+    for (const char *const *t = s->option_tags; t && *t; t++) {
+        bool dup = false;
+        for (size_t i = 0; i < p->ntags; i++) {
+            dup |= strcmp(p->tags[i], *t) == 0;
+        }
+        if (!dup && p->ntags < MAX_TAGS) {
+            p->tags[p->ntags++] = *t;
+        }
+    }
+    pipeline_headers(p);
+    return 0;
+}
+
+/* ---- response routing (RFC 3261 §18.2.1, §18.2.2; RFC 3581) ---- */
+
+static int
+sa_ip(const struct transport_ep *ep, char *buf, size_t size)
+{
+    const void *a = ep->addr.sa.sa_family == AF_INET6
+        ? (const void *) &ep->addr.in6.sin6_addr
+        : (const void *) &ep->addr.in.sin_addr;
+    return inet_ntop(ep->addr.sa.sa_family, a, buf, (socklen_t) size) ? 0 : -1;
+}
+
+static uint16_t
+sa_port(const struct transport_ep *ep)
+{
+    return ntohs(ep->addr.sa.sa_family == AF_INET6 ? ep->addr.in6.sin6_port
+                                                   : ep->addr.in.sin_port);
+}
+
+static void
+sa_set_port(struct transport_ep *ep, uint16_t port)
+{
+    if (ep->addr.sa.sa_family == AF_INET6) {
+        ep->addr.in6.sin6_port = htons(port);
+    } else {
+        ep->addr.in.sin_port = htons(port);
+    }
+}
+
+/* The top Via's host without IPv6 brackets. */
+static struct slice
+via_host_bare(const struct sip_via *v)
+{
+    struct slice h = v->host;
+    if (h.len >= 2 && h.p[0] == '[' && h.p[h.len - 1] == ']') {
+        h.p++;
+        h.len -= 2;
+    }
+    return h;
+}
+
+/*
+ * Works out where responses go and what the top Via gains: received= when
+ * the sent-by host is not the source address (§18.2.1) or when the client
+ * asked for rport, and rport=<source port> (RFC 3581 §4). Over UDP the
+ * response goes to the source address, at the rport or the sent-by port
+ * (5060 when absent) (§18.2.2); over streams back on the same connection.
+ */
+static void
+route_response(
+    struct app_req *r, const struct sip_via *v, char *ipbuf, size_t ipsize)
+{
+    uint16_t sport = sa_port(r->src);
+
+    r->dest = *r->src;
+    r->received = SLICE_NULL;
+    r->rport = 0;
+    if (r->src->proto == TRANSPORT_UDP) {
+        uint16_t port = v->has_rport ? sport : v->has_port ? v->port : 5060;
+        sa_set_port(&r->dest, port);
+    }
+    if (sa_ip(r->src, ipbuf, ipsize) != 0) {
+        return;
+    }
+    if (v->has_rport) {
+        r->rport = sport;
+    }
+    if (v->has_rport || !slice_caseeq(via_host_bare(v), slice_cstr(ipbuf))) {
+        r->received = slice_cstr(ipbuf);
+    }
+}
+
+/* ---- building and sending responses ---- */
+
+static int
+send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
+    int code, struct slice reason, const struct sip_field *extra, size_t nextra,
+    struct slice ctype, struct slice body)
+{
+    struct sip_resp_opts o;
+    size_t len = 0;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.code = code;
+    o.reason = reason.len ? reason : slice_cstr(sip_code_reason(code));
+    o.server = SLICE_LIT("sipward/" SIPWARD_VERSION);
+    o.extra = extra;
+    o.nextra = nextra;
+    o.content_type = ctype;
+    o.body = body;
+    o.received = r->received;
+    o.rport = r->rport;
+    rc = sip_build_response(w->out, sizeof(w->out), &len, m, &o);
+    if (rc) {
+        log_warn_limited(
+            &bad_limit, "cannot build %d response: %s", code, err_str(rc));
+        return rc;
+    }
+    w->stats.responses++;
+    if (r->tx) {
+        return txn_server_respond(w->txn, r->tx, code, slice_make(w->out, len));
+    }
+    return transport_send(w->tr, &r->dest, slice_make(w->out, len));
+}
+
+int
+app_req_reply_body(struct app_req *r, int code, struct slice reason,
+    const struct sip_field *extra, size_t nextra, struct slice ctype,
+    struct slice body)
+{
+    if (code >= 200) {
+        r->answered = true;
+    }
+    return send_response(
+        r->w, r, r->msg, code, reason, extra, nextra, ctype, body);
+}
+
+int
+app_req_reply(struct app_req *r, int code, struct slice reason,
+    const struct sip_field *extra, size_t nextra)
+{
+    return app_req_reply_body(
+        r, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
+}
+
+/* ---- transactions ---- */
+
+static void
+match_of(const struct sip_msg *m, const struct sip_via *v,
+    struct slice via_value, struct txn_match *tm)
+{
+    memset(tm, 0, sizeof(*tm));
+    tm->method = m->method_name;
+    tm->branch = v->branch;
+    /* sent-by: host[:port] as written */
+    tm->sent_by = v->host;
+    if (v->has_port) {
+        const char *e = v->host.p + v->host.len;
+        const char *end = via_value.p + via_value.len;
+        while (e < end && *e != ';' && *e != ' ' && *e != '\t') {
+            e++;
+        }
+        tm->sent_by = slice_make(v->host.p, (size_t) (e - v->host.p));
+    }
+    tm->top_via = via_value;
+    tm->ruri = m->ruri;
+    tm->call_id = m->call_id;
+    tm->from_tag = m->from_tag;
+    tm->to_tag = m->to_tag;
+    tm->cseq = m->cseq;
+    tm->cseq_method = m->cseq_method_name;
+}
+
+int
+app_req_stateful(struct app_req *r)
+{
+    struct txn_match tm;
+    struct sip_via v;
+    const struct sip_hdr *h = sip_msg_hdr(r->msg, SIP_HDR_VIA);
+
+    if (r->tx) {
+        return 0;
+    }
+    if (!h || sip_via_parse(&v, h->value) != 0) {
+        return -EINVAL;
+    }
+    match_of(r->msg, &v, h->value, &tm);
+    return txn_server_new(r->w->txn, &tm, &r->dest, &r->tx);
+}
+
+struct app_deferred *
+app_req_defer(struct app_req *r)
+{
+    struct app_worker *w = r->w;
+    struct app_deferred *d;
+
+    if (app_req_stateful(r) != 0) {
+        return NULL;
+    }
+    d = malloc(sizeof(*d) + r->msg->buf.len);
+    if (!d) {
+        return NULL;
+    }
+    d->w = w;
+    d->tx = r->tx;
+    d->gen = txn_gen(r->tx);
+    d->src = *r->src;
+    d->len = r->msg->buf.len;
+    memcpy(d->req, r->msg->buf.p, d->len);
+    d->prev = NULL;
+    d->next = w->deferred;
+    if (d->next) {
+        d->next->prev = d;
+    }
+    w->deferred = d;
+    txn_set_user(r->tx, d);
+    w->stats.deferred++;
+    if (r->msg->method == SIP_METHOD_INVITE
+        && txn_state(r->tx) == TXN_PROCEEDING && !txn_code(r->tx)) {
+        /* §17.2.1: tell the client we have it, which stops its Timer A. */
+        send_response(
+            w, r, r->msg, 100, SLICE_NULL, NULL, 0, SLICE_NULL, SLICE_NULL);
+    }
+    r->answered = true;
+    return d;
+}
+
+struct ev_loop *
+app_deferred_loop(const struct app_deferred *d)
+{
+    return d->w->loop;
+}
+
+static void
+deferred_free(struct app_deferred *d)
+{
+    struct app_worker *w = d->w;
+
+    if (d->prev) {
+        d->prev->next = d->next;
+    } else {
+        w->deferred = d->next;
+    }
+    if (d->next) {
+        d->next->prev = d->prev;
+    }
+    if (txn_gen(d->tx) == d->gen && txn_user(d->tx) == d) {
+        txn_set_user(d->tx, NULL);
+    }
+    free(d);
+}
+
+static bool
+deferred_live(const struct app_deferred *d)
+{
+    return txn_gen(d->tx) == d->gen
+        && (txn_state(d->tx) == TXN_TRYING
+            || txn_state(d->tx) == TXN_PROCEEDING);
+}
+
+/* Re-parses the copy of a deferred request and answers it. */
+static int
+deferred_send(struct app_deferred *d, int code, struct slice reason,
+    const struct sip_field *extra, size_t nextra)
+{
+    struct app_worker *w = d->w;
+    struct app_req r;
+    struct sip_via v;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    rc = sip_msg_parse(&w->dmsg, slice_make(d->req, d->len));
+    const struct sip_hdr *h = sip_msg_hdr(&w->dmsg, SIP_HDR_VIA);
+    if (rc || !h || sip_via_parse(&v, h->value) != 0) {
+        return rc ? rc : -EINVAL;
+    }
+    r.msg = &w->dmsg;
+    r.src = &d->src;
+    r.w = w;
+    r.tx = d->tx;
+    route_response(&r, &v, w->dip, sizeof(w->dip));
+    return send_response(
+        w, &r, &w->dmsg, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
+}
+
+int
+app_deferred_reply(struct app_deferred *d, int code, struct slice reason,
+    const struct sip_field *extra, size_t nextra)
+{
+    int rc = -ECANCELED;
+
+    if (deferred_live(d)) {
+        rc = deferred_send(d, code, reason, extra, nextra);
+    }
+    if (code >= 200 || rc == -ECANCELED) {
+        deferred_free(d);
+    }
+    return rc;
+}
+
+/* ---- the walk ---- */
+
+static const char *
+option_tag_unsupported(const struct app_pipeline *p, struct slice tag)
+{
+    for (size_t i = 0; i < p->ntags; i++) {
+        if (slice_caseeq(tag, slice_cstr(p->tags[i]))) {
+            return NULL;
+        }
+    }
+    return "";
+}
+
+/* RFC 3261 §8.2.2.3: the Require tags we do not support, comma-joined into
+ * buf; 0 when all are supported. */
+static size_t
+unsupported_tags(const struct app_pipeline *p, const struct sip_msg *m,
+    char *buf, size_t size)
+{
+    struct sip_wbuf b;
+
+    sip_wbuf_init(&b, buf, size);
+    for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REQUIRE); h;
+         h = sip_msg_hdr_next(m, h)) {
+        /* One value per entry: list headers are split by the parser. */
+        struct slice tag = slice_trim(h->value);
+        if (tag.len && option_tag_unsupported(p, tag)) {
+            if (b.len) {
+                sip_wbuf_puts(&b, ", ");
+            }
+            sip_wbuf_put(&b, tag);
+        }
+    }
+    return b.err ? 0 : b.len;
+}
+
+/* The Request-URI names the server itself (no user part): sip:host[:port]. */
+static bool
+ruri_is_server(struct slice ruri)
+{
+    ptrdiff_t colon = slice_chr(ruri, ':');
+    if (colon < 0) {
+        return false;
+    }
+    struct slice rest = slice_sub(ruri, (size_t) colon + 1, ruri.len);
+    ptrdiff_t semi = slice_chr(rest, ';');
+    if (semi >= 0) {
+        rest.len = (size_t) semi;
+    }
+    return slice_chr(rest, '@') < 0;
+}
+
+static void
+handle_cancel(
+    struct app_worker *w, struct app_req *r, const struct txn_match *tm)
+{
+    struct txn *inv = txn_server_find_invite(w->txn, tm);
+
+    if (!inv) {
+        app_req_reply(r, 481, SLICE_NULL, NULL, 0);
+        return;
+    }
+    /* §9.2: 200 to the CANCEL; then 487 to the INVITE if it is pending. */
+    app_req_reply(r, 200, SLICE_NULL, NULL, 0);
+    struct app_deferred *d = txn_user(inv);
+    if (d && deferred_live(d)) {
+        deferred_send(d, 487, SLICE_NULL, NULL, 0);
+    }
+}
+
+/* A response needs the headers it copies (§8.2.6.2). */
+static bool
+answerable(const struct sip_msg *m)
+{
+    return m->first[SIP_HDR_FROM] >= 0 && m->first[SIP_HDR_TO] >= 0
+        && m->first[SIP_HDR_CALL_ID] >= 0 && m->first[SIP_HDR_CSEQ] >= 0;
+}
+
+void
+app_worker_input(
+    struct app_worker *w, struct slice in, const struct transport_ep *src)
+{
+    const struct app_pipeline *p = w->p;
+    struct sip_msg *m = &w->msg;
+    struct app_req r;
+    struct txn_match tm;
+    struct sip_via v;
+    const struct sip_hdr *vh;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    r.msg = m;
+    r.src = src;
+    r.w = w;
+    r.scratch = &w->scratch;
+    rc = sip_msg_parse(m, in);
+    vh = sip_msg_hdr(m, SIP_HDR_VIA);
+    if (rc == 0 && (!vh || sip_via_parse(&v, vh->value) != 0)) {
+        rc = SIP_E_BAD_VIA;
+    }
+    if (rc != 0) {
+        w->stats.bad++;
+        if (!m->request || m->method == SIP_METHOD_ACK) {
+            return; /* malformed responses and ACKs are never answered */
+        }
+        char peer[64];
+        transport_ep_str(src, peer, sizeof(peer));
+        log_warn_limited(
+            &bad_limit, "%s: malformed request: %s", peer, err_str(rc));
+        /* Answer if enough was parsed to address a response. */
+        if (vh && sip_via_parse(&v, vh->value) == 0 && answerable(m)) {
+            route_response(&r, &v, w->ip, sizeof(w->ip));
+            send_response(w, &r, m, sip_err_status(rc), slice_cstr(err_str(rc)),
+                NULL, 0, SLICE_NULL, SLICE_NULL);
+        }
+        goto out;
+    }
+    match_of(m, &v, vh->value, &tm);
+    if (!m->request) {
+        txn_client_recv(w->txn, &tm, m->status, in);
+        goto out;
+    }
+    route_response(&r, &v, w->ip, sizeof(w->ip));
+
+    /* Step 3: retransmissions and ACKs. */
+    struct txn *tx = txn_server_find(w->txn, &tm);
+    if (tx) {
+        if (m->method != SIP_METHOD_ACK) {
+            w->stats.retrans++;
+        }
+        txn_server_absorb(w->txn, tx, m->method == SIP_METHOD_ACK);
+        goto out;
+    }
+    if (m->method == SIP_METHOD_ACK) {
+        goto out;
+    }
+    w->stats.requests++;
+    if (m->method == SIP_METHOD_CANCEL) {
+        handle_cancel(w, &r, &tm);
+        goto out;
+    }
+    if (m->method == SIP_METHOD_INVITE) {
+        if (txn_server_merged(w->txn, &tm)) {
+            app_req_reply(&r, 482, SLICE_LIT("Loop Detected"), NULL, 0);
+            goto out;
+        }
+        rc = txn_server_new(w->txn, &tm, &r.dest, &r.tx);
+        if (rc) {
+            struct sip_field ra = SIP_FIELD("Retry-After", SLICE_LIT("5"));
+            app_req_reply(&r, 503, SLICE_NULL, &ra, 1);
+            goto out;
+        }
+    } else if (txn_server_merged(w->txn, &tm)) {
+        app_req_reply(&r, 482, SLICE_LIT("Loop Detected"), NULL, 0);
+        goto out;
+    }
+
+    /* Step 5: what every SIP server must do. */
+    struct sip_field allow = SIP_FIELD("Allow", slice_cstr(p->allow_hdr));
+    if (m->max_forwards == 0) {
+        app_req_reply(&r, 483, SLICE_NULL, NULL, 0);
+        goto out;
+    }
+    if (m->method == SIP_METHOD_OTHER) {
+        app_req_reply(&r, 501, SLICE_NULL, &allow, 1);
+        goto out;
+    }
+    if (!(p->allow & APP_METHOD(m->method))) {
+        app_req_reply(&r, 405, SLICE_NULL, &allow, 1);
+        goto out;
+    }
+    char unsup[512];
+    size_t nun = unsupported_tags(p, m, unsup, sizeof(unsup));
+    if (nun) {
+        struct sip_field f = SIP_FIELD("Unsupported", slice_make(unsup, nun));
+        app_req_reply(&r, 420, SLICE_NULL, &f, 1);
+        goto out;
+    }
+    if (m->method == SIP_METHOD_OPTIONS && ruri_is_server(m->ruri)) {
+        struct sip_field f[] = {
+            allow,
+            SIP_FIELD("Accept", SLICE_LIT("application/sdp")),
+            SIP_FIELD("Supported", slice_cstr(p->supported_hdr)),
+        };
+        app_req_reply(&r, 200, SLICE_NULL, f, 3);
+        goto out;
+    }
+
+    /* Step 6: the services. */
+    for (size_t i = 0; i < p->nsvc; i++) {
+        const struct app_service *s = p->svc[i];
+        r.wstate = w->wstate[i];
+        rc = s->handle(s->arg, &r);
+        if (rc == APP_PASS && !r.answered) {
+            continue;
+        }
+        if (rc < 0 && !r.answered) {
+            log_warn_limited(&bad_limit, "%s: %s", s->name, err_str(rc));
+            app_req_reply(&r, 500, SLICE_NULL, NULL, 0);
+        }
+        goto out;
+    }
+    app_req_reply(&r, 404, SLICE_NULL, NULL, 0);
+out:
+    arena_reset(&w->scratch);
+}
+
+/* ---- worker state ---- */
+
+int
+app_worker_new(struct app_worker **wp, const struct app_pipeline *p,
+    struct ev_loop *loop, struct transport *tr, struct txn_table *txn, int id)
+{
+    struct app_worker *w = calloc(1, sizeof(*w));
+    int rc;
+
+    if (!w) {
+        return -ENOMEM;
+    }
+    w->p = p;
+    w->loop = loop;
+    w->tr = tr;
+    w->txn = txn;
+    w->id = id;
+    rc = arena_init(&w->scratch, 64 * 1024);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    for (size_t i = 0; i < p->nsvc; i++) {
+        if (p->svc[i]->worker_start) {
+            rc = p->svc[i]->worker_start(p->svc[i]->arg, w, &w->wstate[i]);
+            if (rc) {
+                app_worker_free(w);
+                return rc;
+            }
+        }
+        w->started[i] = true;
+    }
+    *wp = w;
+    return 0;
+}
+
+void
+app_worker_free(struct app_worker *w)
+{
+    if (!w) {
+        return;
+    }
+    for (size_t i = w->p->nsvc; i-- > 0;) {
+        if (w->started[i] && w->p->svc[i]->worker_stop) {
+            w->p->svc[i]->worker_stop(w->p->svc[i]->arg, w, w->wstate[i]);
+        }
+    }
+    while (w->deferred) {
+        deferred_free(w->deferred);
+    }
+    arena_free(&w->scratch);
+    free(w);
+}
+
+struct ev_loop *
+app_worker_loop(const struct app_worker *w)
+{
+    return w->loop;
+}
+
+int
+app_worker_id(const struct app_worker *w)
+{
+    return w->id;
+}
+
+const struct app_worker_stats *
+app_worker_stats_get(const struct app_worker *w)
+{
+    return &w->stats;
+}

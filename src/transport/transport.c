@@ -1,0 +1,364 @@
+#define LOG_MODULE "transport"
+#include "transport/transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "transport/transport_int.h"
+
+#define OPT(k, type, field, min, max, def, help)                               \
+    {                                                                          \
+        "transport", k, type, offsetof(struct transport_conf, field), min,     \
+            max, def, help, 0                                                  \
+    }
+
+static const struct conf_opt transport_opts[] = {
+    OPT("udp_batch", CONF_INT, udp_batch, 1, 1024, "64",
+        "datagrams read (recvmmsg) and written (sendmmsg) per system call"),
+    OPT("udp_coalesce_us", CONF_INT, udp_coalesce_us, 0, 10000, "200",
+        "under load, pause this long before reading again so replies and "
+        "requests move in full batches (0: never)"),
+    OPT("max_msg", CONF_INT, max_msg, 1024, 1048576, "65535",
+        "largest SIP message accepted, in bytes"),
+    OPT("tcp_max_conns", CONF_INT, tcp_max_conns, 1, 65535, "1024",
+        "open TCP/TLS connections per worker; beyond it new ones are refused"),
+    OPT("tcp_header_ms", CONF_INT, tcp_header_ms, 100, 600000, "5000",
+        "a started message (or TLS handshake) must complete within this; "
+        "slower senders are disconnected"),
+    OPT("tcp_idle_ms", CONF_INT, tcp_idle_ms, 100, 86400000, "300000",
+        "connections with no traffic for this long are closed"),
+    OPT("tcp_max_out", CONF_INT, tcp_max_out, 4096, 67108864, "1048576",
+        "unsent bytes held per connection before it is dropped"),
+    OPT("tls_cert", CONF_STR, tls_cert, 0, 4096, "",
+        "PEM certificate chain for tls listeners"),
+    OPT("tls_key", CONF_STR, tls_key, 0, 4096, "",
+        "PEM private key for tls listeners"),
+    OPT("tls_ca", CONF_STR, tls_ca, 0, 4096, "",
+        "PEM CA file that client certificates must chain to"),
+    OPT("tls_verify_client", CONF_BOOL, tls_verify_client, 0, 1, "false",
+        "require a client certificate that chains to tls_ca"),
+};
+
+void
+transport_conf_register(struct conf *c, struct transport_conf *tc)
+{
+    conf_add(c, transport_opts,
+        sizeof(transport_opts) / sizeof(transport_opts[0]), tc);
+}
+
+void
+transport_ep_set_addr(
+    struct transport_ep *ep, const struct sockaddr *sa, socklen_t len)
+{
+    memset(&ep->addr, 0, sizeof(ep->addr));
+    if (len > sizeof(ep->addr)) {
+        len = sizeof(ep->addr);
+    }
+    memcpy(&ep->addr, sa, len);
+    ep->addrlen = len;
+}
+
+void
+transport_ep_str(const struct transport_ep *ep, char *buf, size_t size)
+{
+    transport_addr_str(&ep->addr.sa, buf, size);
+}
+
+static void
+udp_readable(void *arg, uint32_t events)
+{
+    struct udp_sock *u = arg;
+    struct transport *t = u->t;
+    struct transport_ep src;
+
+    (void) events;
+    memset(&src, 0, sizeof(src));
+    src.proto = TRANSPORT_UDP;
+    src.listener = u->listener;
+    /* A few batches per wake-up, then back to the loop so other sockets and
+     * timers get their turn. */
+    for (int round = 0; round < 8; round++) {
+        for (size_t i = 0; i < t->batch; i++) {
+            t->rx_iov[i].iov_base = t->rx_buf + i * t->slot_size;
+            t->rx_iov[i].iov_len = t->slot_size;
+            struct msghdr *h = &t->rx_msgs[i].msg_hdr;
+            h->msg_name = &t->rx_addr[i];
+            h->msg_namelen = sizeof(t->rx_addr[i]);
+            h->msg_iov = &t->rx_iov[i];
+            h->msg_iovlen = 1;
+            h->msg_control = NULL;
+            h->msg_controllen = 0;
+            h->msg_flags = 0;
+        }
+        int n = recvmmsg(
+            u->fd, t->rx_msgs, (unsigned) t->batch, MSG_DONTWAIT, NULL);
+        t->stats.udp_rx_calls++;
+        if (n <= 0) {
+            return;
+        }
+        t->stats.udp_rx += (uint64_t) n;
+        t->rx_since_sleep += (uint64_t) n;
+        for (int i = 0; i < n; i++) {
+            struct msghdr *h = &t->rx_msgs[i].msg_hdr;
+            size_t len = t->rx_msgs[i].msg_len;
+            if (h->msg_flags & MSG_TRUNC) {
+                continue; /* larger than max_msg: dropped, RFC 3261 §18.3 */
+            }
+            src.addrlen = h->msg_namelen;
+            memcpy(&src.addr, &t->rx_addr[i], sizeof(src.addr));
+            t->cb(t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src);
+        }
+        if ((size_t) n < t->batch) {
+            return;
+        }
+    }
+}
+
+void
+transport_flush(struct transport *t)
+{
+    size_t i = 0;
+
+    while (i < t->ntx) {
+        /* sendmmsg takes one socket: send runs of entries with the same fd. */
+        size_t j = i;
+        int fd = t->tx[i].fd;
+        while (j < t->ntx && t->tx[j].fd == fd) {
+            struct udp_out *o = &t->tx[j];
+            t->tx_iov[j].iov_base = t->tx_buf + o->off;
+            t->tx_iov[j].iov_len = o->len;
+            memset(&t->tx_msgs[j], 0, sizeof(t->tx_msgs[j]));
+            t->tx_msgs[j].msg_hdr.msg_name = &o->addr;
+            t->tx_msgs[j].msg_hdr.msg_namelen = o->addrlen;
+            t->tx_msgs[j].msg_hdr.msg_iov = &t->tx_iov[j];
+            t->tx_msgs[j].msg_hdr.msg_iovlen = 1;
+            j++;
+        }
+        while (i < j) {
+            int n = sendmmsg(fd, &t->tx_msgs[i], (unsigned) (j - i), 0);
+            t->stats.udp_tx_calls++;
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                /* This datagram cannot go (EAGAIN: buffer full; ECONNREFUSED
+                 * from an earlier ICMP): skip it, as the network would. */
+                t->stats.udp_tx_err++;
+                i++;
+                continue;
+            }
+            t->stats.udp_tx += (uint64_t) n;
+            i += (size_t) n;
+        }
+    }
+    t->ntx = 0;
+    t->tx_used = 0;
+}
+
+void
+transport_before_sleep(struct transport *t)
+{
+    transport_flush(t);
+    if (t->conf->udp_coalesce_us > 0 && t->rx_since_sleep >= 2) {
+        struct timespec ts = { 0, (long) t->conf->udp_coalesce_us * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    t->rx_since_sleep = 0;
+}
+
+static int
+udp_send(struct transport *t, const struct transport_ep *dst, struct slice msg)
+{
+    int fd = -1;
+
+    for (size_t i = 0; i < t->nudp; i++) {
+        if (t->udp[i].listener == dst->listener) {
+            fd = t->udp[i].fd;
+            break;
+        }
+    }
+    if (fd < 0) {
+        /* No socket for that listener: any UDP socket of the same family. */
+        for (size_t i = 0; i < t->nudp; i++) {
+            if (t->ls[t->udp[i].listener].addr.ss_family
+                == dst->addr.sa.sa_family) {
+                fd = t->udp[i].fd;
+                break;
+            }
+        }
+    }
+    if (fd < 0) {
+        return -EAFNOSUPPORT;
+    }
+    if (msg.len > t->tx_cap) {
+        ssize_t n = sendto(
+            fd, msg.p, msg.len, MSG_DONTWAIT, &dst->addr.sa, dst->addrlen);
+        return n < 0 ? -errno : 0;
+    }
+    if (t->ntx == t->batch || t->tx_cap - t->tx_used < msg.len) {
+        transport_flush(t);
+    }
+    struct udp_out *o = &t->tx[t->ntx++];
+    o->fd = fd;
+    o->off = t->tx_used;
+    o->len = msg.len;
+    o->addr = dst->addr;
+    o->addrlen = dst->addrlen;
+    memcpy(t->tx_buf + t->tx_used, msg.p, msg.len);
+    /* Keep entries aligned for the next memcpy. */
+    t->tx_used += (msg.len + 15) & ~(size_t) 15;
+    if (t->tx_used > t->tx_cap) {
+        t->tx_used = t->tx_cap;
+    }
+    return 0;
+}
+
+int
+transport_send(
+    struct transport *t, const struct transport_ep *dst, struct slice msg)
+{
+    if (dst->proto == TRANSPORT_UDP) {
+        return udp_send(t, dst, msg);
+    }
+    return transport__stream_send(t, dst->conn, msg);
+}
+
+int
+transport_new(struct transport **tp, struct ev_loop *loop,
+    const struct transport_conf *c, const struct transport_listener *ls,
+    size_t n, struct transport_tls *tls, transport_msg_cb *cb, void *arg,
+    char *err, size_t errlen)
+{
+    struct transport *t = calloc(1, sizeof(*t));
+    int rc = -ENOMEM;
+
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    t->loop = loop;
+    t->conf = c;
+    t->tls = tls;
+    t->cb = cb;
+    t->cb_arg = arg;
+    t->nls = n > TRANSPORT_MAX_LISTENERS ? TRANSPORT_MAX_LISTENERS : n;
+    memcpy(t->ls, ls, t->nls * sizeof(*ls));
+    t->batch = (size_t) c->udp_batch;
+    t->slot_size = c->max_msg > 65535 ? 65535 : (size_t) c->max_msg;
+    t->tx_cap = 256 * 1024;
+    transport__stream_init(t);
+
+    bool any_udp = false;
+    for (size_t i = 0; i < t->nls; i++) {
+        any_udp |= t->ls[i].proto == TRANSPORT_UDP;
+    }
+    if (any_udp) {
+        t->rx_buf = malloc(t->batch * t->slot_size);
+        t->rx_msgs = calloc(t->batch, sizeof(*t->rx_msgs));
+        t->rx_iov = calloc(t->batch, sizeof(*t->rx_iov));
+        t->rx_addr = calloc(t->batch, sizeof(*t->rx_addr));
+        t->tx_buf = malloc(t->tx_cap);
+        t->tx = calloc(t->batch, sizeof(*t->tx));
+        t->tx_msgs = calloc(t->batch, sizeof(*t->tx_msgs));
+        t->tx_iov = calloc(t->batch, sizeof(*t->tx_iov));
+        if (!t->rx_buf || !t->rx_msgs || !t->rx_iov || !t->rx_addr || !t->tx_buf
+            || !t->tx || !t->tx_msgs || !t->tx_iov) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < t->nls; i++) {
+        const struct transport_listener *l = &t->ls[i];
+        if (l->proto == TRANSPORT_UDP) {
+            int fd = transport_socket_open(l, true);
+            if (fd < 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s", l->text,
+                    strerror(-fd));
+                rc = fd;
+                goto fail;
+            }
+            int sz = 4 * 1024 * 1024;
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+            struct udp_sock *u = &t->udp[t->nudp++];
+            u->fd = fd;
+            u->listener = (uint16_t) i;
+            u->t = t;
+            rc = ev_io_start(loop, &u->io, fd, EPOLLIN, udp_readable, u);
+            if (rc) {
+                snprintf(err, errlen, "epoll: %s", strerror(-rc));
+                goto fail;
+            }
+        } else {
+            if (l->proto == TRANSPORT_TLS && !tls) {
+                snprintf(err, errlen,
+                    "%s: tls listeners need transport.tls_cert and "
+                    "transport.tls_key",
+                    l->text);
+                rc = -EINVAL;
+                goto fail;
+            }
+            rc = transport__stream_open(t, l, (uint16_t) i, err, errlen);
+            if (rc) {
+                goto fail;
+            }
+        }
+    }
+    *tp = t;
+    return 0;
+fail:
+    transport_free(t);
+    return rc;
+}
+
+void
+transport_free(struct transport *t)
+{
+    if (!t) {
+        return;
+    }
+    for (size_t i = 0; i < t->nudp; i++) {
+        ev_io_stop(t->loop, &t->udp[i].io);
+        close(t->udp[i].fd);
+    }
+    transport__stream_close_all(t);
+    free(t->rx_buf);
+    free(t->rx_msgs);
+    free(t->rx_iov);
+    free(t->rx_addr);
+    free(t->tx_buf);
+    free(t->tx);
+    free(t->tx_msgs);
+    free(t->tx_iov);
+    free(t);
+}
+
+const struct transport_listener *
+transport_listener_get(const struct transport *t, size_t i)
+{
+    return i < t->nls ? &t->ls[i] : NULL;
+}
+
+size_t
+transport_listener_count(const struct transport *t)
+{
+    return t->nls;
+}
+
+const struct transport_stats *
+transport_stats_get(const struct transport *t)
+{
+    return &t->stats;
+}
+
+size_t
+transport_conn_count(const struct transport *t)
+{
+    return t->nconns;
+}

@@ -1,0 +1,109 @@
+/* Declarations shared by the files of the transport layer. */
+#ifndef SW_TRANSPORT_INT_H
+#define SW_TRANSPORT_INT_H
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include "transport/transport.h"
+
+struct transport_tls {
+    SSL_CTX *ctx;
+};
+
+/* A stream connection (TCP or TLS), owned by the worker that accepted it. */
+struct conn {
+    struct ev_io io;
+    struct transport *t;
+    struct conn *prev, *next; /* used list, or free list (next only) */
+    uint32_t id;              /* gen << 16 | index; 0 never */
+    uint16_t gen;
+    bool used;
+    bool tls;
+    bool handshaking;
+    bool in_cb;   /* messages of this connection are being delivered */
+    bool closing; /* close once delivery returns */
+    struct transport_ep peer;
+    SSL *ssl;
+    char *in; /* held only while a message is incomplete */
+    size_t in_len, in_cap;
+    char *out; /* unsent bytes, held only while the socket is full */
+    size_t out_len, out_cap;
+    uint64_t last_ms;    /* last byte received */
+    uint64_t partial_ms; /* since when an incomplete message waits; 0 none */
+};
+
+struct udp_sock {
+    int fd;
+    uint16_t listener;
+    struct ev_io io;
+    struct transport *t;
+};
+
+struct stream_sock {
+    int fd;
+    uint16_t listener;
+    bool tls;
+    struct ev_io io;
+    struct transport *t;
+};
+
+struct udp_out {
+    int fd;
+    size_t off, len;
+    union transport_sa addr;
+    socklen_t addrlen;
+};
+
+struct transport {
+    struct ev_loop *loop;
+    const struct transport_conf *conf;
+    struct transport_tls *tls;
+    transport_msg_cb *cb;
+    void *cb_arg;
+    struct transport_listener ls[TRANSPORT_MAX_LISTENERS];
+    size_t nls;
+
+    struct udp_sock udp[TRANSPORT_MAX_LISTENERS];
+    size_t nudp;
+    struct stream_sock stream[TRANSPORT_MAX_LISTENERS];
+    size_t nstream;
+
+    uint64_t rx_since_sleep; /* datagrams read since the last sleep */
+
+    /* UDP receive slots. */
+    size_t batch;
+    size_t slot_size;
+    char *rx_buf;
+    struct mmsghdr *rx_msgs;
+    struct iovec *rx_iov;
+    union transport_sa *rx_addr;
+
+    /* UDP send batch: replies are copied here and flushed together. */
+    char *tx_buf;
+    size_t tx_cap, tx_used;
+    struct udp_out *tx;
+    size_t ntx;
+    struct mmsghdr *tx_msgs;
+    struct iovec *tx_iov;
+
+    /* Stream connections. */
+    struct conn *conns;
+    size_t max_conns;
+    struct conn *free_conns;
+    struct conn *used_conns;
+    size_t nconns;
+    char *stream_rbuf; /* shared read buffer for connections with no data */
+    struct ev_timer sweep;
+
+    struct transport_stats stats;
+};
+
+int transport__stream_open(struct transport *t,
+    const struct transport_listener *l, uint16_t idx, char *err, size_t errlen);
+void transport__stream_close_all(struct transport *t);
+int transport__stream_send(
+    struct transport *t, uint32_t conn, struct slice msg);
+void transport__stream_init(struct transport *t);
+
+#endif

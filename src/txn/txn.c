@@ -1,0 +1,1043 @@
+#define LOG_MODULE "txn"
+#include "txn/txn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "base/log.h"
+
+#define OPT(k, field, min, max, def, help)                                     \
+    {                                                                          \
+        "txn", k, CONF_INT, offsetof(struct txn_conf, field), min, max, def,   \
+            help, 0                                                            \
+    }
+
+static const struct conf_opt txn_opts[] = {
+    OPT("t1_ms", t1_ms, 10, 60000, "500", "Timer T1, RFC 3261 §17.1.1.1"),
+    OPT("t2_ms", t2_ms, 10, 600000, "4000", "Timer T2"),
+    OPT("t4_ms", t4_ms, 10, 600000, "5000", "Timer T4"),
+    OPT("max_txn", max_txn, 16, 16777216, "262144",
+        "live transactions per worker; when full the oldest completed ones "
+        "are retired early"),
+};
+
+void
+txn_conf_register(struct conf *c, struct txn_conf *tc)
+{
+    conf_add(c, txn_opts, sizeof(txn_opts) / sizeof(txn_opts[0]), tc);
+}
+
+/*
+ * Timers. Every transaction timer of one duration fires in the order it was
+ * started, so a FIFO list per distinct duration is a complete timer queue:
+ * O(1) to start, stop and expire, no heap. Timer G/A/E double; their
+ * durations form a short series, each with its own list.
+ */
+struct tnode {
+    struct tnode *prev, *next;
+    uint64_t when;
+    int8_t list;   /* -1: not armed */
+    uint8_t which; /* RT or TO: its index in txn.tn */
+};
+
+#define MAX_TLISTS 24
+
+struct tlist {
+    uint64_t dur;
+    struct tnode head; /* sentinel */
+};
+
+enum {
+    RT = 0,
+    TO = 1
+}; /* the two timers of a transaction */
+
+#define BUF_CLASSES 8
+
+struct txn {
+    uint64_t key;
+    uint64_t mkey; /* merged-request key; 0 when not indexed */
+    struct txn *hnext, *mnext;
+    struct tnode tn[2];
+    uint8_t kind;
+    uint8_t state;
+    bool reliable;
+    uint8_t buf_class;
+    uint16_t code;
+    uint32_t gen;
+    uint32_t rt_ms;
+    struct transport_ep dest;
+    char *msg; /* last response (server) or request (client) */
+    uint32_t msg_len;
+    char *ack; /* client INVITE: the ACK for a non-2xx */
+    uint32_t ack_len;
+    uint8_t ack_class;
+    void *user;
+    txn_client_cb *cb;
+    void *cb_arg;
+};
+
+struct bufnode {
+    struct bufnode *next;
+};
+
+struct txn_table {
+    struct txn_conf conf;
+    struct txn_io io;
+    uint64_t sipkey[2];
+    struct txn **buckets;
+    struct txn **mbuckets;
+    size_t mask;
+    struct txn *free;
+    size_t count;
+    struct tlist lists[MAX_TLISTS];
+    int nlists;
+    struct bufnode *bufs[BUF_CLASSES];
+    struct txn_stats stats;
+};
+
+static const size_t buf_sizes[BUF_CLASSES] = { 256, 512, 1024, 2048, 4096, 8192,
+    16384, 65536 };
+
+/* ---- SipHash-1-3: keyed so that nobody can aim requests at one bucket. */
+
+static uint64_t
+rotl(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+
+struct sip_hash {
+    uint64_t v0, v1, v2, v3;
+    uint64_t tail;
+    size_t ntail, total;
+};
+
+#define SIPROUND                                                               \
+    do {                                                                       \
+        h->v0 += h->v1;                                                        \
+        h->v1 = rotl(h->v1, 13);                                               \
+        h->v1 ^= h->v0;                                                        \
+        h->v0 = rotl(h->v0, 32);                                               \
+        h->v2 += h->v3;                                                        \
+        h->v3 = rotl(h->v3, 16);                                               \
+        h->v3 ^= h->v2;                                                        \
+        h->v0 += h->v3;                                                        \
+        h->v3 = rotl(h->v3, 21);                                               \
+        h->v3 ^= h->v0;                                                        \
+        h->v2 += h->v1;                                                        \
+        h->v1 = rotl(h->v1, 17);                                               \
+        h->v1 ^= h->v2;                                                        \
+        h->v2 = rotl(h->v2, 32);                                               \
+    } while (0)
+
+static void
+sh_init(struct sip_hash *h, const uint64_t k[2])
+{
+    h->v0 = 0x736f6d6570736575ULL ^ k[0];
+    h->v1 = 0x646f72616e646f6dULL ^ k[1];
+    h->v2 = 0x6c7967656e657261ULL ^ k[0];
+    h->v3 = 0x7465646279746573ULL ^ k[1];
+    h->tail = 0;
+    h->ntail = 0;
+    h->total = 0;
+}
+
+static void
+sh_word(struct sip_hash *h, uint64_t m)
+{
+    h->v3 ^= m;
+    SIPROUND;
+    h->v0 ^= m;
+}
+
+static void
+sh_byte(struct sip_hash *h, unsigned char c)
+{
+    h->tail |= (uint64_t) c << (8 * h->ntail);
+    h->total++;
+    if (++h->ntail == 8) {
+        sh_word(h, h->tail);
+        h->tail = 0;
+        h->ntail = 0;
+    }
+}
+
+static void
+sh_bytes(struct sip_hash *h, struct slice s, bool fold)
+{
+    size_t i = 0;
+
+    if (!fold && h->ntail == 0) {
+        /* Aligned to a word boundary of the stream: eat 8 bytes at once. */
+        for (; i + 8 <= s.len; i += 8) {
+            uint64_t w;
+            memcpy(&w, s.p + i, 8);
+            sh_word(h, w);
+            h->total += 8;
+        }
+    }
+    for (; i < s.len; i++) {
+        unsigned char c = (unsigned char) s.p[i];
+        if (fold && c >= 'A' && c <= 'Z') {
+            c = (unsigned char) (c + 32);
+        }
+        sh_byte(h, c);
+    }
+    /* Length-separate the fields so "ab"+"c" differs from "a"+"bc". */
+    sh_byte(h, 0xff);
+    sh_byte(h, (unsigned char) s.len);
+}
+
+static uint64_t
+sh_final(struct sip_hash *h)
+{
+    uint64_t b = ((uint64_t) (h->total & 0xff) << 56) | h->tail;
+
+    sh_word(h, b);
+    h->v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    uint64_t r = h->v0 ^ h->v1 ^ h->v2 ^ h->v3;
+    return r ? r : 1;
+}
+
+static bool
+is_method(struct slice m, const char *name)
+{
+    return slice_eq(m, slice_cstr(name));
+}
+
+static bool
+has_cookie(struct slice branch)
+{
+    return branch.len > 7 && memcmp(branch.p, "z9hG4bK", 7) == 0;
+}
+
+/*
+ * The §17.2.3 key. domain separates server from client keys; method is
+ * the method of the transaction (INVITE for an ACK).
+ */
+static uint64_t
+key_of(const struct txn_table *t, char domain, const struct txn_match *m,
+    struct slice method)
+{
+    struct sip_hash h;
+
+    sh_init(&h, t->sipkey);
+    sh_byte(&h, (unsigned char) domain);
+    if (has_cookie(m->branch) || domain == 'c') {
+        sh_byte(&h, 'b');
+        sh_bytes(&h, m->branch, false);
+        if (domain == 's') {
+            sh_bytes(&h, m->sent_by, true);
+        }
+        sh_bytes(&h, method, false);
+    } else {
+        /* RFC 2543: Request-URI, From tag, Call-ID, CSeq, top Via. The To
+         * tag is left out: the INVITE had none and its ACK carries ours. */
+        sh_byte(&h, 'o');
+        sh_bytes(&h, m->ruri, false);
+        sh_bytes(&h, m->from_tag, false);
+        sh_bytes(&h, m->call_id, false);
+        sh_word(&h, m->cseq);
+        sh_bytes(&h, m->top_via, false);
+        sh_bytes(&h, method, false);
+    }
+    return sh_final(&h);
+}
+
+static uint64_t
+mkey_of(const struct txn_table *t, const struct txn_match *m)
+{
+    struct sip_hash h;
+
+    sh_init(&h, t->sipkey);
+    sh_byte(&h, 'm');
+    sh_bytes(&h, m->from_tag, false);
+    sh_bytes(&h, m->call_id, false);
+    sh_word(&h, m->cseq);
+    sh_bytes(&h, m->cseq_method, false);
+    return sh_final(&h);
+}
+
+static struct slice
+txn_method(const struct txn_match *m)
+{
+    return is_method(m->method, "ACK") ? SLICE_LIT("INVITE") : m->method;
+}
+
+/* ---- buffers: size classes with free lists, no malloc once warm ---- */
+
+static int
+buf_class(size_t len)
+{
+    for (int i = 0; i < BUF_CLASSES; i++) {
+        if (len <= buf_sizes[i]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static char *
+buf_get(struct txn_table *t, size_t len, uint8_t *cls)
+{
+    int c = buf_class(len);
+
+    if (c < 0) {
+        return NULL;
+    }
+    *cls = (uint8_t) c;
+    if (t->bufs[c]) {
+        struct bufnode *b = t->bufs[c];
+        t->bufs[c] = b->next;
+        return (char *) b;
+    }
+    return malloc(buf_sizes[c]);
+}
+
+static void
+buf_put(struct txn_table *t, char *p, uint8_t cls)
+{
+    if (p) {
+        struct bufnode *b = (struct bufnode *) (void *) p;
+        b->next = t->bufs[cls];
+        t->bufs[cls] = b;
+    }
+}
+
+/* ---- timers ---- */
+
+static uint64_t
+now(const struct txn_table *t)
+{
+    return t->io.now(t->io.arg);
+}
+
+static void
+tn_stop(struct tnode *n)
+{
+    if (n->list >= 0) {
+        n->prev->next = n->next;
+        n->next->prev = n->prev;
+        n->list = -1;
+    }
+}
+
+static void
+tn_start(struct txn_table *t, struct tnode *n, uint64_t dur)
+{
+    int i;
+
+    tn_stop(n);
+    for (i = 0; i < t->nlists; i++) {
+        if (t->lists[i].dur == dur) {
+            break;
+        }
+    }
+    if (i == t->nlists) {
+        if (t->nlists == MAX_TLISTS) {
+            i = t->nlists - 1; /* cannot happen with the fixed timer set */
+        } else {
+            struct tlist *l = &t->lists[t->nlists++];
+            l->dur = dur;
+            l->head.next = l->head.prev = &l->head;
+            l->head.list = (int8_t) i;
+        }
+    }
+    struct tlist *l = &t->lists[i];
+    n->when = now(t) + dur;
+    n->list = (int8_t) i;
+    n->prev = l->head.prev;
+    n->next = &l->head;
+    l->head.prev->next = n;
+    l->head.prev = n;
+}
+
+static struct txn *
+tn_txn(struct tnode *n)
+{
+    return (struct txn *) (void *) ((char *) (n - n->which)
+        - offsetof(struct txn, tn));
+}
+
+uint64_t
+txn_table_next_ms(const struct txn_table *t)
+{
+    uint64_t next = UINT64_MAX;
+
+    for (int i = 0; i < t->nlists; i++) {
+        const struct tnode *f = t->lists[i].head.next;
+        if (f != &t->lists[i].head && f->when < next) {
+            next = f->when;
+        }
+    }
+    return next;
+}
+
+/* ---- hash table ---- */
+
+static void
+hash_insert(struct txn_table *t, struct txn *tx)
+{
+    struct txn **b = &t->buckets[tx->key & t->mask];
+    tx->hnext = *b;
+    *b = tx;
+    if (tx->mkey) {
+        struct txn **mb = &t->mbuckets[tx->mkey & t->mask];
+        tx->mnext = *mb;
+        *mb = tx;
+    }
+}
+
+static void
+hash_remove(struct txn_table *t, struct txn *tx)
+{
+    for (struct txn **pp = &t->buckets[tx->key & t->mask]; *pp;
+         pp = &(*pp)->hnext) {
+        if (*pp == tx) {
+            *pp = tx->hnext;
+            break;
+        }
+    }
+    if (tx->mkey) {
+        for (struct txn **pp = &t->mbuckets[tx->mkey & t->mask]; *pp;
+             pp = &(*pp)->mnext) {
+            if (*pp == tx) {
+                *pp = tx->mnext;
+                break;
+            }
+        }
+    }
+}
+
+static struct txn *
+hash_find(struct txn_table *t, uint64_t key)
+{
+    for (struct txn *tx = t->buckets[key & t->mask]; tx; tx = tx->hnext) {
+        if (tx->key == key && tx->state != TXN_TERMINATED) {
+            return tx;
+        }
+    }
+    return NULL;
+}
+
+static void
+txn_destroy(struct txn_table *t, struct txn *tx)
+{
+    tn_stop(&tx->tn[RT]);
+    tn_stop(&tx->tn[TO]);
+    hash_remove(t, tx);
+    buf_put(t, tx->msg, tx->buf_class);
+    buf_put(t, tx->ack, tx->ack_class);
+    tx->msg = tx->ack = NULL;
+    tx->state = TXN_TERMINATED;
+    tx->gen++;
+    tx->user = NULL;
+    tx->cb = NULL;
+    tx->hnext = t->free;
+    t->free = tx;
+    t->count--;
+}
+
+/* Retires the oldest completed transaction (it only absorbs retransmissions)
+ * so a full table keeps serving new requests. */
+static bool
+reclaim(struct txn_table *t)
+{
+    for (int i = 0; i < t->nlists; i++) {
+        struct tnode *f = t->lists[i].head.next;
+        if (f == &t->lists[i].head) {
+            continue;
+        }
+        struct txn *tx = tn_txn(f);
+        if (f->which == TO
+            && (tx->state == TXN_COMPLETED || tx->state == TXN_CONFIRMED
+                || tx->state == TXN_ACCEPTED)
+            && (tx->kind == TXN_SERVER_NON_INVITE
+                || tx->state != TXN_COMPLETED)) {
+            t->stats.reclaimed++;
+            txn_destroy(t, tx);
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct txn *
+txn_alloc(struct txn_table *t)
+{
+    struct txn *tx;
+
+    if (t->count >= (size_t) t->conf.max_txn && !reclaim(t)) {
+        t->stats.full++;
+        return NULL;
+    }
+    tx = t->free;
+    if (tx) {
+        t->free = tx->hnext;
+    } else {
+        tx = calloc(1, sizeof(*tx));
+        if (!tx) {
+            return NULL;
+        }
+    }
+    uint32_t gen = tx->gen;
+    memset(tx, 0, sizeof(*tx));
+    tx->gen = gen + 1;
+    tx->tn[RT].list = tx->tn[TO].list = -1;
+    tx->tn[RT].which = RT;
+    tx->tn[TO].which = TO;
+    t->count++;
+    t->stats.created++;
+    return tx;
+}
+
+int
+txn_table_new(
+    struct txn_table **tp, const struct txn_conf *c, const struct txn_io *io)
+{
+    struct txn_table *t = calloc(1, sizeof(*t));
+    size_t n = 1024;
+
+    if (!t) {
+        return -ENOMEM;
+    }
+    t->conf = *c;
+    t->io = *io;
+    while (n < (size_t) c->max_txn && n < ((size_t) 1 << 22)) {
+        n <<= 1;
+    }
+    t->mask = n - 1;
+    t->buckets = calloc(n, sizeof(*t->buckets));
+    t->mbuckets = calloc(n, sizeof(*t->mbuckets));
+    if (!t->buckets || !t->mbuckets) {
+        txn_table_free(t);
+        return -ENOMEM;
+    }
+    if (getrandom(t->sipkey, sizeof(t->sipkey), 0) != sizeof(t->sipkey)) {
+        t->sipkey[0] = (uint64_t) (uintptr_t) t ^ now(t);
+        t->sipkey[1] = 0x9e3779b97f4a7c15ULL;
+    }
+    *tp = t;
+    return 0;
+}
+
+void
+txn_table_free(struct txn_table *t)
+{
+    if (!t) {
+        return;
+    }
+    for (size_t i = 0; t->buckets && i <= t->mask; i++) {
+        while (t->buckets[i]) {
+            txn_destroy(t, t->buckets[i]);
+        }
+    }
+    while (t->free) {
+        struct txn *tx = t->free;
+        t->free = tx->hnext;
+        free(tx);
+    }
+    for (int c = 0; c < BUF_CLASSES; c++) {
+        while (t->bufs[c]) {
+            struct bufnode *b = t->bufs[c];
+            t->bufs[c] = b->next;
+            free(b);
+        }
+    }
+    free(t->buckets);
+    free(t->mbuckets);
+    free(t);
+}
+
+size_t
+txn_table_count(const struct txn_table *t)
+{
+    return t->count;
+}
+
+/* Keeps a copy of msg in tx (the last response, or the request). */
+static int
+keep(struct txn_table *t, struct txn *tx, struct slice msg)
+{
+    uint8_t cls;
+
+    if (tx->msg && msg.len <= buf_sizes[tx->buf_class]) {
+        memcpy(tx->msg, msg.p, msg.len);
+        tx->msg_len = (uint32_t) msg.len;
+        return 0;
+    }
+    char *b = buf_get(t, msg.len, &cls);
+    if (!b) {
+        return -ENOMEM;
+    }
+    buf_put(t, tx->msg, tx->buf_class);
+    memcpy(b, msg.p, msg.len);
+    tx->msg = b;
+    tx->buf_class = cls;
+    tx->msg_len = (uint32_t) msg.len;
+    return 0;
+}
+
+static int
+send_kept(struct txn_table *t, struct txn *tx)
+{
+    return t->io.send(t->io.arg, &tx->dest, slice_make(tx->msg, tx->msg_len));
+}
+
+/* ---- server transactions ---- */
+
+/* The server key of m, computed once per message. */
+static uint64_t
+skey(const struct txn_table *t, struct txn_match *m)
+{
+    if (!m->key) {
+        m->key = key_of(t, 's', m, txn_method(m));
+    }
+    return m->key;
+}
+
+static uint64_t
+smkey(const struct txn_table *t, struct txn_match *m)
+{
+    if (!m->mkey) {
+        m->mkey = mkey_of(t, m);
+    }
+    return m->mkey;
+}
+
+struct txn *
+txn_server_find(struct txn_table *t, struct txn_match *m)
+{
+    if (t->count == 0) {
+        return NULL; /* the common stateless case: skip the hashing */
+    }
+    return hash_find(t, skey(t, m));
+}
+
+struct txn *
+txn_server_find_invite(struct txn_table *t, const struct txn_match *cancel)
+{
+    return hash_find(t, key_of(t, 's', cancel, SLICE_LIT("INVITE")));
+}
+
+bool
+txn_server_merged(struct txn_table *t, struct txn_match *m)
+{
+    if (m->to_tag.len || !m->from_tag.len || t->count == 0) {
+        return false;
+    }
+    uint64_t mk = smkey(t, m);
+    uint64_t k = skey(t, m);
+    for (struct txn *tx = t->mbuckets[mk & t->mask]; tx; tx = tx->mnext) {
+        if (tx->mkey == mk && tx->key != k && tx->state != TXN_TERMINATED) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+txn_server_new(struct txn_table *t, struct txn_match *m,
+    const struct transport_ep *dest, struct txn **out)
+{
+    bool invite = is_method(m->method, "INVITE");
+    struct txn *tx = txn_alloc(t);
+
+    if (!tx) {
+        return -EBUSY;
+    }
+    tx->key = skey(t, m);
+    tx->mkey = m->to_tag.len || !m->from_tag.len ? 0 : smkey(t, m);
+    tx->kind = invite ? TXN_SERVER_INVITE : TXN_SERVER_NON_INVITE;
+    tx->state = invite ? TXN_PROCEEDING : TXN_TRYING;
+    tx->dest = *dest;
+    tx->reliable = dest->proto != TRANSPORT_UDP;
+    hash_insert(t, tx);
+    *out = tx;
+    return 0;
+}
+
+bool
+txn_server_absorb(struct txn_table *t, struct txn *tx, bool is_ack)
+{
+    if (is_ack) {
+        if (tx->kind != TXN_SERVER_INVITE) {
+            return false;
+        }
+        if (tx->state == TXN_COMPLETED) {
+            /* §17.2.1: ACK for the non-2xx: stop G and H, linger for Timer I
+             * to absorb ACK retransmissions (0 on reliable transports). */
+            tn_stop(&tx->tn[RT]);
+            t->stats.acks_absorbed++;
+            if (tx->reliable) {
+                txn_destroy(t, tx);
+                return true;
+            }
+            tx->state = TXN_CONFIRMED;
+            buf_put(t, tx->msg, tx->buf_class);
+            tx->msg = NULL;
+            tn_start(t, &tx->tn[TO], (uint64_t) t->conf.t4_ms);
+            return true;
+        }
+        if (tx->state == TXN_CONFIRMED) {
+            t->stats.acks_absorbed++;
+            return true;
+        }
+        /* An ACK for a 2xx is end-to-end: not ours to absorb. */
+        return false;
+    }
+    t->stats.retrans_absorbed++;
+    if ((tx->state == TXN_PROCEEDING || tx->state == TXN_COMPLETED)
+        && tx->msg) {
+        t->stats.resp_retransmitted++;
+        send_kept(t, tx);
+    }
+    return false;
+}
+
+int
+txn_server_respond(
+    struct txn_table *t, struct txn *tx, int code, struct slice msg)
+{
+    int rc;
+
+    if (tx->kind != TXN_SERVER_INVITE && tx->kind != TXN_SERVER_NON_INVITE) {
+        return -EINVAL;
+    }
+    if (tx->state != TXN_TRYING && tx->state != TXN_PROCEEDING) {
+        return -EINVAL;
+    }
+    tx->code = (uint16_t) code;
+    if (code < 200) {
+        rc = keep(t, tx, msg);
+        tx->state = TXN_PROCEEDING;
+        t->io.send(t->io.arg, &tx->dest, msg);
+        return rc;
+    }
+    rc = t->io.send(t->io.arg, &tx->dest, msg);
+    if (tx->kind == TXN_SERVER_INVITE && code < 300) {
+        /* RFC 6026 §7.1 Accepted: absorb INVITE retransmissions for Timer L;
+         * the 2xx itself is retransmitted by its TU, not by us. */
+        buf_put(t, tx->msg, tx->buf_class);
+        tx->msg = NULL;
+        tx->state = TXN_ACCEPTED;
+        tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms);
+        return rc;
+    }
+    if (tx->reliable && tx->kind == TXN_SERVER_NON_INVITE) {
+        /* Timer J is 0 on reliable transports. */
+        txn_destroy(t, tx);
+        return rc;
+    }
+    int krc = keep(t, tx, msg);
+    if (krc) {
+        txn_destroy(t, tx);
+        return krc;
+    }
+    tx->state = TXN_COMPLETED;
+    if (tx->kind == TXN_SERVER_INVITE) {
+        if (!tx->reliable) {
+            tx->rt_ms = (uint32_t) t->conf.t1_ms; /* Timer G */
+            tn_start(t, &tx->tn[RT], tx->rt_ms);
+        }
+        tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms); /* H */
+    } else {
+        tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms); /* J */
+    }
+    return rc;
+}
+
+/* ---- client transactions ---- */
+
+int
+txn_client_new(struct txn_table *t, const struct txn_match *m,
+    const struct transport_ep *dest, struct slice msg, txn_client_cb *cb,
+    void *arg, struct txn **out)
+{
+    bool invite = is_method(m->method, "INVITE");
+    struct txn *tx;
+    int rc;
+
+    if (!has_cookie(m->branch)) {
+        return -EINVAL;
+    }
+    tx = txn_alloc(t);
+    if (!tx) {
+        return -EBUSY;
+    }
+    tx->key = key_of(t, 'c', m, m->method);
+    tx->kind = invite ? TXN_CLIENT_INVITE : TXN_CLIENT_NON_INVITE;
+    tx->state = invite ? TXN_CALLING : TXN_TRYING;
+    tx->dest = *dest;
+    tx->reliable = dest->proto != TRANSPORT_UDP;
+    tx->cb = cb;
+    tx->cb_arg = arg;
+    rc = keep(t, tx, msg);
+    if (rc) {
+        txn_destroy(t, tx);
+        return rc;
+    }
+    hash_insert(t, tx);
+    rc = send_kept(t, tx);
+    if (rc) {
+        txn_destroy(t, tx);
+        return rc;
+    }
+    if (!tx->reliable) {
+        tx->rt_ms = (uint32_t) t->conf.t1_ms; /* Timer A or E */
+        tn_start(t, &tx->tn[RT], tx->rt_ms);
+    }
+    tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms); /* B or F */
+    *out = tx;
+    return 0;
+}
+
+static void
+client_report(struct txn_table *t, struct txn *tx, int code, struct slice msg)
+{
+    if (tx->cb) {
+        tx->cb(tx->cb_arg, tx, code, msg);
+    }
+}
+
+int
+txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
+    struct slice msg)
+{
+    struct txn_match m = *resp;
+
+    /* §17.1.3: branch of the top Via and the CSeq method. */
+    m.method = resp->cseq_method;
+    struct txn *tx = hash_find(t, key_of(t, 'c', &m, m.method));
+    if (!tx) {
+        return -ENOENT;
+    }
+    if (tx->kind == TXN_CLIENT_INVITE) {
+        switch (tx->state) {
+        case TXN_CALLING:
+        case TXN_PROCEEDING:
+            tn_stop(&tx->tn[RT]); /* any response stops Timer A */
+            tx->code = (uint16_t) code;
+            if (code < 200) {
+                tx->state = TXN_PROCEEDING;
+                client_report(t, tx, code, msg);
+            } else if (code < 300) {
+                /* The 2xx goes to the TU, which ACKs it end to end. */
+                client_report(t, tx, code, msg);
+                txn_destroy(t, tx);
+            } else {
+                tx->state = TXN_COMPLETED;
+                tn_stop(&tx->tn[TO]);
+                client_report(t, tx, code, msg);
+                if (tx->state != TXN_COMPLETED) {
+                    break;
+                }
+                if (tx->reliable) {
+                    txn_destroy(t, tx);
+                } else {
+                    tn_start(t, &tx->tn[TO], 32000); /* Timer D: > 32 s */
+                }
+            }
+            break;
+        case TXN_COMPLETED:
+            /* A retransmitted final: resend our ACK, tell nobody. */
+            if (code >= 300 && tx->ack) {
+                t->io.send(
+                    t->io.arg, &tx->dest, slice_make(tx->ack, tx->ack_len));
+            }
+            break;
+        default:
+            break;
+        }
+        return 0;
+    }
+    switch (tx->state) {
+    case TXN_TRYING:
+    case TXN_PROCEEDING:
+        tx->code = (uint16_t) code;
+        if (code < 200) {
+            tx->state = TXN_PROCEEDING;
+            client_report(t, tx, code, msg);
+            break;
+        }
+        tn_stop(&tx->tn[RT]);
+        tn_stop(&tx->tn[TO]);
+        tx->state = TXN_COMPLETED;
+        client_report(t, tx, code, msg);
+        if (tx->state != TXN_COMPLETED) {
+            break;
+        }
+        buf_put(t, tx->msg, tx->buf_class);
+        tx->msg = NULL;
+        if (tx->reliable) {
+            txn_destroy(t, tx);
+        } else {
+            tn_start(t, &tx->tn[TO], (uint64_t) t->conf.t4_ms); /* K */
+        }
+        break;
+    default:
+        break; /* Completed: absorb retransmitted responses */
+    }
+    return 0;
+}
+
+int
+txn_client_ack(struct txn_table *t, struct txn *tx, struct slice ack)
+{
+    uint8_t cls;
+
+    if (tx->kind != TXN_CLIENT_INVITE || tx->state != TXN_COMPLETED) {
+        return -EINVAL;
+    }
+    char *b = buf_get(t, ack.len, &cls);
+    if (!b) {
+        return -ENOMEM;
+    }
+    memcpy(b, ack.p, ack.len);
+    buf_put(t, tx->ack, tx->ack_class);
+    tx->ack = b;
+    tx->ack_len = (uint32_t) ack.len;
+    tx->ack_class = cls;
+    return t->io.send(t->io.arg, &tx->dest, ack);
+}
+
+void
+txn_client_abandon(struct txn_table *t, struct txn *tx)
+{
+    if (tx->state != TXN_TERMINATED) {
+        txn_destroy(t, tx);
+    }
+}
+
+/* ---- timers firing ---- */
+
+static void
+fire_rt(struct txn_table *t, struct txn *tx)
+{
+    uint64_t t2 = (uint64_t) t->conf.t2_ms;
+
+    switch (tx->kind) {
+    case TXN_SERVER_INVITE:
+        /* Timer G: the final response again, interval doubling up to T2. */
+        if (tx->state == TXN_COMPLETED && tx->msg) {
+            t->stats.resp_retransmitted++;
+            send_kept(t, tx);
+            tx->rt_ms = (uint32_t) (2 * tx->rt_ms < t2 ? 2 * tx->rt_ms : t2);
+            tn_start(t, &tx->tn[RT], tx->rt_ms);
+        }
+        break;
+    case TXN_CLIENT_INVITE:
+        /* Timer A: the INVITE again, doubling without cap. */
+        if (tx->state == TXN_CALLING) {
+            send_kept(t, tx);
+            tx->rt_ms *= 2;
+            tn_start(t, &tx->tn[RT], tx->rt_ms);
+        }
+        break;
+    case TXN_CLIENT_NON_INVITE:
+        /* Timer E: doubling up to T2; in Proceeding always T2. */
+        if (tx->state == TXN_TRYING || tx->state == TXN_PROCEEDING) {
+            send_kept(t, tx);
+            tx->rt_ms = tx->state == TXN_PROCEEDING
+                ? (uint32_t) t2
+                : (uint32_t) (2 * tx->rt_ms < t2 ? 2 * tx->rt_ms : t2);
+            tn_start(t, &tx->tn[RT], tx->rt_ms);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+fire_to(struct txn_table *t, struct txn *tx)
+{
+    if ((tx->kind == TXN_CLIENT_INVITE || tx->kind == TXN_CLIENT_NON_INVITE)
+        && (tx->state == TXN_CALLING || tx->state == TXN_TRYING
+            || tx->state == TXN_PROCEEDING)) {
+        /* Timer B or F: the request timed out. */
+        t->stats.timeouts++;
+        client_report(t, tx, 408, SLICE_NULL);
+    } else if (tx->kind == TXN_SERVER_INVITE && tx->state == TXN_COMPLETED) {
+        t->stats.timeouts++; /* Timer H: no ACK came */
+    }
+    if (tx->state != TXN_TERMINATED) {
+        txn_destroy(t, tx);
+    }
+}
+
+void
+txn_table_tick(struct txn_table *t)
+{
+    uint64_t n = now(t);
+
+    for (int i = 0; i < t->nlists; i++) {
+        struct tlist *l = &t->lists[i];
+        while (l->head.next != &l->head && l->head.next->when <= n) {
+            struct tnode *f = l->head.next;
+            struct txn *tx = tn_txn(f);
+            tn_stop(f);
+            if (f->which == TO) {
+                fire_to(t, tx);
+            } else {
+                fire_rt(t, tx);
+            }
+        }
+    }
+}
+
+/* ---- accessors ---- */
+
+enum txn_kind
+txn_kind(const struct txn *tx)
+{
+    return (enum txn_kind) tx->kind;
+}
+
+enum txn_state
+txn_state(const struct txn *tx)
+{
+    return (enum txn_state) tx->state;
+}
+
+uint32_t
+txn_gen(const struct txn *tx)
+{
+    return tx->gen;
+}
+
+int
+txn_code(const struct txn *tx)
+{
+    return tx->code;
+}
+
+const struct transport_ep *
+txn_dest(const struct txn *tx)
+{
+    return &tx->dest;
+}
+
+void
+txn_set_user(struct txn *tx, void *user)
+{
+    tx->user = user;
+}
+
+void *
+txn_user(const struct txn *tx)
+{
+    return tx->user;
+}
+
+const struct txn_stats *
+txn_stats_get(const struct txn_table *t)
+{
+    return &t->stats;
+}

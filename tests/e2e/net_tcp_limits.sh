@@ -1,0 +1,102 @@
+#!/bin/sh
+# TCP defences: a slow sender is cut off when its message is not complete in
+# transport.tcp_header_ms and its slot freed; a connection flood beyond
+# transport.tcp_max_conns is refused while the existing connections keep
+# working; CRLF keep-alive pings get a pong (RFC 5626 §3.5.1); several
+# messages in one segment and one message over many segments both work;
+# idle connections are closed.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon --set server.workers=1 --set transport.tcp_max_conns=8 \
+    --set transport.tcp_header_ms=600 --set transport.tcp_idle_ms=4000
+python3 - "$SW_PORT" <<'PY' || fail "tcp limits"
+import socket, sys, time
+port = int(sys.argv[1])
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what); sys.exit(1)
+
+n = 0
+def options(lp):
+    global n
+    n += 1
+    return (f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/TCP 127.0.0.1:{lp};branch=z9hG4bKt{n}\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n"
+            f"To: <sip:127.0.0.1>\r\nCall-ID: c{n}@t\r\nCSeq: 1 OPTIONS\r\n"
+            f"Content-Length: 0\r\n\r\n").encode()
+
+def conn():
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(2)
+    return s
+
+def ask(s, msgs=1):
+    data = b"".join(options(s.getsockname()[1]) for _ in range(msgs))
+    s.sendall(data)
+    got = b""
+    while got.count(b"SIP/2.0 200 OK") < msgs:
+        chunk = s.recv(65535)
+        if not chunk:
+            return False
+        got += chunk
+    return True
+
+def closed_by_server(s, within):
+    s.settimeout(within)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+# Several messages in one segment, and one message byte by byte.
+a = conn()
+check(ask(a, 3), "three pipelined OPTIONS answered")
+msg = options(a.getsockname()[1])
+for i in range(len(msg)):
+    a.send(msg[i:i+1])
+check(a.recv(65535).startswith(b"SIP/2.0 200"), "message sent byte by byte")
+# Keep-alive: CRLFCRLF ping, CRLF pong.
+a.sendall(b"\r\n\r\n")
+check(a.recv(16) == b"\r\n", "CRLF pong")
+
+# Slow sender: trickles a header and never finishes it.
+slow = conn()
+slow.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: ")
+t0 = time.monotonic()
+cut = False
+for _ in range(30):
+    try:
+        slow.send(b"x")
+    except OSError:
+        cut = True; break
+    if closed_by_server(slow, 0.1):
+        cut = True; break
+check(cut, "slow sender disconnected")
+check(time.monotonic() - t0 < 2.5, "slow sender cut within the header time")
+check(ask(a), "other connection unaffected by the slow one")
+
+# Flood: 8 allowed (a is one), the rest refused; the 8 keep working.
+keep = [a] + [conn() for _ in range(7)]
+for s in keep:
+    check(ask(s), "connection within the limit works")
+extra = [conn() for _ in range(20)]
+refused = sum(1 for s in extra if closed_by_server(s, 1.0))
+check(refused == 20, "connections beyond the limit refused (%d/20)" % refused)
+for s in keep:
+    check(ask(s), "existing connections keep working during the flood")
+for s in extra:
+    s.close()
+
+# Idle: a connection with no traffic is closed after tcp_idle_ms.
+idle = keep[1]
+check(closed_by_server(idle, 6.0), "idle connection closed")
+print("ok")
+PY
+pass "slow sender cut, flood refused, keep-alive, idle timeout"
+stop_daemon
+grep -q 'tcp_refused=20' "$SW_LOG" || fail "refusals not counted"
+grep -q 'tcp_slow=1' "$SW_LOG" || fail "slow sender not counted"
+pass "counters"

@@ -1,0 +1,482 @@
+/* Transaction state machines, driven by a fake clock and a fake transport. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "txn/txn.h"
+
+struct fake {
+    uint64_t now;
+    int sent;
+    char last[256];
+    size_t last_len;
+    int cb_calls;
+    int cb_code;
+    struct txn_table *t;
+};
+
+static int
+fake_send(void *arg, const struct transport_ep *dst, struct slice msg)
+{
+    struct fake *f = arg;
+    (void) dst;
+    f->sent++;
+    f->last_len = msg.len < sizeof(f->last) ? msg.len : sizeof(f->last);
+    memcpy(f->last, msg.p, f->last_len);
+    return 0;
+}
+
+static uint64_t
+fake_now(void *arg)
+{
+    return ((struct fake *) arg)->now;
+}
+
+static struct txn_conf conf = { 500, 4000, 5000, 1024 };
+
+static int
+setup(void **state)
+{
+    static struct fake f;
+    memset(&f, 0, sizeof(f));
+    f.now = 1000000;
+    struct txn_io io = { fake_send, fake_now, &f };
+    assert_int_equal(txn_table_new(&f.t, &conf, &io), 0);
+    *state = &f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fake *f = *state;
+    txn_table_free(f->t);
+    return 0;
+}
+
+/* Advances the fake clock in 10 ms steps, running due timers. */
+static void
+advance(struct fake *f, uint64_t ms)
+{
+    uint64_t end = f->now + ms;
+    while (f->now < end) {
+        f->now += 10;
+        if (txn_table_next_ms(f->t) <= f->now) {
+            txn_table_tick(f->t);
+        }
+    }
+}
+
+static struct txn_match
+req(const char *method, const char *branch)
+{
+    struct txn_match m;
+    memset(&m, 0, sizeof(m));
+    m.method = slice_cstr(method);
+    m.branch = slice_cstr(branch);
+    m.sent_by = SLICE_LIT("client.example.com:5060");
+    m.top_via = SLICE_LIT("SIP/2.0/UDP client.example.com:5060");
+    m.ruri = SLICE_LIT("sip:bob@example.com");
+    m.call_id = SLICE_LIT("c1@client");
+    m.from_tag = SLICE_LIT("ft1");
+    m.cseq = 1;
+    m.cseq_method =
+        strcmp(method, "ACK") == 0 ? SLICE_LIT("ACK") : slice_cstr(method);
+    return m;
+}
+
+static struct transport_ep
+ep(enum transport_proto p)
+{
+    struct transport_ep e;
+    memset(&e, 0, sizeof(e));
+    e.proto = p;
+    return e;
+}
+
+static void
+test_invite_udp_timer_g_until_ack(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "z9hG4bKa1");
+    inv.key = inv.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_null(txn_server_find(f->t, &inv));
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    assert_int_equal(
+        txn_server_respond(f->t, tx, 404, SLICE_LIT("SIP/2.0 404")), 0);
+    assert_int_equal(f->sent, 1);
+    assert_int_equal(txn_state(tx), TXN_COMPLETED);
+
+    /* Timer G: T1, then 2*T1. */
+    advance(f, 490);
+    assert_int_equal(f->sent, 1);
+    advance(f, 20);
+    assert_int_equal(f->sent, 2);
+    advance(f, 1000);
+    assert_int_equal(f->sent, 3);
+    assert_memory_equal(f->last, "SIP/2.0 404", 11);
+
+    /* A retransmitted INVITE finds the transaction and gets the response. */
+    assert_ptr_equal(txn_server_find(f->t, &inv), tx);
+    assert_false(txn_server_absorb(f->t, tx, false));
+    assert_int_equal(f->sent, 4);
+
+    /* The ACK (same branch, method ACK) matches and stops Timer G. */
+    struct txn_match ack = req("ACK", "z9hG4bKa1");
+    ack.key = ack.mkey = 0;
+    ack.to_tag = SLICE_LIT("srvtag");
+    assert_ptr_equal(txn_server_find(f->t, &ack), tx);
+    assert_true(txn_server_absorb(f->t, tx, true));
+    assert_int_equal(txn_state(tx), TXN_CONFIRMED);
+    advance(f, 4000);
+    assert_int_equal(f->sent, 4);
+    assert_int_equal(txn_table_count(f->t), 1);
+    /* Timer I = T4: then it is gone. */
+    advance(f, 1100);
+    assert_int_equal(txn_table_count(f->t), 0);
+    assert_null(txn_server_find(f->t, &inv));
+}
+
+static void
+test_invite_timer_h_caps_at_t2(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "z9hG4bKh");
+    inv.key = inv.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    txn_server_respond(f->t, tx, 486, SLICE_LIT("SIP/2.0 486"));
+    /* G at 0.5, 1.5, 3.5, 7.5, then every T2 = 4 s up to 31.5 s. */
+    advance(f, 31990);
+    assert_int_equal(f->sent, 1 + 10);
+    assert_int_equal(txn_table_count(f->t), 1);
+    advance(f, 20);
+    assert_int_equal(txn_table_count(f->t), 0);
+    assert_int_equal(txn_stats_get(f->t)->timeouts, 1);
+}
+
+static void
+test_invite_tcp_no_retransmit(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "z9hG4bKt");
+    inv.key = inv.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_TCP);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    txn_server_respond(f->t, tx, 301, SLICE_LIT("SIP/2.0 301"));
+    advance(f, 5000);
+    assert_int_equal(f->sent, 1);
+    struct txn_match ack = req("ACK", "z9hG4bKt");
+    ack.key = ack.mkey = 0;
+    assert_true(txn_server_absorb(f->t, txn_server_find(f->t, &ack), true));
+    /* Timer I is 0 on reliable transports. */
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_non_invite_udp(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match reg = req("REGISTER", "z9hG4bKr");
+    reg.key = reg.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &reg, &d, &tx), 0);
+    assert_int_equal(txn_state(tx), TXN_TRYING);
+    /* Trying: retransmissions absorbed silently. */
+    txn_server_absorb(f->t, txn_server_find(f->t, &reg), false);
+    assert_int_equal(f->sent, 0);
+    txn_server_respond(f->t, tx, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(f->sent, 1);
+    /* No retransmission of non-INVITE responses on its own. */
+    advance(f, 10000);
+    assert_int_equal(f->sent, 1);
+    txn_server_absorb(f->t, txn_server_find(f->t, &reg), false);
+    assert_int_equal(f->sent, 2);
+    assert_int_equal(
+        txn_server_respond(f->t, tx, 200, SLICE_LIT("x")), -EINVAL);
+    /* Timer J = 64*T1. */
+    advance(f, 22100);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_non_invite_tcp_ends_at_final(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match reg = req("REGISTER", "z9hG4bKrt");
+    reg.key = reg.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_TLS);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &reg, &d, &tx), 0);
+    txn_server_respond(f->t, tx, 100, SLICE_LIT("SIP/2.0 100"));
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    txn_server_absorb(f->t, tx, false);
+    assert_int_equal(f->sent, 2); /* the 100 again */
+    txn_server_respond(f->t, tx, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_matching_rules(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "z9hG4bKm");
+    inv.key = inv.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    /* sent-by host compares case-insensitively. */
+    struct txn_match m = inv;
+    m.key = m.mkey = 0;
+    m.sent_by = SLICE_LIT("CLIENT.example.COM:5060");
+    assert_ptr_equal(txn_server_find(f->t, &m), tx);
+    /* Another sent-by, branch or method is another transaction. */
+    m = inv;
+    m.key = m.mkey = 0;
+    m.sent_by = SLICE_LIT("other.example.com:5060");
+    assert_null(txn_server_find(f->t, &m));
+    m = inv;
+    m.key = m.mkey = 0;
+    m.branch = SLICE_LIT("z9hG4bKm2");
+    assert_null(txn_server_find(f->t, &m));
+    /* A CANCEL is its own transaction but finds the INVITE it cancels. */
+    struct txn_match c = req("CANCEL", "z9hG4bKm");
+    c.key = c.mkey = 0;
+    assert_null(txn_server_find(f->t, &c));
+    assert_ptr_equal(txn_server_find_invite(f->t, &c), tx);
+}
+
+static void
+test_rfc2543_fallback(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "");
+    inv.key = inv.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    inv.branch = SLICE_NULL;
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    txn_server_respond(f->t, tx, 404, SLICE_LIT("SIP/2.0 404"));
+    /* The ACK carries our To tag and method ACK: still the same txn. */
+    struct txn_match ack = inv;
+    ack.key = ack.mkey = 0;
+    ack.method = SLICE_LIT("ACK");
+    ack.cseq_method = SLICE_LIT("ACK");
+    ack.to_tag = SLICE_LIT("ourtag");
+    assert_ptr_equal(txn_server_find(f->t, &ack), tx);
+    /* A new CSeq is a new request. */
+    struct txn_match next = inv;
+    next.key = next.mkey = 0;
+    next.cseq = 2;
+    assert_null(txn_server_find(f->t, &next));
+}
+
+static void
+test_merged_request(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match a = req("INVITE", "z9hG4bKpath1");
+    a.key = a.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_int_equal(txn_server_new(f->t, &a, &d, &tx), 0);
+    /* Same From tag, Call-ID, CSeq; another branch: arrived by another
+     * path (§8.2.2.2). */
+    struct txn_match b = req("INVITE", "z9hG4bKpath2");
+    b.key = b.mkey = 0;
+    assert_true(txn_server_merged(f->t, &b));
+    assert_false(txn_server_merged(f->t, &a));
+    b.to_tag = SLICE_LIT("t"); /* in-dialog: not subject to the rule */
+    assert_false(txn_server_merged(f->t, &b));
+}
+
+static void
+client_cb(void *arg, struct txn *tx, int code, struct slice msg)
+{
+    struct fake *f = arg;
+    (void) tx;
+    (void) msg;
+    f->cb_calls++;
+    f->cb_code = code;
+    if (code >= 300 && txn_kind(tx) == TXN_CLIENT_INVITE) {
+        txn_client_ack(f->t, tx, SLICE_LIT("ACK sip:bob SIP/2.0"));
+    }
+}
+
+static void
+test_client_non_invite_timer_e_f(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("OPTIONS", "z9hG4bKc1");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    assert_int_equal(txn_client_new(f->t, &m, &d,
+                         SLICE_LIT("OPTIONS sip:x SIP/2.0"), client_cb, f, &tx),
+        0);
+    assert_int_equal(f->sent, 1);
+    /* E: 0.5, 1, 2, 4, 4, ... until F at 32 s: 0.5+1+2+4*7.125 */
+    advance(f, 7490);
+    assert_int_equal(f->sent, 1 + 3); /* at 0.5, 1.5, 3.5 s; next 7.5 */
+    advance(f, 24400);
+    assert_int_equal(f->cb_calls, 0);
+    advance(f, 200);
+    assert_int_equal(f->cb_calls, 1);
+    assert_int_equal(f->cb_code, 408);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_client_non_invite_response(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("OPTIONS", "z9hG4bKc2");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("OPTIONS"), client_cb, f, &tx);
+    struct txn_match r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    assert_int_equal(
+        txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200")), 0);
+    assert_int_equal(f->cb_calls, 1);
+    assert_int_equal(f->cb_code, 200);
+    /* Retransmitted 200 absorbed during Timer K. */
+    assert_int_equal(
+        txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200")), 0);
+    assert_int_equal(f->cb_calls, 1);
+    advance(f, 5100);
+    assert_int_equal(txn_table_count(f->t), 0);
+    assert_int_equal(txn_client_recv(f->t, &r, 200, SLICE_LIT("x")), -ENOENT);
+    /* Another CSeq method is another transaction. */
+    r.cseq_method = SLICE_LIT("INVITE");
+    assert_int_equal(txn_client_recv(f->t, &r, 200, SLICE_LIT("x")), -ENOENT);
+}
+
+static void
+test_client_invite_ack_and_timer_d(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("INVITE", "z9hG4bKc3");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    /* Timer A: 0.5, 1, 2 s. */
+    advance(f, 3600);
+    assert_int_equal(f->sent, 4);
+    struct txn_match r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    advance(f, 4000); /* no more INVITEs once a response came */
+    assert_int_equal(f->sent, 4);
+    txn_client_recv(f->t, &r, 486, SLICE_LIT("SIP/2.0 486"));
+    assert_int_equal(f->cb_code, 486);
+    assert_int_equal(f->sent, 5); /* the ACK */
+    assert_memory_equal(f->last, "ACK", 3);
+    txn_client_recv(f->t, &r, 486, SLICE_LIT("SIP/2.0 486"));
+    assert_int_equal(f->sent, 6); /* ACK again, TU not told */
+    assert_int_equal(f->cb_calls, 2);
+    advance(f, 32100); /* Timer D */
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_client_invite_timer_b(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("INVITE", "z9hG4bKc4");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    advance(f, 32100);
+    assert_int_equal(f->cb_code, 408);
+    /* A: 0.5 1.5 3.5 7.5 15.5 31.5 -> 6 retransmissions */
+    assert_int_equal(f->sent, 7);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_full_table_reclaims_completed(void **state)
+{
+    struct fake *f = *state;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    char br[32];
+    struct txn *tx;
+
+    for (int i = 0; i < 1024; i++) {
+        snprintf(br, sizeof(br), "z9hG4bKf%d", i);
+        struct txn_match m = req("REGISTER", br);
+        m.key = m.mkey = 0;
+        assert_int_equal(txn_server_new(f->t, &m, &d, &tx), 0);
+        txn_server_respond(f->t, tx, 200, SLICE_LIT("SIP/2.0 200"));
+    }
+    assert_int_equal(txn_table_count(f->t), 1024);
+    struct txn_match m = req("REGISTER", "z9hG4bKnew");
+    m.key = m.mkey = 0;
+    assert_int_equal(txn_server_new(f->t, &m, &d, &tx), 0);
+    assert_int_equal(txn_table_count(f->t), 1024);
+    assert_int_equal(txn_stats_get(f->t)->reclaimed, 1);
+    /* The oldest one went. */
+    struct txn_match old = req("REGISTER", "z9hG4bKf0");
+    old.key = old.mkey = 0;
+    assert_null(txn_server_find(f->t, &old));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_invite_udp_timer_g_until_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_invite_timer_h_caps_at_t2, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_invite_tcp_no_retransmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_invite_udp, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_non_invite_tcp_ends_at_final, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_matching_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rfc2543_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_non_invite_timer_e_f, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_non_invite_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_invite_ack_and_timer_d, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_invite_timer_b, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_full_table_reclaims_completed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
