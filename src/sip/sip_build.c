@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sip/sip_codes.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_int.h"
 
@@ -192,7 +193,11 @@ sip_build_response(char *out, size_t size, size_t *len,
     sip_wbuf_puts(&w, "SIP/2.0 ");
     sip_wbuf_putu(&w, (uint64_t) o->code);
     sip_wbuf_putc(&w, ' ');
-    sip_wbuf_put(&w, o->reason);
+    if (o->reason.len) {
+        sip_wbuf_put(&w, o->reason);
+    } else {
+        sip_wbuf_puts(&w, sip_code_reason(o->code));
+    }
     wput(&w, "\r\n", 2);
     /* §8.2.6.2: every Via, same order; From, Call-ID, CSeq copied. */
     for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA); h;

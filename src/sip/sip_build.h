@@ -44,7 +44,7 @@ struct sip_field {
 
 struct sip_resp_opts {
     int code;
-    struct slice reason; /* required (until the catalog lands) */
+    struct slice reason; /* empty: sip_code_reason(code) */
     /* To tag for code > 100 when the request's To has none; empty: derived
      * from Call-ID, From tag and top Via branch (stable across
      * retransmissions). */

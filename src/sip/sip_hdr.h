@@ -89,6 +89,69 @@ int sip_token_parse(struct slice *tok, struct slice value);
 struct sip_msg;
 bool sip_msg_has_token(const struct sip_msg *m, int id, struct slice tok);
 
+/** Date (§20.17): RFC 1123 date in GMT only. SIP_E_BAD_DATE. */
+int sip_date_parse(time_t *out, struct slice value);
+/** Formats t as an RFC 1123 GMT date into dst (>= 30 bytes). Returns length. */
+size_t sip_date_format(char *dst, size_t size, time_t t);
+
+/* Digest credentials / challenge (§20.7, §20.44, RFC 7616). */
+struct sip_auth {
+    struct slice scheme; /* "Digest" */
+    struct slice username, realm, nonce, uri, response, algorithm, cnonce,
+        opaque, qop, nc, domain, stale;
+    bool userhash;
+    struct slice params; /* the whole parameter list, for others */
+};
+
+/** Authorization / Proxy-Authorization / WWW-Authenticate / Proxy-
+ * Authenticate. Quoted values keep their quotes stripped (the slice is the
+ * inside of the quotes, escapes not resolved). SIP_E_BAD_AUTH. */
+int sip_auth_parse(struct sip_auth *a, struct slice value);
+
+/** Next auth-param "name=value" from *rest (comma-separated). */
+bool sip_auth_param_next(
+    struct slice *rest, struct slice *name, struct slice *value);
+
+struct sip_reason {
+    struct slice protocol; /* "SIP", "Q.850", "STIR" */
+    int32_t cause;         /* -1 if absent */
+    struct slice text;     /* inside the quotes */
+    struct slice params;
+};
+
+/** Reason (RFC 3326). SIP_E_BAD_REASON. */
+int sip_reason_parse(struct sip_reason *r, struct slice value);
+
+struct sip_warning {
+    uint16_t code; /* 3 digits */
+    struct slice agent;
+    struct slice text; /* inside the quotes */
+};
+
+/** One Warning value (§20.43). SIP_E_BAD_WARNING. */
+int sip_warning_parse(struct sip_warning *w, struct slice value);
+
+struct sip_identity {
+    struct slice token; /* RFC 8224: the compact JWS; RFC 4474: signature */
+    struct slice info;  /* info URI without <> (RFC 8224) */
+    struct slice alg;   /* "ES256" */
+    struct slice ppt;   /* "shaken"; quotes removed */
+    struct slice params;
+    bool legacy; /* RFC 4474: quoted base64 signature */
+};
+
+/** Identity (RFC 8224 §4.1, or RFC 4474 §9 quoted form). SIP_E_BAD_IDENTITY. */
+int sip_identity_parse(struct sip_identity *id, struct slice value);
+
+struct sip_identity_info {
+    struct slice uri; /* without <> */
+    struct slice alg; /* "rsa-sha1", "rsa-sha256" */
+    struct slice params;
+};
+
+/** Identity-Info (RFC 4474 §9). SIP_E_BAD_IDENTITY_INFO. */
+int sip_identity_info_parse(struct sip_identity_info *ii, struct slice value);
+
 /**
  * Splits a comma-separated value outside quotes, angle brackets and
  * comments: *item is the next trimmed item, *rest advances. Returns 1 for

@@ -41,6 +41,18 @@ sip__lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char) (c | 0x20) : c;
 }
 
+/* Empty slices may carry a NULL pointer; pointer arithmetic on NULL is
+ * undefined, so public entry points swap it for a static empty string. */
+static inline struct slice
+sip__nn(struct slice s)
+{
+    if (!s.p) {
+        s.p = "";
+        s.len = 0;
+    }
+    return s;
+}
+
 /* Skips LWS (SP, HTAB and folded line breaks) from p, up to end. */
 static inline const char *
 sip__skip_ws(const char *p, const char *end)

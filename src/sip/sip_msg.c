@@ -685,7 +685,10 @@ parse_request_line(struct sip_msg *m, const char *p, const char *eol,
         return SIP_E_RURI_TOO_LONG;
     }
     struct sip_uri uri;
-    if (m->ruri.len == 0 || sip_uri_parse(&uri, m->ruri) != 0) {
+    /* §19.1.5: a Request-URI never carries escaped headers (RFC 4475
+     * 3.1.2.11). */
+    if (m->ruri.len == 0 || sip_uri_parse(&uri, m->ruri) != 0
+        || uri.headers.len > 0 || m->ruri.p[m->ruri.len - 1] == '?') {
         return SIP_E_BAD_RURI;
     }
     return 0;
@@ -931,6 +934,7 @@ int
 sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     const struct sip_limits *lim, bool stream)
 {
+    in = sip__nn(in);
     const char *p = in.p, *end = in.p + in.len;
     int err = 0;
 
@@ -1104,6 +1108,7 @@ is_clen(const char *p, const char *eol)
 int
 sip_msg_frame_ex(struct slice buf, size_t *msg_len, uint32_t max_msg)
 {
+    buf = sip__nn(buf);
     const char *s = buf.p, *p = buf.p, *end = buf.p + buf.len;
     int64_t clen = -1;
     int err = -EAGAIN;

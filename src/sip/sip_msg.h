@@ -244,6 +244,15 @@ int sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     const struct sip_limits *lim, bool stream);
 
 /**
+ * Runs the value parsers over every Via, Contact, Route, Record-Route,
+ * P-Asserted-Identity, Path, Expires, Date, token list, credentials,
+ * Reason, Warning and Identity-Info value of a parsed message: 0, or the
+ * first defect (SIP_E_BAD_VIA, SIP_E_BAD_CONTACT, SIP_E_BAD_DATE, ...) for
+ * a precise 400. Identity is left to the STIR layer (a bad one is a 438).
+ */
+int sip_msg_validate(const struct sip_msg *m);
+
+/**
  * Stream framing (RFC 3261 §18.3): 0 and *msg_len when buf starts with a
  * complete message, -EAGAIN when more bytes are needed, or
  * SIP_E_BAD_CONTENT_LENGTH, SIP_E_DUP_CONTENT_LENGTH (conflicting values),

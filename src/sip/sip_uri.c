@@ -119,6 +119,12 @@ ipv6_addr(const char *p, const char *end)
             if (p == end) {
                 break;
             }
+            /* RFC 5118 §4.10: RFC 3261's ABNF lets a third colon precede
+             * an embedded IPv4 address; accept it, being robust. */
+            if (*p == ':'
+                && sip__ipv4((struct slice){ p + 1, (size_t) (end - p - 1) })) {
+                return groups + 2 <= 7;
+            }
         } else if (p == end) {
             return false;
         }
@@ -337,6 +343,7 @@ parse_tel(struct sip_uri *u, const char *p, const char *end)
 int
 sip_uri_parse(struct sip_uri *u, struct slice in)
 {
+    in = sip__nn(in);
     const char *p = in.p, *end = in.p + in.len;
     int err = SIP_E_BAD_URI;
 
@@ -374,6 +381,7 @@ out:
 bool
 sip_param_next(struct slice *rest, struct slice *name, struct slice *value)
 {
+    *rest = sip__nn(*rest);
     const char *p = rest->p, *end = rest->p + rest->len;
 
     p = sip__skip_ws(p, end);

@@ -176,6 +176,161 @@ test_list(void **state)
     assert_int_equal(sip_token_parse(&t, SLICE_LIT("a b")), SIP_E_BAD_TOKEN);
 }
 
+static void
+test_date(void **state)
+{
+    (void) state;
+    time_t t;
+    assert_int_equal(
+        sip_date_parse(&t, SLICE_LIT("Sat, 13 Nov 2010 23:29:00 GMT")), 0);
+    assert_int_equal((long long) t, 1289690940LL);
+    char buf[40];
+    assert_int_equal(sip_date_format(buf, sizeof(buf), t), 29);
+    assert_string_equal(buf, "Sat, 13 Nov 2010 23:29:00 GMT");
+    assert_int_equal(
+        sip_date_parse(&t, SLICE_LIT("Thu, 29 Feb 2024 00:00:00 GMT")), 0);
+    assert_int_equal((long long) t, 1709164800LL);
+    static const char *const bad[] = { "Sat, 13 Nov 2010 23:29:00 EST",
+        "Sat, 13 Nov 2010 23:29:00 UTC", "Sat, 31 Nov 2010 23:29:00 GMT",
+        "Sat, 29 Feb 2023 23:29:00 GMT", "Sat, 13 Foo 2010 23:29:00 GMT",
+        "Sat 13 Nov 2010 23:29:00 GMT", "Sat, 13 Nov 2010 24:29:00 GMT",
+        "Xyz, 13 Nov 2010 23:29:00 GMT", "13 Nov 2010 23:29:00 GMT", "" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(
+            sip_date_parse(&t, slice_cstr(bad[i])), SIP_E_BAD_DATE);
+    }
+}
+
+static void
+test_auth(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    struct sip_auth a;
+    assert_int_equal(
+        sip_auth_parse(&a,
+            guard_str(&g,
+                "Digest username=\"bob\", realm=\"biloxi.com\","
+                "\r\n nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+                "uri=\"sip:bob@biloxi.com\", qop=auth, "
+                "nc=00000001, cnonce=\"0a4f113b\", "
+                "response=\"6629fae49393a05397450978507c4ef1\", "
+                "algorithm=SHA-256, opaque=\"5ccc\"")),
+        0);
+    assert_true(slice_eq(a.scheme, SLICE_LIT("Digest")));
+    assert_true(slice_eq(a.username, SLICE_LIT("bob")));
+    assert_true(slice_eq(a.realm, SLICE_LIT("biloxi.com")));
+    assert_true(
+        slice_eq(a.nonce, SLICE_LIT("dcd98b7102dd2f0e8b11d0f600bfb0c093")));
+    assert_true(slice_eq(a.uri, SLICE_LIT("sip:bob@biloxi.com")));
+    assert_true(slice_eq(a.qop, SLICE_LIT("auth")));
+    assert_true(slice_eq(a.nc, SLICE_LIT("00000001")));
+    assert_true(slice_eq(a.algorithm, SLICE_LIT("SHA-256")));
+    assert_true(
+        slice_eq(a.response, SLICE_LIT("6629fae49393a05397450978507c4ef1")));
+    guard_free(&g);
+    assert_int_equal(sip_auth_parse(&a,
+                         guard_str(&g,
+                             "Digest realm=\"atlanta.com\", "
+                             "qop=\"auth,auth-int\", stale=FALSE, "
+                             "nonce=\"84a4cc6f\"")),
+        0);
+    assert_true(slice_eq(a.qop, SLICE_LIT("auth,auth-int")));
+    assert_true(slice_eq(a.stale, SLICE_LIT("FALSE")));
+    guard_free(&g);
+    assert_int_equal(sip_auth_parse(&a, guard_str(&g, "Digest realm=\"x")),
+        SIP_E_UNBALANCED_QUOTES);
+    guard_free(&g);
+    assert_int_equal(
+        sip_auth_parse(&a, guard_str(&g, "Digest realm")), SIP_E_BAD_AUTH);
+    guard_free(&g);
+    assert_int_equal(
+        sip_auth_parse(&a, guard_str(&g, "Digest a=b c=d")), SIP_E_BAD_AUTH);
+    guard_free(&g);
+}
+
+static void
+test_reason_warning(void **state)
+{
+    (void) state;
+    struct sip_reason r;
+    assert_int_equal(sip_reason_parse(&r,
+                         SLICE_LIT("SIP ;cause=438 ;text=\"Invalid Identity "
+                                   "Header\"")),
+        0);
+    assert_true(slice_eq(r.protocol, SLICE_LIT("SIP")));
+    assert_int_equal(r.cause, 438);
+    assert_true(slice_eq(r.text, SLICE_LIT("Invalid Identity Header")));
+    assert_int_equal(sip_reason_parse(&r, SLICE_LIT("Q.850;cause=16")), 0);
+    assert_int_equal(r.cause, 16);
+    assert_int_equal(
+        sip_reason_parse(&r, SLICE_LIT("SIP;cause=x")), SIP_E_BAD_REASON);
+    assert_int_equal(
+        sip_reason_parse(&r, SLICE_LIT(";cause=1")), SIP_E_BAD_REASON);
+    struct sip_warning w;
+    assert_int_equal(sip_warning_parse(&w,
+                         SLICE_LIT("307 isi.edu \"Session parameter 'foo' "
+                                   "not understood\"")),
+        0);
+    assert_int_equal(w.code, 307);
+    assert_true(slice_eq(w.agent, SLICE_LIT("isi.edu")));
+    assert_true(
+        slice_eq(w.text, SLICE_LIT("Session parameter 'foo' not understood")));
+    assert_int_equal(
+        sip_warning_parse(&w, SLICE_LIT("399 [2001:db8::1]:5060 \"x\"")), 0);
+    assert_int_equal(
+        sip_warning_parse(&w, SLICE_LIT("39 host \"x\"")), SIP_E_BAD_WARNING);
+    assert_int_equal(
+        sip_warning_parse(&w, SLICE_LIT("399 host x")), SIP_E_BAD_WARNING);
+    assert_int_equal(sip_warning_parse(&w, SLICE_LIT("399 host \"x")),
+        SIP_E_UNBALANCED_QUOTES);
+}
+
+static void
+test_identity(void **state)
+{
+    (void) state;
+    struct sip_identity id;
+    assert_int_equal(sip_identity_parse(&id,
+                         SLICE_LIT("eyJhbGciOiJFUzI1NiJ9.eyJpYXQiOjF9.c2ln_-"
+                                   ";info=<https://cert.example.org/"
+                                   "passport.cer>;alg=ES256;ppt=\"shaken\"")),
+        0);
+    assert_false(id.legacy);
+    assert_true(slice_eq(
+        id.token, SLICE_LIT("eyJhbGciOiJFUzI1NiJ9.eyJpYXQiOjF9.c2ln_-")));
+    assert_true(
+        slice_eq(id.info, SLICE_LIT("https://cert.example.org/passport.cer")));
+    assert_true(slice_eq(id.alg, SLICE_LIT("ES256")));
+    assert_true(slice_eq(id.ppt, SLICE_LIT("shaken")));
+    assert_int_equal(sip_identity_parse(&id,
+                         SLICE_LIT("\"ZYNBbHC00VMZr2kZt6VmCvPonWJMGvQTBDqghoWeL"
+                                   "xJfzB2a1pxAr3VgrB0SsSAa\r\n ifsRdiOPoQZYO"
+                                   "y2wrVghuhcsMbHWUSFxI6p6q5TOQXHMmz6uEo3svJ"
+                                   "sSH49thyGnFVcnyaZ++yRlBYYQTLqWzJ+KVhPKbfU"
+                                   "/pryhVn9Yc6U=\"")),
+        0);
+    assert_true(id.legacy);
+    assert_int_equal(sip_identity_parse(&id, SLICE_LIT("abc;alg=ES256")),
+        SIP_E_BAD_IDENTITY);
+    assert_int_equal(
+        sip_identity_parse(&id, SLICE_LIT("abc;info=https://x.example/")),
+        SIP_E_BAD_IDENTITY);
+    assert_int_equal(
+        sip_identity_parse(&id, SLICE_LIT("\"abc")), SIP_E_UNBALANCED_QUOTES);
+    struct sip_identity_info ii;
+    assert_int_equal(sip_identity_info_parse(&ii,
+                         SLICE_LIT("<https://www.atlanta.example.com/"
+                                   "atlanta.cer>;alg=rsa-sha1")),
+        0);
+    assert_true(slice_eq(ii.alg, SLICE_LIT("rsa-sha1")));
+    assert_true(slice_eq(
+        ii.uri, SLICE_LIT("https://www.atlanta.example.com/atlanta.cer")));
+    assert_int_equal(
+        sip_identity_info_parse(&ii, SLICE_LIT("https://x.example/a.cer")),
+        SIP_E_BAD_IDENTITY_INFO);
+}
+
 int
 main(void)
 {
@@ -185,6 +340,10 @@ main(void)
         cmocka_unit_test(test_cseq_mf_expires),
         cmocka_unit_test(test_contact),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_date),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_reason_warning),
+        cmocka_unit_test(test_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
