@@ -64,9 +64,18 @@ store_aor_canon(char *out, size_t size, struct slice uri)
         return STORE_E_BAD_AOR;
     }
     at = (size_t) a;
+    /* The port is dropped: an AOR names a user of a domain, whatever port
+     * the request was sent to. */
+    bool bracket = false;
     for (end = at + 1; end < s.len; end++) {
         char c = s.p[end];
-        if (c == ';' || c == '?' || c == '>' || c == ' ' || c == '\t') {
+        if (c == '[') {
+            bracket = true;
+        } else if (c == ']') {
+            bracket = false;
+        }
+        if (c == ';' || c == '?' || c == '>' || c == ' ' || c == '\t'
+            || (c == ':' && !bracket)) {
             break;
         }
     }

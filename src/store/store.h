@@ -74,9 +74,9 @@ void store_close(struct store *st);
 
 /*
  * Canonical AOR of a sip/sips URI, the key of everything in the store:
- * "sip:user@host[:port]", scheme sip for both sip and sips, host
- * lower-cased, parameters and headers dropped. STORE_E_BAD_AOR when uri is
- * not sip:/sips: or has no user part.
+ * "sip:user@host", scheme sip for both sip and sips, host
+ * lower-cased, port, parameters and headers dropped. STORE_E_BAD_AOR when uri
+ * is not sip:/sips: or has no user part.
  */
 int store_aor_canon(char *out, size_t size, struct slice uri);
 
