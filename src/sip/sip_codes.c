@@ -959,6 +959,16 @@ static const struct sip_code_pair pairs[] = {
         "A UA alerting its user sends 180. A gateway or media server that "
         "plays tones or announcements sends 183 with SDP. A caller must "
         "play remote media whenever the response carried SDP." },
+    { 181, 302,
+        "Both mean the call is going somewhere else. With 181 a proxy or "
+        "B2BUA forwards the call itself and only informs the caller (the "
+        "transaction continues). With 302 the server steps out: the "
+        "transaction ends and the caller must send a new request to the "
+        "Contact address.",
+        "Forwarding services that keep control of the call (and can still "
+        "try voicemail on no answer) proxy it and may send 181. Redirect "
+        "servers, and services that want the caller's own network to route "
+        "the new target, send 302." },
     { 200, 202,
         "Both are success. 200 means the request was completed. 202 means "
         "it was accepted for processing that has not finished (a REFER "
@@ -977,6 +987,16 @@ static const struct sip_code_pair pairs[] = {
         "when the choice is meaningful to the user (for example different "
         "services for the same name). Most clients handle both the same "
         "way: try the Contacts in order." },
+    { 300, 485,
+        "Both can list several addresses in Contact. 300 is a redirection: "
+        "every listed address is valid for the user and the client may "
+        "simply pick one. 485 is a failure: the address was ambiguous, the "
+        "listed addresses are different users, and the human has to choose "
+        "who was meant.",
+        "Send 300 when the alternatives reach the same person (devices, "
+        "services); 485 when a name or short code matches several people. "
+        "Clients may follow 300 automatically but should show 485 "
+        "alternatives to the user." },
     { 301, 302,
         "Both redirect the caller to the address in Contact and both are "
         "3xx, so the caller sends a new request there. 301 says the old "
@@ -1049,6 +1069,14 @@ static const struct sip_code_pair pairs[] = {
         "access lists, forbidden registrations). If you hide user "
         "existence, use one code for both cases consistently, and log the "
         "real cause." },
+    { 403, 433,
+        "433 is a specific refusal: the request was rejected only because "
+        "it is anonymous, and revealing the caller's identity would let it "
+        "through. 403 is a general refusal that identity alone will not "
+        "change.",
+        "A callee or service with anonymous call rejection sends 433 so the"
+        " caller knows to retry without privacy. Use 403 for other policy "
+        "refusals." },
     { 403, 438,
         "In STIR both can be a verifier's rejection, for different "
         "failures. 403 \"Stale Date\" means the Date header (or iat) is "
@@ -1146,6 +1174,13 @@ static const struct sip_code_pair pairs[] = {
         "implement and advertise the listed tag (Supported) and retry. "
         "Servers should send 421 only when they cannot do without the "
         "extension." },
+    { 421, 494,
+        "Both ask the client to support something before retrying. 421 "
+        "names a SIP extension the client must support (in Require). 494 "
+        "says a security mechanism agreement (RFC 3329 sec-agree) is needed"
+        " first, listing the mechanisms in Security-Server.",
+        "Send 494 from servers (typically an IMS P-CSCF) that require sec-"
+        "agree; 421 for other mandatory extensions such as 100rel or timer." },
     { 422, 423,
         "Both say \"the time you asked for is too short\" and carry the "
         "minimum. 422 is about the session timer of a call (Session-"
@@ -1173,6 +1208,14 @@ static const struct sip_code_pair pairs[] = {
         "nothing is signed; 438 when what is signed does not verify. Fix "
         "428 by adding an STI-AS on the originating path; fix 438 by "
         "finding what changed between signer and verifier." },
+    { 430, 480,
+        "430 is internal to a SIP Outbound deployment: the edge proxy tells"
+        " the home proxy that one particular flow to a device broke; other "
+        "flows may still work, and callers should never see it. 480 is the "
+        "answer a caller gets when the user cannot be reached at all.",
+        "Edge proxies send 430 upstream for a dead flow. The home proxy "
+        "retries other flows and, if none is left, gives the caller an "
+        "ordinary failure such as 480." },
     { 436, 437,
         "Both are about the credential. 436 means the verifier could not "
         "get it: the info URI could not be dereferenced for any Identity "
