@@ -115,6 +115,10 @@ start)
     [ -e "$dir" ] && die "$dir already exists"
     mkdir -p "$dir"
     PG_USER_OS=$(run_as_user)
+    if [ "$PG_USER_OS" != "$(id -un)" ] \
+        && ! runuser -u "$PG_USER_OS" -- test -x "$(dirname "$dir")"; then
+        die "$PG_USER_OS cannot enter $(dirname "$dir"): use a DIR under /tmp"
+    fi
     chown "$PG_USER_OS" "$dir" 2>/dev/null || true
     chmod 700 "$dir"
     pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
