@@ -245,9 +245,39 @@ sip_hdr_name(enum sip_hdr_id id)
 /* Name is a token of exactly strlen(lit) bytes; compares case-insensitively
  * (lit holds only letters and '-', and a token never holds a byte that
  * equals them once 0x20 is or-ed in). */
+static inline uint64_t
+load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v | 0x2020202020202020ULL;
+}
+
+static inline uint32_t
+load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v | 0x20202020u;
+}
+
 static inline bool
 name_is(const char *p, const char *lit, size_t len)
 {
+    /* Word compares, never reading outside either string: the first and
+     * last words overlap when len is not a multiple. */
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            if (load8(p + i) != load8(lit + i)) {
+                return false;
+            }
+        }
+        return load8(p + len - 8) == load8(lit + len - 8);
+    }
+    if (len >= 4) {
+        return load4(p) == load4(lit)
+            && load4(p + len - 4) == load4(lit + len - 4);
+    }
     for (size_t i = 0; i < len; i++) {
         if ((p[i] | 0x20) != (lit[i] | 0x20)) {
             return false;
@@ -588,11 +618,8 @@ sip__quoted_end(const char *p, const char *end)
 {
     p++;
     while (p < end) {
-        const char *q = p;
         /* Jump to the next quote or backslash. */
-        while (q < end && *q != '"' && *q != '\\') {
-            q++;
-        }
+        const char *q = sip__skip(p, end, C_QPLAIN);
         if (q >= end) {
             return NULL;
         }
@@ -772,6 +799,10 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
     uint8_t flags = SIP_HDR_F_LINE | SIP_HDR_F_SPLIT;
     int err;
     while (p < end) {
+        p = sip__skip(p, end, C_LISTPLAIN);
+        if (p == end) {
+            break;
+        }
         char c = *p;
         if (c == '"') {
             p = sip__quoted_end(p, end);
@@ -912,15 +943,14 @@ check_core(struct sip_msg *m)
         m->max_forwards = (int) mf;
     }
 
-    struct sip_addr a;
-    if (sip_addr_parse(&a, m->hdr[m->first[SIP_HDR_FROM]].value) != 0) {
+    if (sip_addr_parse(&m->from, m->hdr[m->first[SIP_HDR_FROM]].value) != 0) {
         return SIP_E_BAD_FROM;
     }
-    m->from_tag = a.tag;
-    if (sip_addr_parse(&a, m->hdr[m->first[SIP_HDR_TO]].value) != 0) {
+    m->from_tag = m->from.tag;
+    if (sip_addr_parse(&m->to, m->hdr[m->first[SIP_HDR_TO]].value) != 0) {
         return SIP_E_BAD_TO;
     }
-    m->to_tag = a.tag;
+    m->to_tag = m->to.tag;
 
     struct sip_via v;
     if (sip_via_parse(&v, m->hdr[m->first[SIP_HDR_VIA]].value) != 0) {
@@ -998,9 +1028,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
             break;
         }
         const char *ns = p;
-        while (p < end && sip__is(*p, C_TOKEN)) {
-            p++;
-        }
+        p = sip__skip(p, end, C_TOKEN);
         struct slice name = { ns, (size_t) (p - ns) };
         while (p < end && (*p == ' ' || *p == '\t')) {
             p++;

@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "sip/sip_hdr.h"
 
 /* Upper bound of the hdr[] array; the runtime limit may be lower. */
 #define SIP_MAX_HDRS 128
@@ -223,7 +224,9 @@ struct sip_msg {
     struct slice call_id;
     struct slice from_tag;
     struct slice to_tag;
-    struct slice branch; /* top Via */
+    struct slice branch;  /* top Via */
+    struct sip_addr from; /* From and To, parsed */
+    struct sip_addr to;
 
     struct slice body;
     struct sip_hdr hdr[SIP_MAX_HDRS];

@@ -25,19 +25,16 @@ hexval(char c)
 static const char *
 scan_escaped(const char *p, const char *end, unsigned cls)
 {
-    while (p < end) {
-        if (sip__is(*p, cls)) {
-            p++;
-        } else if (*p == '%') {
-            if (end - p < 3 || !sip__is(p[1], C_HEX) || !sip__is(p[2], C_HEX)) {
-                return NULL;
-            }
-            p += 3;
-        } else {
-            break;
+    for (;;) {
+        p = sip__skip(p, end, cls);
+        if (p == end || *p != '%') {
+            return p;
         }
+        if (end - p < 3 || !sip__is(p[1], C_HEX) || !sip__is(p[2], C_HEX)) {
+            return NULL;
+        }
+        p += 3;
     }
-    return p;
 }
 
 bool
@@ -157,46 +154,48 @@ sip__host_port(const char *p, const char *end, struct slice *host,
         p = rb + 1;
         *type = SIP_HOST_IPV6;
     } else {
-        bool alpha = false;
+        /* IPv4address, or hostname: labels of alphanumerics and '-',
+         * never empty, never starting or ending with '-'; a trailing dot
+         * is allowed (§25.1). Label by label, with the unrolled scan. */
         p = sip__skip(p, end, C_HOST);
-        if (p == h) {
+        size_t n = (size_t) (p - h);
+        *host = (struct slice){ h, n };
+        if (n == 0) {
             return NULL;
         }
-        for (const char *q = h; q < p; q++) {
-            if (!sip__is(*q, C_DIGIT) && *q != '.') {
-                alpha = true;
-                break;
-            }
-        }
-        *host = (struct slice){ h, (size_t) (p - h) };
-        if (!alpha) {
-            if (!sip__ipv4(*host)) {
-                return NULL;
-            }
+        bool digits = sip__is(h[0], C_DIGIT) && sip__is(p[-1], C_DIGIT);
+        if (digits && sip__ipv4(*host)) {
             *type = SIP_HOST_IPV4;
         } else {
-            /* hostname: labels of alphanumerics and '-', not starting or
-             * ending with '-'; a trailing dot is allowed (§25.1). */
             const char *q = h;
-            while (q < p) {
+            for (;;) {
                 const char *l = q;
-                while (q < p && *q != '.') {
-                    q++;
-                }
+                q = sip__skip(q, p, C_ALPHA | C_DIGIT);
                 if (q == l) {
-                    if (q + 1 == p && q != h) {
-                        break; /* trailing dot */
-                    }
-                    return NULL;
+                    return NULL; /* empty label, or one starting '-' */
                 }
-                if (*l == '-' || q[-1] == '-') {
-                    return NULL;
-                }
-                if (q < p) {
-                    q++;
-                    if (q == p) {
-                        break;
+                while (q < p && *q == '-') {
+                    while (q < p && *q == '-') {
+                        q++;
                     }
+                    const char *r = sip__skip(q, p, C_ALPHA | C_DIGIT);
+                    if (r == q) {
+                        return NULL; /* label ending with '-' */
+                    }
+                    q = r;
+                }
+                if (q == p || ++q == p) {
+                    break; /* end, or a trailing dot */
+                }
+            }
+            /* Digits and dots only, yet not an IPv4 address. */
+            if (digits) {
+                const char *c = h;
+                while (c < p && (sip__is(*c, C_DIGIT) || *c == '.')) {
+                    c++;
+                }
+                if (c == p) {
+                    return NULL;
                 }
             }
             *type = SIP_HOST_NAME;
@@ -360,13 +359,13 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
     u->scheme_s = (struct slice){ s, (size_t) (p - s) };
     p++;
     u->opaque = (struct slice){ p, (size_t) (end - p) };
-    if (slice_caseeq(u->scheme_s, SLICE_LIT("sip"))) {
+    if (SIP_LIT_EQ(u->scheme_s, "sip")) {
         u->scheme = SIP_URI_SIP;
         err = parse_sip(u, p, end);
-    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("sips"))) {
+    } else if (SIP_LIT_EQ(u->scheme_s, "sips")) {
         u->scheme = SIP_URI_SIPS;
         err = parse_sip(u, p, end);
-    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("tel"))) {
+    } else if (SIP_LIT_EQ(u->scheme_s, "tel")) {
         u->scheme = SIP_URI_TEL;
         err = parse_tel(u, p, end);
     } else {
