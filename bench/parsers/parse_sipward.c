@@ -45,12 +45,9 @@ sb_parse_one(const char *buf, size_t len, struct sb_fields *out)
         return -1;
     out->is_request = msg.request;
     if (msg.request) {
-        struct sip_uri u;
         out->method = v(msg.method_name);
-        if (sip_uri_parse(&u, msg.ruri) != 0)
-            return -1;
-        out->ruri_user = v(u.user);
-        out->ruri_host = v(u.host);
+        out->ruri_user = v(msg.uri.user); /* parsed by sip_msg_parse */
+        out->ruri_host = v(msg.uri.host);
     } else {
         out->status = msg.status;
     }

@@ -13,7 +13,7 @@
  * Returns 1 with name/value (value keeps quotes), 0 at the end, or an
  * error: bad when the syntax is wrong, SIP_E_UNBALANCED_QUOTES.
  */
-static int
+static inline __attribute__((always_inline)) int
 gparam_next(const char **pp, const char *end, struct slice *name,
     struct slice *value, int bad)
 {
@@ -93,7 +93,9 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     const char *p = value.p, *end = value.p + value.len;
     int err = SIP_E_BAD_NAME_ADDR;
 
-    memset(a, 0, sizeof(*a));
+    /* a->uri is cleared by sip_uri_parse. */
+    a->display = a->uri_s = a->params = a->tag = SLICE_NULL;
+    a->angle = false;
     p = sip__skip_ws(p, end);
     while (end > p && sip__is(end[-1], C_WS)) {
         end--;
@@ -170,6 +172,9 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     }
     err = rc;
 out:
+    if (err && !a->uri_s.p) {
+        memset(&a->uri, 0, sizeof(a->uri)); /* never parsed */
+    }
     return err;
 }
 
@@ -211,6 +216,14 @@ sip_via_parse(struct sip_via *v, struct slice value)
      * LWS, §25.1) */
     p = sip__skip_ws(p, end);
     const char *s = p;
+    const char *t;
+    if (end - p >= 9 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
+        && (p[2] | 0x20) == 'p' && memcmp(p + 3, "/2.0/", 5) == 0) {
+        /* The usual "SIP/2.0/" without LWS. */
+        v->proto = (struct slice){ s, 7 };
+        t = p + 8;
+        goto transport;
+    }
     p = sip__skip(p, end, C_TOKEN);
     if (p == s) {
         goto out;
@@ -230,9 +243,9 @@ sip_via_parse(struct sip_via *v, struct slice value)
     if (p == end || *p != '/') {
         goto out;
     }
-    p = sip__skip_ws(p + 1, end);
-    const char *t = p;
-    p = sip__skip(p, end, C_TOKEN);
+    t = sip__skip_ws(p + 1, end);
+transport:
+    p = sip__skip(t, end, C_TOKEN);
     if (p == t) {
         goto out;
     }

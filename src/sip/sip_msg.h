@@ -205,6 +205,7 @@ struct sip_msg {
     uint8_t method; /* enum sip_method */
     struct slice method_name;
     struct slice ruri;
+    struct sip_uri uri; /* the Request-URI, parsed (zeroed for responses) */
     /* Status-Line */
     uint16_t status;
     struct slice reason;

@@ -37,6 +37,30 @@ scan_escaped(const char *p, const char *end, unsigned cls)
     }
 }
 
+/* A dotted quad at p; returns its end or NULL. */
+static const char *
+ipv4_prefix(const char *p, const char *end)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0;
+        const char *d = p;
+        while (p < end && p - d < 3 && *p >= '0' && *p <= '9') {
+            v = v * 10 + (unsigned) (*p - '0');
+            p++;
+        }
+        if (p == d || v > 255) {
+            return NULL;
+        }
+        if (i < 3) {
+            if (p == end || *p != '.') {
+                return NULL;
+            }
+            p++;
+        }
+    }
+    return p;
+}
+
 bool
 sip__ipv4(struct slice s)
 {
@@ -156,51 +180,53 @@ sip__host_port(const char *p, const char *end, struct slice *host,
     } else {
         /* IPv4address, or hostname: labels of alphanumerics and '-',
          * never empty, never starting or ending with '-'; a trailing dot
-         * is allowed (§25.1). Label by label, with the unrolled scan. */
-        p = sip__skip(p, end, C_HOST);
-        size_t n = (size_t) (p - h);
-        *host = (struct slice){ h, n };
-        if (n == 0) {
-            return NULL;
-        }
-        bool digits = sip__is(h[0], C_DIGIT) && sip__is(p[-1], C_DIGIT);
-        if (digits && sip__ipv4(*host)) {
-            *type = SIP_HOST_IPV4;
-        } else {
-            const char *q = h;
-            for (;;) {
-                const char *l = q;
-                q = sip__skip(q, p, C_ALPHA | C_DIGIT);
-                if (q == l) {
-                    return NULL; /* empty label, or one starting '-' */
-                }
-                while (q < p && *q == '-') {
-                    while (q < p && *q == '-') {
-                        q++;
-                    }
-                    const char *r = sip__skip(q, p, C_ALPHA | C_DIGIT);
-                    if (r == q) {
-                        return NULL; /* label ending with '-' */
-                    }
-                    q = r;
-                }
-                if (q == p || ++q == p) {
-                    break; /* end, or a trailing dot */
-                }
+         * is allowed (§25.1). One pass, label by label. */
+        bool digit = p < end && sip__is(*h, C_DIGIT);
+        if (digit) {
+            const char *e = ipv4_prefix(h, end);
+            if (e && (e == end || !sip__is(*e, C_HOST))) {
+                p = e;
+                *type = SIP_HOST_IPV4;
+                goto port;
             }
-            /* Digits and dots only, yet not an IPv4 address. */
-            if (digits) {
-                const char *c = h;
-                while (c < p && (sip__is(*c, C_DIGIT) || *c == '.')) {
-                    c++;
-                }
-                if (c == p) {
-                    return NULL;
-                }
-            }
-            *type = SIP_HOST_NAME;
         }
+        for (;;) {
+            const char *l = p;
+            p = sip__skip(p, end, C_ALPHA | C_DIGIT);
+            if (p == l) {
+                return NULL; /* empty label, or one starting '-' */
+            }
+            while (p < end && *p == '-') {
+                while (p < end && *p == '-') {
+                    p++;
+                }
+                const char *r = sip__skip(p, end, C_ALPHA | C_DIGIT);
+                if (r == p) {
+                    return NULL; /* label ending with '-' */
+                }
+                p = r;
+            }
+            if (p == end || *p != '.') {
+                break;
+            }
+            p++;
+            if (p == end || !sip__is(*p, C_HOST)) {
+                break; /* trailing dot */
+            }
+        }
+        if (digit) {
+            /* Digits and dots only, yet not an IPv4 address: reject. */
+            const char *c = h;
+            while (c < p && (sip__is(*c, C_DIGIT) || *c == '.')) {
+                c++;
+            }
+            if (c == p) {
+                return NULL;
+            }
+        }
+        *type = SIP_HOST_NAME;
     }
+port:
     *host = (struct slice){ h, (size_t) (p - h) };
     if (p < end && *p == ':') {
         uint32_t v = 0;
