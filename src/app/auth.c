@@ -2,8 +2,57 @@
 #include "app/auth.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/clock.h"
+
+enum {
+    NONCE_RAW = 24, /* 8 time + 4 counter + 12 MAC */
+    NONCE_MAC = 12,
+    NSHARD = 64,
+    NONCE_SLOTS = 4096, /* per shard: 262144 live nonces */
+    SRC_SLOTS = 256,    /* per shard */
+    PROBE = 8,
+};
+
+struct nonce_slot {
+    uint64_t key; /* 0: empty */
+    int64_t issued;
+    uint32_t nc;
+};
+
+struct src_slot {
+    uint64_t key;
+    uint64_t last_ms;
+    double tokens;
+};
+
+struct nonce_shard {
+    pthread_mutex_t lock;
+    struct nonce_slot slot[NONCE_SLOTS];
+};
+
+struct src_shard {
+    pthread_mutex_t lock;
+    struct src_slot slot[SRC_SLOTS];
+};
+
+struct auth {
+    struct auth_conf c;
+    char realm[256];
+    unsigned char secret[32];
+    atomic_uint counter;
+    struct nonce_shard nonces[NSHARD];
+    struct src_shard srcs[NSHARD];
+};
 
 size_t
 auth_hex_len(enum auth_alg alg)
@@ -23,41 +72,58 @@ to_hex(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* H(p0 ":" p1 ":" ... ) over n parts, as hex into out. */
+static int
+from_hex(struct slice s, unsigned char *out, size_t n)
+{
+    if (s.len != 2 * n) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < s.len; i++) {
+        char ch = s.p[i];
+        int v = ch >= '0' && ch <= '9' ? ch - '0'
+            : ch >= 'a' && ch <= 'f'   ? ch - 'a' + 10
+            : ch >= 'A' && ch <= 'F'   ? ch - 'A' + 10
+                                       : -1;
+        if (v < 0) {
+            return -EINVAL;
+        }
+        if (i % 2 == 0) {
+            out[i / 2] = (unsigned char) (v << 4);
+        } else {
+            out[i / 2] |= (unsigned char) v;
+        }
+    }
+    return 0;
+}
+
+/* H(p0 ":" p1 ":" ...) as hex into out. Parts are joined on the stack. */
 static int
 hash_parts(enum auth_alg alg, const struct slice *parts, size_t n, char *out)
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int rc = -ENOMEM;
+    char buf[2048];
+    size_t len = 0;
 
-    if (!ctx) {
-        return rc;
-    }
-    if (EVP_DigestInit_ex(
-            ctx, alg == AUTH_SHA256 ? EVP_sha256() : EVP_md5(), NULL)
-        != 1) {
-        rc = -EIO;
-        goto out;
-    }
     for (size_t i = 0; i < n; i++) {
+        if (len + parts[i].len + 1 > sizeof(buf)) {
+            return -ENOSPC;
+        }
         if (i) {
-            EVP_DigestUpdate(ctx, ":", 1);
+            buf[len++] = ':';
         }
         if (parts[i].len) {
-            EVP_DigestUpdate(ctx, parts[i].p, parts[i].len);
+            memcpy(buf + len, parts[i].p, parts[i].len);
         }
+        len += parts[i].len;
     }
-    if (EVP_DigestFinal_ex(ctx, d, &dlen) != 1) {
-        rc = -EIO;
-        goto out;
+    if (EVP_Digest(buf, len, d, &dlen,
+            alg == AUTH_SHA256 ? EVP_sha256() : EVP_md5(), NULL)
+        != 1) {
+        return -EIO;
     }
     to_hex(d, dlen, out);
-    rc = 0;
-out:
-    EVP_MD_CTX_free(ctx);
-    return rc;
+    return 0;
 }
 
 int
@@ -67,4 +133,368 @@ auth_ha1(enum auth_alg alg, struct slice username, struct slice realm,
     const struct slice p[3] = { username, realm, password };
 
     return hash_parts(alg, p, 3, out);
+}
+
+/* ---- Authorization header ---- */
+
+/* Next auth-param: name = token / quoted-string, comma-separated. */
+static int
+next_param(struct slice *rest, struct slice *name, struct slice *value)
+{
+    struct slice s = slice_trim(*rest);
+    size_t i = 0;
+
+    while (s.len && s.p[0] == ',') {
+        s = slice_trim(slice_sub(s, 1, s.len));
+    }
+    if (!s.len) {
+        return 0;
+    }
+    while (i < s.len && s.p[i] != '=' && s.p[i] != ',') {
+        i++;
+    }
+    if (i == s.len || s.p[i] != '=') {
+        return -EINVAL;
+    }
+    *name = slice_trim(slice_sub(s, 0, i));
+    s = slice_trim(slice_sub(s, i + 1, s.len));
+    if (s.len && s.p[0] == '"') {
+        size_t j = 1;
+        while (j < s.len && s.p[j] != '"') {
+            j += s.p[j] == '\\' ? 2 : 1;
+        }
+        if (j >= s.len) {
+            return -EINVAL;
+        }
+        *value = slice_sub(s, 1, j - 1);
+        s = slice_sub(s, j + 1, s.len);
+    } else {
+        size_t j = 0;
+        while (j < s.len && s.p[j] != ',') {
+            j++;
+        }
+        *value = slice_trim(slice_sub(s, 0, j));
+        s = slice_sub(s, j, s.len);
+    }
+    *rest = s;
+    return 1;
+}
+
+int
+auth_creds_parse(struct auth_creds *c, struct slice value)
+{
+    struct slice s = slice_trim(value), name, v;
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    if (!slice_caseprefix(s, SLICE_LIT("Digest")) || s.len < 7
+        || (s.p[6] != ' ' && s.p[6] != '\t')) {
+        return -EINVAL;
+    }
+    s = slice_sub(s, 6, s.len);
+    while ((rc = next_param(&s, &name, &v)) == 1) {
+        struct {
+            const char *n;
+            struct slice *dst;
+        } const map[] = {
+            { "username", &c->username },
+            { "realm", &c->realm },
+            { "nonce", &c->nonce },
+            { "uri", &c->uri },
+            { "response", &c->response },
+            { "cnonce", &c->cnonce },
+            { "qop", &c->qop },
+            { "nc", &c->nc_s },
+            { "opaque", &c->opaque },
+            { "algorithm", &c->algorithm },
+        };
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+            if (slice_caseeq(name, slice_cstr(map[i].n))) {
+                *map[i].dst = v;
+            }
+        }
+    }
+    if (rc < 0 || !c->username.len || !c->realm.len || !c->nonce.len
+        || !c->uri.len || !c->response.len) {
+        return -EINVAL;
+    }
+    if (!c->algorithm.len || slice_caseeq(c->algorithm, SLICE_LIT("MD5"))) {
+        c->alg = AUTH_MD5;
+    } else if (slice_caseeq(c->algorithm, SLICE_LIT("SHA-256"))) {
+        c->alg = AUTH_SHA256;
+    } else {
+        return -ENOTSUP;
+    }
+    if (!slice_caseeq(c->qop, SLICE_LIT("auth")) || !c->cnonce.len
+        || c->nc_s.len != 8) {
+        return -ENOTSUP;
+    }
+    unsigned char nc[4];
+    if (from_hex(c->nc_s, nc, 4) != 0) {
+        return -EINVAL;
+    }
+    c->nc = (uint32_t) nc[0] << 24 | (uint32_t) nc[1] << 16
+        | (uint32_t) nc[2] << 8 | nc[3];
+    return 0;
+}
+
+/* ---- nonces ---- */
+
+int
+auth_new(struct auth **ap, const struct auth_conf *c)
+{
+    struct auth *a = calloc(1, sizeof(*a));
+
+    if (!a) {
+        return -ENOMEM;
+    }
+    if (RAND_bytes(a->secret, sizeof(a->secret)) != 1) {
+        free(a);
+        return -EIO;
+    }
+    a->c = *c;
+    slice_copy(a->realm, sizeof(a->realm), c->realm);
+    a->c.realm = slice_cstr(a->realm);
+    for (int i = 0; i < NSHARD; i++) {
+        pthread_mutex_init(&a->nonces[i].lock, NULL);
+        pthread_mutex_init(&a->srcs[i].lock, NULL);
+    }
+    *ap = a;
+    return 0;
+}
+
+void
+auth_free(struct auth *a)
+{
+    if (!a) {
+        return;
+    }
+    for (int i = 0; i < NSHARD; i++) {
+        pthread_mutex_destroy(&a->nonces[i].lock);
+        pthread_mutex_destroy(&a->srcs[i].lock);
+    }
+    OPENSSL_cleanse(a->secret, sizeof(a->secret));
+    free(a);
+}
+
+static void
+nonce_mac(const struct auth *a, const unsigned char *raw, unsigned char *mac)
+{
+    unsigned char full[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    HMAC(EVP_sha256(), a->secret, sizeof(a->secret), raw, 12, full, &len);
+    memcpy(mac, full, NONCE_MAC);
+}
+
+static uint64_t
+load64(const unsigned char *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+/* Table key of a nonce: its MAC, which is unique per nonce. */
+static uint64_t
+nonce_key(const unsigned char *raw)
+{
+    uint64_t k = load64(raw + 12);
+    return k ? k : 1;
+}
+
+static void
+nonce_remember(struct auth *a, uint64_t key, int64_t issued)
+{
+    struct nonce_shard *sh = &a->nonces[key % NSHARD];
+    size_t base = (size_t) (key / NSHARD) % NONCE_SLOTS;
+    size_t victim = base;
+
+    pthread_mutex_lock(&sh->lock);
+    for (size_t i = 0; i < PROBE; i++) {
+        struct nonce_slot *s = &sh->slot[(base + i) % NONCE_SLOTS];
+        if (!s->key) {
+            victim = (base + i) % NONCE_SLOTS;
+            break;
+        }
+        if (s->issued < sh->slot[victim].issued) {
+            victim = (base + i) % NONCE_SLOTS;
+        }
+    }
+    sh->slot[victim] = (struct nonce_slot){ key, issued, 0 };
+    pthread_mutex_unlock(&sh->lock);
+}
+
+/* 1: nc accepted and recorded; 0: replay; -1: nonce not in the table. */
+static int
+nonce_use(struct auth *a, uint64_t key, uint32_t nc)
+{
+    struct nonce_shard *sh = &a->nonces[key % NSHARD];
+    size_t base = (size_t) (key / NSHARD) % NONCE_SLOTS;
+    int rc = -1;
+
+    pthread_mutex_lock(&sh->lock);
+    for (size_t i = 0; i < PROBE; i++) {
+        struct nonce_slot *s = &sh->slot[(base + i) % NONCE_SLOTS];
+        if (s->key == key) {
+            rc = nc > s->nc ? 1 : 0;
+            if (rc) {
+                s->nc = nc;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return rc;
+}
+
+int
+auth_challenge(
+    struct auth *a, bool stale, char *buf, size_t size, struct slice vals[2])
+{
+    unsigned char raw[NONCE_RAW];
+    char nonce[2 * NONCE_RAW + 1];
+    int64_t now = (int64_t) clock_wall();
+    uint32_t ctr = atomic_fetch_add(&a->counter, 1);
+    size_t used = 0;
+    int n = 0;
+
+    for (int i = 0; i < 8; i++) {
+        raw[i] = (unsigned char) ((uint64_t) now >> (56 - 8 * i));
+    }
+    memcpy(raw + 8, &ctr, 4);
+    nonce_mac(a, raw, raw + 12);
+    to_hex(raw, NONCE_RAW, nonce);
+    nonce_remember(a, nonce_key(raw), now);
+
+    /* RFC 8760 §2.4: one challenge per algorithm, the preferred first. */
+    for (int alg = 0; alg < 2; alg++) {
+        bool sha = alg == 0;
+        if (sha ? !a->c.sha256 : !a->c.md5) {
+            continue;
+        }
+        int w = snprintf(buf + used, size - used,
+            "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, "
+            "qop=\"auth\"%s",
+            a->realm, nonce, sha ? "SHA-256" : "MD5",
+            stale ? ", stale=true" : "");
+        if (w < 0 || (size_t) w + 1 > size - used) {
+            return -ENOSPC;
+        }
+        vals[n++] = slice_make(buf + used, (size_t) w);
+        used += (size_t) w + 1;
+    }
+    return n;
+}
+
+enum auth_verdict
+auth_verify(struct auth *a, const struct auth_creds *c, struct slice method,
+    const char *ha1, int64_t now)
+{
+    unsigned char raw[NONCE_RAW], mac[NONCE_MAC];
+    char ha2[AUTH_HEX_MAX], expect[AUTH_HEX_MAX];
+
+    if (!slice_eq(c->realm, a->c.realm)
+        || from_hex(c->nonce, raw, NONCE_RAW) != 0) {
+        return AUTH_BAD;
+    }
+    nonce_mac(a, raw, mac);
+    if (CRYPTO_memcmp(mac, raw + 12, NONCE_MAC) != 0) {
+        return AUTH_BAD; /* not ours (or from before a restart) */
+    }
+    if (strlen(ha1) != auth_hex_len(c->alg)) {
+        return AUTH_BAD; /* no hash stored for this algorithm */
+    }
+    /* RFC 7616 §3.4.1-3.4.3, qop=auth. */
+    const struct slice p2[2] = { method, c->uri };
+    const struct slice pr[6] = { slice_cstr(ha1), c->nonce, c->nc_s, c->cnonce,
+        c->qop, slice_make(ha2, auth_hex_len(c->alg)) };
+    if (hash_parts(c->alg, p2, 2, ha2) != 0
+        || hash_parts(c->alg, pr, 6, expect) != 0
+        || c->response.len != auth_hex_len(c->alg)) {
+        return AUTH_BAD;
+    }
+    /* Lower-case hex is what RFC 7616 mandates; compare in constant time. */
+    char resp[AUTH_HEX_MAX];
+    for (size_t i = 0; i < c->response.len; i++) {
+        char ch = c->response.p[i];
+        resp[i] = (ch >= 'A' && ch <= 'Z') ? (char) (ch + 32) : ch;
+    }
+    if (CRYPTO_memcmp(resp, expect, c->response.len) != 0) {
+        return AUTH_BAD;
+    }
+    int64_t issued = (int64_t) load64(raw);
+    if (now - issued > (int64_t) a->c.nonce_ttl_s || issued > now + 5) {
+        return AUTH_STALE;
+    }
+    int used = nonce_use(a, nonce_key(raw), c->nc);
+    return used > 0 ? AUTH_OK : used == 0 ? AUTH_REPLAY : AUTH_STALE;
+}
+
+/* ---- bad-credential budget per source ---- */
+
+static uint64_t
+src_key(const void *addr, size_t len)
+{
+    const unsigned char *p = addr;
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+/* Finds or makes the source's slot (shard locked); refills its bucket. */
+static struct src_slot *
+src_slot(struct auth *a, struct src_shard *sh, uint64_t key, uint64_t now_ms)
+{
+    size_t base = (size_t) (key / NSHARD) % SRC_SLOTS;
+    struct src_slot *victim = &sh->slot[base];
+
+    for (size_t i = 0; i < PROBE; i++) {
+        struct src_slot *s = &sh->slot[(base + i) % SRC_SLOTS];
+        if (s->key == key) {
+            s->tokens +=
+                (double) (now_ms - s->last_ms) / 1000.0 * a->c.fail_per_sec;
+            if (s->tokens > a->c.fail_burst) {
+                s->tokens = a->c.fail_burst;
+            }
+            s->last_ms = now_ms;
+            return s;
+        }
+        if (!s->key || s->last_ms < victim->last_ms) {
+            victim = s;
+        }
+    }
+    *victim = (struct src_slot){ key, now_ms, a->c.fail_burst };
+    return victim;
+}
+
+bool
+auth_source_allowed(struct auth *a, const void *addr, size_t len)
+{
+    uint64_t key = src_key(addr, len);
+    struct src_shard *sh = &a->srcs[key % NSHARD];
+    bool ok;
+
+    pthread_mutex_lock(&sh->lock);
+    ok = src_slot(a, sh, key, clock_mono_ms())->tokens >= 1.0;
+    pthread_mutex_unlock(&sh->lock);
+    return ok;
+}
+
+void
+auth_source_failed(struct auth *a, const void *addr, size_t len)
+{
+    uint64_t key = src_key(addr, len);
+    struct src_shard *sh = &a->srcs[key % NSHARD];
+
+    pthread_mutex_lock(&sh->lock);
+    struct src_slot *s = src_slot(a, sh, key, clock_mono_ms());
+    s->tokens = s->tokens >= 1.0 ? s->tokens - 1.0 : 0.0;
+    pthread_mutex_unlock(&sh->lock);
 }

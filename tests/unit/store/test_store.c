@@ -127,7 +127,10 @@ test_aor_canon(void **state)
     assert_int_equal(store_aor_canon(out, sizeof(out),
                          SLICE_LIT("sips:Bob@Example.COM:5061;transport=tls")),
         0);
-    assert_string_equal(out, "sip:Bob@example.com:5061");
+    assert_string_equal(out, "sip:Bob@example.com");
+    assert_int_equal(
+        store_aor_canon(out, sizeof(out), SLICE_LIT("sip:a@[::1]:5060")), 0);
+    assert_string_equal(out, "sip:a@[::1]");
     assert_int_equal(
         store_aor_canon(out, sizeof(out), SLICE_LIT("<sip:a@b>;tag=1")), 0);
     assert_string_equal(out, "sip:a@b");
