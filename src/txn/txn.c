@@ -579,6 +579,13 @@ txn_table_free(struct txn_table *t)
             txn_destroy(t, t->buckets[i]);
         }
     }
+    /* Confirmed transactions left the indexes; their Timer I holds them. */
+    for (int i = 0; i < t->nlists; i++) {
+        struct tlist *l = &t->lists[i];
+        while (l->head.next != &l->head) {
+            txn_destroy(t, tn_txn(l->head.next));
+        }
+    }
     while (t->free) {
         struct txn *tx = t->free;
         t->free = tx->hnext;
