@@ -360,8 +360,10 @@ lost(struct store_pg *g, const char *why)
     }
     g->up = false;
     drop_conns(g);
-    g->backoff_ms = BACKOFF_MIN_MS;
-    g->retry_at_ms = clock_mono_ms() + g->backoff_ms;
+    /* The first retry comes with the next poll: a dropped connection to a
+     * healthy server (pg_terminate_backend, a proxy) heals at once. */
+    g->backoff_ms = BACKOFF_MIN_MS / 2;
+    g->retry_at_ms = clock_mono_ms();
 }
 
 /* A failed statement: logs it, and drops the connections if they are gone. */

@@ -543,10 +543,19 @@ pg_start(void)
 }
 
 static void
-pg_stop(void)
+pg_stop(bool show_log)
 {
     char cmd[256];
 
+    if (pg_dir[0] && show_log) {
+        snprintf(cmd, sizeof(cmd),
+            "echo '--- postgres.log ---'; grep -v checkpoint %s/postgres.log "
+            "| tail -n 40",
+            pg_dir);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "no postgres.log\n");
+        }
+    }
     if (pg_dir[0]) {
         snprintf(cmd, sizeof(cmd), "sh %s/../../scripts/pg.sh stop %s",
             SW_TEST_DATA, pg_dir);
@@ -591,11 +600,11 @@ main(void)
     if (PQstatus(admin) != CONNECTION_OK) {
         fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
         PQfinish(admin);
-        pg_stop();
+        pg_stop(true);
         return 1;
     }
     rc |= cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
     PQfinish(admin);
-    pg_stop();
+    pg_stop(rc != 0);
     return rc;
 }
