@@ -440,6 +440,33 @@ test_two_nodes_coherent(void **state)
     assert_true(wait_bindings(a, AOR, -1, 2500) >= 0);
     assert_true(wait_bindings(b, AOR, -1, 100) >= 0);
 
+    /* Many AORs at once (more than one reload query's worth). */
+    char aors[300][48];
+    struct store_req reqs[300];
+    struct store_contact many = {
+        .uri = SLICE_LIT("sip:u@10.1.1.1"), .expires = 600, .q = 1000
+    };
+    for (int i = 0; i < 300; i++) {
+        snprintf(aors[i], sizeof(aors[i]), "sip:user%d@example.com", i);
+        reqs[i] = (struct store_req){ .kind = STORE_REQ_REGISTER,
+            .aor = slice_cstr(aors[i]),
+            .call_id = SLICE_LIT("many"),
+            .cseq = 1,
+            .contacts = &many,
+            .ncontacts = 1,
+            .now = (int64_t) clock_wall() };
+    }
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(store_submit(a, &reqs[i]), 0);
+    }
+    assert_int_equal(reg(a, "cid", 4, &c, 1, false), 0); /* after them */
+    for (int i = 0; i < 300; i++) {
+        assert_true(wait_bindings(b, slice_cstr(aors[i]), 1, 2000) >= 0);
+    }
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(reqs[i].result, 0);
+    }
+
     store_close(a);
     store_close(b);
 }
