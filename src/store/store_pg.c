@@ -37,7 +37,7 @@
 
 enum {
     BACKOFF_MIN_MS = 250,
-    BACKOFF_MAX_MS = 4000,
+    BACKOFF_MAX_MS = 2000,
     ADVISORY_KEY = 0x73697077, /* "sipw": serializes migrations */
     MAX_PARAMS = 10,
 };
@@ -1398,6 +1398,9 @@ store__pg_open(struct store **stp, const struct store_conf *c)
         return -ENOMEM;
     }
     g->base.ops = &pg_ops;
+    /* A poll is a non-blocking read of the LISTEN socket: cheap enough to
+     * do often, and it bounds how stale another node's change can be. */
+    g->base.poll_ms = 100;
     g->serve = c->mode == STORE_MODE_SERVE;
     g->no_migrate = c->no_migrate;
     g->conninfo = strdup(c->path);

@@ -23,12 +23,12 @@
 #include "store/store_pg.h"
 
 static char pg_dir[64];
-static char pg_url[512]; /* database "postgres" */
+static char pg_url[640]; /* database "postgres" */
 static PGconn *admin;
 
 struct fx {
     char db[64];
-    char url[600];
+    char url[720];
 };
 
 static void
