@@ -13,6 +13,7 @@
 
 #include "app/config.h"
 #include "app/pipeline.h"
+#include "app/sti.h"
 #include "app/worker.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -27,6 +28,7 @@ struct daemon_config {
     struct app_conf ac;
     struct transport_conf tc;
     struct txn_conf xc;
+    struct sti_conf stc;
     void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
@@ -44,6 +46,7 @@ struct daemon {
     struct transport_conf tc;
     struct txn_conf xc;
     struct store *store;
+    struct sti *sti; /* STIR services, shared with the HTTP layer */
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
     uint64_t start_ms;
@@ -82,6 +85,7 @@ config_load(const struct daemon_opts *o, bool at_start)
     app_conf_register(c, ac);
     transport_conf_register(c, &dc->tc);
     txn_conf_register(c, &dc->xc);
+    sti_conf_register(c, &dc->stc);
     for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
         if (!dc->ext_conf[i]) {
@@ -102,6 +106,9 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = app_conf_validate(c, ac);
+    }
+    if (!err) {
+        err = sti_conf_validate(c, &dc->stc);
     }
     for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         if (o->exts[i]->conf_validate) {
@@ -200,6 +207,15 @@ run(struct daemon *d)
         close(sfd);
         return 1;
     }
+    /* STIR state first: the HTTP service serves its certificates and
+     * tells it its own URL before the workers sign with it. */
+    if (sti_new(&d->sti, &d->cfg->stc, d->cfg->ac.store_path, d->listeners,
+            d->nlisteners)
+        != 0) {
+        free(d->workers);
+        close(sfd);
+        return 1;
+    }
     /* Services beside the workers start first, so a port already taken
      * stops the daemon before it answers SIP; readiness follows the
      * workers. */
@@ -215,10 +231,18 @@ run(struct daemon *d)
         }
     }
     /* Services plug into the pipeline here, before the workers start:
-     * app_pipeline_add(d->pipeline, &some_service). */
+     * app_pipeline_add(d->pipeline, &some_service). The STIR services come
+     * first: they take only the INVITEs of the sources [stir] names (with
+     * the defaults: those carrying Identity), and pass everything else on
+     * to the registrar / redirect service. */
     d->tc = d->cfg->tc;
     d->xc = d->cfg->xc;
     if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
+        rc = 1;
+    }
+    if (rc == 0
+        && (app_pipeline_add(d->pipeline, sti_as_service(d->sti)) != 0
+            || app_pipeline_add(d->pipeline, sti_vs_service(d->sti)) != 0)) {
         rc = 1;
     }
     struct worker_env env = {
@@ -298,6 +322,8 @@ run(struct daemon *d)
     }
     free(d->workers);
     app_pipeline_free(d->pipeline);
+    sti_free(d->sti);
+    d->sti = NULL;
     close(sfd);
     if (rc == 0) {
         log_info("stopped");
@@ -393,6 +419,12 @@ struct store *
 daemon_store(const struct daemon *d)
 {
     return d->store;
+}
+
+struct sti *
+daemon_sti(const struct daemon *d)
+{
+    return d->sti;
 }
 
 const struct app_conf *
