@@ -8,7 +8,8 @@ libssl-dev openssl libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libpq-dev libmicrohttpd-dev libinih-dev libcmocka-dev
 sip-tester python3 iproute2 curl procps
 libsystemd-dev systemd man-db chromium
-kamailio kamailio-secsipid-modules"
+kamailio kamailio-secsipid-modules
+postgresql postgresql-client"
 
 missing=""
 for p in $PKGS; do

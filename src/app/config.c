@@ -28,7 +28,8 @@ static const struct conf_opt app_opts[] = {
         "udp:127.0.0.1:5060,tcp:127.0.0.1:5060",
         "SIP listeners: transport:host:port, comma-separated; IPv6 as [::1]"),
     OPT("store", "path", CONF_STR, store_path, 0, 4096, "var/sipward.db",
-        "SQLite database file, relative to the working directory"),
+        "SQLite database file (relative to the working directory), or "
+        "PostgreSQL: postgres://user@host/db or a libpq conninfo"),
 };
 
 void

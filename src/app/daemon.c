@@ -274,12 +274,13 @@ run(struct daemon *d)
             log_info("listening on %s", d->listeners[i].text);
         }
         struct store_stats ss;
+        char where[512]; /* a PostgreSQL password is masked */
         store_stats_get(d->store, &ss);
+        store_path_describe(where, sizeof(where), d->cfg->ac.store_path);
         log_info("sipward %s ready: %zu workers, store %s (%llu users, "
                  "%llu bindings, %llu moved)",
-            SIPWARD_VERSION, d->nworkers, d->cfg->ac.store_path,
-            (unsigned long long) ss.users, (unsigned long long) ss.bindings,
-            (unsigned long long) ss.moved);
+            SIPWARD_VERSION, d->nworkers, where, (unsigned long long) ss.users,
+            (unsigned long long) ss.bindings, (unsigned long long) ss.moved);
         atomic_store(&d->ready, true);
         /* Type=notify: systemd starts dependents only now. A no-op
          * outside systemd (no NOTIFY_SOCKET). */
@@ -376,8 +377,10 @@ daemon_main(const struct daemon_opts *o)
     }
     rc = open_store(&d, ac->store_path);
     if (rc) {
-        fprintf(stderr, "sipward: store.path: cannot open %s: %s\n",
-            ac->store_path, err_str(rc));
+        char where[512];
+        store_path_describe(where, sizeof(where), ac->store_path);
+        fprintf(stderr, "sipward: store.path: cannot open %s: %s\n", where,
+            err_str(rc));
         transport_tls_free(d.tls);
         config_free(d.cfg);
         return 1;

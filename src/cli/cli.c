@@ -11,6 +11,8 @@ static const struct cli_cmd commands[] = {
         cmd_user },
     { "moved", "add, remove or list users who moved (answered 301)",
         cmd_moved_usage, cmd_moved },
+    { "store", "migrate or check the store's schema (SQLite, PostgreSQL)",
+        cmd_store_usage, cmd_store },
     { "explain", "explain a SIP response code (meaning, cause, fix)",
         cmd_explain_usage, cmd_explain },
     { "compare", "compare two SIP response codes side by side",

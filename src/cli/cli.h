@@ -25,6 +25,8 @@ int cmd_user(int argc, char **argv);
 extern const char cmd_user_usage[];
 int cmd_moved(int argc, char **argv);
 extern const char cmd_moved_usage[];
+int cmd_store(int argc, char **argv);
+extern const char cmd_store_usage[];
 int cmd_explain(int argc, char **argv);
 extern const char cmd_explain_usage[];
 int cmd_compare(int argc, char **argv); /* in cmd_explain.c */

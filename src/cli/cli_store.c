@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/config.h"
 #include "base/conf.h"
 #include "cli/cli_api.h"
 #include "http/http_service.h"
+#include "store/store_pg.h"
 
 /* The effective config of the CLI call; one per process. */
 static struct conf cli_conf;
@@ -15,6 +17,7 @@ static struct app_conf cli_ac;
 static struct http_conf cli_hc;
 static bool cli_conf_loaded;
 static struct cli_api *cli_api; /* set when the daemon answered */
+static const char *cli_path;
 
 int
 cli_store_open(const char *cmd, const struct cli_store_opts *o,
@@ -38,20 +41,30 @@ cli_store_open(const char *cmd, const struct cli_store_opts *o,
         *realm_out = o->realm ? o->realm : cli_ac.realm;
     }
     /* An explicit --store means that file, daemon or not. */
-    if (!o->store_path && (cli_api = cli_api_connect(&cli_hc)) != NULL) {
+    if (!o->store_path && !o->direct
+        && (cli_api = cli_api_connect(&cli_hc)) != NULL) {
         *stp = NULL;
         return 0;
     }
     struct store_conf sc = {
         .path = o->store_path ? o->store_path : cli_ac.store_path,
         .mode = STORE_MODE_DIRECT,
+        .no_migrate = o->no_migrate,
     };
+    char where[512]; /* a PostgreSQL password is masked */
+    store_path_describe(where, sizeof(where), sc.path);
+    if (o->must_exist && !store_pg_is_conninfo(sc.path)
+        && access(sc.path, F_OK) != 0) {
+        fprintf(stderr, "sipward %s: no store at %s\n", cmd, where);
+        return 1;
+    }
     rc = store_open(stp, &sc);
     if (rc) {
         fprintf(stderr, "sipward %s: cannot open the store %s: %s\n", cmd,
-            sc.path, err_str(rc));
+            where, err_str(rc));
         return 1;
     }
+    cli_path = sc.path;
     if (realm_out) {
         *realm_out = o->realm ? o->realm : cli_ac.realm;
     }
@@ -88,4 +101,10 @@ cli_store_user_list(struct store *st, store_user_cb *cb, void *arg)
 {
     return cli_api ? cli_api_user_list(cli_api, cb, arg)
                    : store_user_list(st, cb, arg);
+}
+
+const char *
+cli_store_path(void)
+{
+    return cli_path ? cli_path : "";
 }

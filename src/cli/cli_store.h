@@ -14,6 +14,9 @@ struct cli_store_opts {
     const char *config_path; /* -c FILE */
     const char *store_path;  /* --store PATH: wins over the config */
     const char *realm;       /* --realm: wins over server.realm */
+    bool direct;             /* the database itself, never the daemon */
+    bool no_migrate;         /* open an old schema as is (store check) */
+    bool must_exist;         /* a SQLite file is not created */
 };
 
 /**
@@ -24,6 +27,8 @@ struct cli_store_opts {
 int cli_store_open(const char *cmd, const struct cli_store_opts *o,
     struct store **stp, const char **realm_out);
 void cli_store_close(struct store *st);
+/** store.path of the open store (a secret: print store_path_describe). */
+const char *cli_store_path(void);
 
 /** store_submit_wait(), or the admin API when the daemon is up. */
 int cli_store_submit(struct store *st, struct store_req *r);

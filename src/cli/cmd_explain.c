@@ -197,6 +197,17 @@ resolve(const char *cmd, const char *arg, struct code_view *v)
     return 0;
 }
 
+/* "RFC 3261 §21.4.18", or just the RFC where no section is recorded. */
+static const char *
+defined_in(const struct sip_code_info *ci, char *buf, size_t n)
+{
+    if (ci->section[0] == '\0') {
+        return ci->rfc;
+    }
+    snprintf(buf, n, "%s §%s", ci->rfc, ci->section);
+    return buf;
+}
+
 /* The code RFC 3261 §8.1.3.2 says to treat an unregistered code as. */
 static int
 treated_as(const struct code_view *v)
@@ -301,7 +312,9 @@ print_explain(const struct code_view *v)
     printf("  class:   %s (%s)\n", sip_code_class_name(v->ci->cls),
         sip_code_class_range(v->ci->cls));
     if (v->registered) {
-        printf("  defined: %s\n", v->ci->rfc);
+        char def[64];
+
+        printf("  defined: %s\n", defined_in(v->ci, def, sizeof(def)));
     } else {
         char note[160];
 
@@ -334,11 +347,12 @@ code_json(const struct code_view *v)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, json_integer(conf[i]));
     }
-    o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o}", "code",
-        v->code, "reason", v->reason, "class", sip_code_class_name(v->ci->cls),
-        "class_range", sip_code_class_range(v->ci->cls), "registered",
-        v->registered, "rfc", v->ci->rfc, "meaning", v->ci->meaning, "when",
-        v->ci->when, "fix", v->ci->fix, "confused_with", arr);
+    o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:o}",
+        "code", v->code, "reason", v->reason, "class",
+        sip_code_class_name(v->ci->cls), "class_range",
+        sip_code_class_range(v->ci->cls), "registered", v->registered, "rfc",
+        v->ci->rfc, "section", v->ci->section, "meaning", v->ci->meaning,
+        "when", v->ci->when, "fix", v->ci->fix, "confused_with", arr);
     if (o && !v->registered) {
         json_object_set_new(o, "treated_as", json_integer(treated_as(v)));
     }
@@ -677,8 +691,9 @@ print_compare(const struct code_view *a, const struct code_view *b,
     snprintf(hb, sizeof(hb), "%s (%s)", sip_code_class_name(b->ci->cls),
         sip_code_class_range(b->ci->cls));
     print_columns("Class", ha, hb);
-    print_columns("Defined in", a->registered ? a->ci->rfc : "not registered",
-        b->registered ? b->ci->rfc : "not registered");
+    print_columns("Defined in",
+        a->registered ? defined_in(a->ci, ha, sizeof(ha)) : "not registered",
+        b->registered ? defined_in(b->ci, hb, sizeof(hb)) : "not registered");
     print_columns("What it means", a->ci->meaning, b->ci->meaning);
     print_columns("When you see it", a->ci->when, b->ci->when);
     print_columns("How to fix it", a->ci->fix, b->ci->fix);

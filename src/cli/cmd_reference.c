@@ -195,21 +195,27 @@ class_chip(FILE *f, enum sip_code_class cls)
         sip_code_class_range(cls), sip_code_class_name(cls));
 }
 
-/* "RFC 8224" -> a link to the RFC Editor's page for it. */
+/* "RFC 3261" and "21.4.18" -> a link to that section at the RFC Editor. */
 static void
-rfc_chip(FILE *f, const char *rfc)
+rfc_chip(FILE *f, const struct sip_code_info *ci)
 {
     int num;
 
-    if (sscanf(rfc, "RFC %d", &num) == 1) {
-        fprintf(f,
-            "<a class=\"chip rfc\" href=\"https://www.rfc-editor.org/rfc/"
-            "rfc%d\">%s</a>",
-            num, rfc);
-    } else {
+    if (sscanf(ci->rfc, "RFC %d", &num) != 1) {
         fputs("<span class=\"chip rfc\">", f);
-        esc(f, rfc);
+        esc(f, ci->rfc);
         fputs("</span>", f);
+        return;
+    }
+    fprintf(f,
+        "<a class=\"chip rfc\" href=\"https://www.rfc-editor.org/rfc/"
+        "rfc%d",
+        num);
+    if (ci->section[0] != '\0') {
+        fprintf(
+            f, "#section-%s\">%s §%s</a>", ci->section, ci->rfc, ci->section);
+    } else {
+        fprintf(f, "\">%s</a>", ci->rfc);
     }
 }
 
@@ -334,7 +340,7 @@ write_code(struct site *st, size_t i)
     esc(f, ci->reason);
     fputs("</h1>\n<p>", f);
     class_chip(f, ci->cls);
-    rfc_chip(f, ci->rfc);
+    rfc_chip(f, ci);
     fputs("</p>\n<div class=\"card\">\n", f);
     code_sections(f, ci, "h3");
     fputs("</div>\n", f);
@@ -410,7 +416,7 @@ write_pair(struct site *st, const struct sip_code_pair *p)
         esc(f, ci->reason);
         fputs("</a></h2>\n<p>", f);
         class_chip(f, ci->cls);
-        rfc_chip(f, ci->rfc);
+        rfc_chip(f, ci);
         fputs("</p>\n", f);
         code_sections(f, ci, "h3");
         fputs("</div>\n", f);

@@ -7,19 +7,20 @@
 
 /*
  * The class is derived from the code so an entry cannot disagree with its
- * first digit. Fields: code, reason, defining RFC, meaning, when, fix.
+ * first digit. Fields: code, reason, defining RFC, section, meaning, when,
+ * fix.
  */
-#define E(code_, reason_, rfc_, meaning_, when_, fix_)                         \
+#define E(code_, reason_, rfc_, section_, meaning_, when_, fix_)               \
     {                                                                          \
         .code = (code_), .cls = (enum sip_code_class)((code_) / 100),          \
-        .reason = (reason_), .rfc = (rfc_), .meaning = (meaning_),             \
-        .when = (when_), .fix = (fix_)                                         \
+        .reason = (reason_), .rfc = (rfc_), .section = (section_),             \
+        .meaning = (meaning_), .when = (when_), .fix = (fix_)                  \
     }
 
 /* Every code of the IANA SIP "Response Codes" registry, in code order. */
 static const struct sip_code_info codes[] = {
     /* BEGIN codes */
-    E(100, "Trying", "RFC 3261",
+    E(100, "Trying", "RFC 3261", "21.1.1",
         "The next hop received the request and is working on it. It is hop-"
         "by-hop: it only tells the previous element to stop retransmitting "
         "the INVITE; it says nothing about the callee and is never "
@@ -34,7 +35,7 @@ static const struct sip_code_info codes[] = {
         " that sends responses to the wrong address). If you see only 100 "
         "and then a 408, the request was accepted by the first hop but "
         "nothing downstream answered."),
-    E(180, "Ringing", "RFC 3261",
+    E(180, "Ringing", "RFC 3261", "21.1.2",
         "The callee's user agent received the INVITE and is alerting the "
         "user. It creates an early dialog identified by the To tag it "
         "carries; a 180 with SDP can carry early media, but usually the "
@@ -48,7 +49,7 @@ static const struct sip_code_info codes[] = {
         "caller must play the remote early media instead of local ringback;"
         " a gateway that sends SDP without actually sending audio causes "
         "dead air."),
-    E(181, "Call Is Being Forwarded", "RFC 3261",
+    E(181, "Call Is Being Forwarded", "RFC 3261", "21.1.3",
         "A server (proxy or a user agent applying call-forwarding) is "
         "retargeting the call to another destination. Purely informational;"
         " the call continues.",
@@ -59,7 +60,7 @@ static const struct sip_code_info codes[] = {
         "Nothing to fix. If forwarding was not expected, check the callee's"
         " forwarding rules in the service that sent it (the Via/Server "
         "header and any History-Info tell which one)."),
-    E(182, "Queued", "RFC 3261",
+    E(182, "Queued", "RFC 3261", "21.1.4",
         "The callee is temporarily unavailable but the server has queued "
         "the call instead of rejecting it; the final response will come "
         "later. The reason phrase may say more, e.g. the position in the "
@@ -69,7 +70,7 @@ static const struct sip_code_info codes[] = {
         "Nothing to fix. The caller must not treat a 182 as an answer; keep"
         " the INVITE transaction open (Timer C at proxies is refreshed by "
         "provisional responses) and wait for the final response or CANCEL."),
-    E(183, "Session Progress", "RFC 3261",
+    E(183, "Session Progress", "RFC 3261", "21.1.5",
         "Progress information for a call being set up, usually carrying an "
         "SDP answer so the caller can hear early media: announcements, "
         "tones or ringback generated downstream. Like 180 it creates an "
@@ -82,7 +83,7 @@ static const struct sip_code_info codes[] = {
         " in the 183 (address, port, direction attribute) against the NAT "
         "and media path; if the caller ignores it, the caller must support "
         "early media or the far end must send 180 instead."),
-    E(199, "Early Dialog Terminated", "RFC 6228",
+    E(199, "Early Dialog Terminated", "RFC 6228", "",
         "An early dialog (one fork of a forked INVITE that sent a 18x) has "
         "ended without a final response reaching the caller, because the "
         "final non-2xx response from that branch is absorbed by a forking "
@@ -96,7 +97,7 @@ static const struct sip_code_info codes[] = {
         "resources (media streams, gateways) of that early dialog and keep "
         "waiting for the final response on the others. Do not send it to "
         "callers that did not advertise support."),
-    E(200, "OK", "RFC 3261",
+    E(200, "OK", "RFC 3261", "21.2.1",
         "The request succeeded. For INVITE, the callee accepted the call: "
         "the 200 carries the SDP answer (or offer), creates the confirmed "
         "dialog and must be acknowledged end to end with ACK. For REGISTER "
@@ -109,7 +110,7 @@ static const struct sip_code_info codes[] = {
         "NAT): the UAS will give up after 64*T1 and send BYE. For REGISTER,"
         " read the Expires granted per Contact: the registrar may shorten "
         "what you asked for."),
-    E(202, "Accepted", "RFC 6665",
+    E(202, "Accepted", "RFC 6665", "",
         "The request was accepted for processing but the processing is not "
         "complete (for example, authorization is still pending). RFC 6665 "
         "deprecated it for SUBSCRIBE, where notifiers now answer 200 and "
@@ -122,7 +123,7 @@ static const struct sip_code_info codes[] = {
         "Nothing to fix; treat it like 200 for the transaction and wait for"
         " the NOTIFY that reports the real outcome. New event-package "
         "implementations should send 200 rather than 202 to SUBSCRIBE."),
-    E(204, "No Notification", "RFC 5839",
+    E(204, "No Notification", "RFC 5839", "",
         "A SUBSCRIBE that used conditional event notification succeeded, "
         "and the notifier will not send the usual immediate NOTIFY because "
         "the state the subscriber already holds (named by the entity-tag in"
@@ -134,7 +135,7 @@ static const struct sip_code_info codes[] = {
         "Nothing to fix; keep the cached state. If the subscriber expected "
         "a NOTIFY and lost its cache, it must subscribe again without "
         "Suppress-If-Match (or with an entity-tag it does not hold)."),
-    E(300, "Multiple Choices", "RFC 3261",
+    E(300, "Multiple Choices", "RFC 3261", "21.3.1",
         "The address in the request resolved to several locations, listed "
         "in Contact (optionally with q-values); the user or the client "
         "chooses one and sends a new request there.",
@@ -145,7 +146,7 @@ static const struct sip_code_info codes[] = {
         "present the choice to the user). If the client ignores 3xx, "
         "configure the redirect server to proxy instead of redirect, or "
         "make the client follow redirects (RFC 3261 §8.1.3.4)."),
-    E(301, "Moved Permanently", "RFC 3261",
+    E(301, "Moved Permanently", "RFC 3261", "21.3.2",
         "The user can no longer be found at the Request-URI; the address in"
         " Contact is the new, permanent address. The caller should retry "
         "there and update any local address book, alias or speed dial so "
@@ -158,7 +159,7 @@ static const struct sip_code_info codes[] = {
         "targets; if a 301 loops back to the old address, fix the moved "
         "directory entry (a move must not point to itself, directly or "
         "through a chain)."),
-    E(302, "Moved Temporarily", "RFC 3261",
+    E(302, "Moved Temporarily", "RFC 3261", "21.3.3",
         "The user is temporarily reachable at the address(es) in Contact. "
         "The caller retries there for this request, but keeps using the "
         "original address for future requests; an Expires value bounds how "
@@ -172,7 +173,7 @@ static const struct sip_code_info codes[] = {
         " in turn (a new client transaction, RFC 3261 §8.1.3.4). If the SBC"
         " discards a dip's 302, make it copy the headers it needs "
         "(Identity, P-Asserted-Identity) into the outgoing INVITE."),
-    E(305, "Use Proxy", "RFC 3261",
+    E(305, "Use Proxy", "RFC 3261", "21.3.4",
         "The requested resource must be reached through the proxy named in "
         "Contact; the client should resend this one request via that proxy."
         " Only user agent servers may send it.",
@@ -183,7 +184,7 @@ static const struct sip_code_info codes[] = {
         "the right proxy. If you receive it, follow it only from a trusted "
         "peer over an authenticated connection, and only for the one "
         "request."),
-    E(380, "Alternative Service", "RFC 3261",
+    E(380, "Alternative Service", "RFC 3261", "21.3.5",
         "The call failed, but alternative services are possible; the body "
         "describes them. In IMS (3GPP TS 24.229) it tells a UE that its "
         "call is an emergency call that must be re-initiated as an "
@@ -196,21 +197,21 @@ static const struct sip_code_info codes[] = {
         "service URN). If it cannot use the body, treat the 380 as a failed"
         " call and show the user why; a network that sends 380 should make "
         "sure its UEs support the body it uses."),
-    E(400, "Bad Request", "RFC 3261",
+    E(400, "Bad Request", "RFC 3261", "21.4.1",
         "The request could not be understood because of malformed syntax. "
         "The reason phrase should say what is wrong (e.g. \"Missing Call-"
         "ID\"), which is more useful than the bare code.",
         "When a header is missing or duplicated (To, From, Call-ID, CSeq, "
         "Via, Max-Forwards), the CSeq method differs from the request "
         "method, Content-Length disagrees with the body, a URI does not "
-        "parse, or a message was truncated by a UDP fragment loss. sipward "
-        "names the defect in the reason phrase.",
+        "parse, or a UDP datagram arrived with less body than its Content-"
+        "Length announces. sipward names the defect in the reason phrase.",
         "Read the reason phrase and any Warning header, capture the request"
         " on the wire (not in the sender's log) and compare with RFC 3261 "
         "§25 grammar. Frequent causes: bad escaping in the user part, a "
         "stray space or missing CRLF, ALGs rewriting SIP in NAT routers, "
         "and messages above the UDP MTU (switch to TCP)."),
-    E(401, "Unauthorized", "RFC 3261",
+    E(401, "Unauthorized", "RFC 3261", "21.4.2",
         "The request requires user authentication by the UAS or registrar. "
         "The response carries a WWW-Authenticate challenge (realm, nonce, "
         "algorithm); the client retries with an Authorization header "
@@ -225,7 +226,7 @@ static const struct sip_code_info codes[] = {
         " digest URI (must equal the Request-URI) and whether the nonce was"
         " stale (stale=true means only the nonce expired: retry with the "
         "new one, no password prompt)."),
-    E(402, "Payment Required", "RFC 3261",
+    E(402, "Payment Required", "RFC 3261", "21.4.3",
         "Reserved for future use. RFC 3261 defines no semantics, so there "
         "is no standard way to pay and retry.",
         "Occasionally from commercial services or gateways signalling that "
@@ -233,7 +234,7 @@ static const struct sip_code_info codes[] = {
         "Treat it as a plain 4xx failure. If you operate the service, "
         "prefer 403 with a clear reason phrase (and an announcement via 183"
         " early media) because clients do not handle 402 specially."),
-    E(403, "Forbidden", "RFC 3261",
+    E(403, "Forbidden", "RFC 3261", "21.4.4",
         "The server understood the request and refuses it; authentication "
         "will not help, so the request should not be repeated with "
         "credentials. STIR/SHAKEN uses it with the phrase \"Stale Date\" "
@@ -248,8 +249,8 @@ static const struct sip_code_info codes[] = {
         "permissions or the peer's address list on the server. For \"Stale "
         "Date\", synchronise clocks (NTP) on the signing side and make sure"
         " no element rewrites the Date header or holds the INVITE for long;"
-        " the default window is 60 seconds."),
-    E(404, "Not Found", "RFC 3261",
+        " verifiers commonly allow about 60 seconds."),
+    E(404, "Not Found", "RFC 3261", "21.4.5",
         "The server has definitive information that the user in the "
         "Request-URI does not exist in the domain, or the domain is not one"
         " this server handles.",
@@ -262,7 +263,7 @@ static const struct sip_code_info codes[] = {
         " that the request reached the server authoritative for the domain."
         " If the user exists but is not registered, the server should "
         "answer 480, not 404."),
-    E(405, "Method Not Allowed", "RFC 3261",
+    E(405, "Method Not Allowed", "RFC 3261", "21.4.6",
         "The method is understood but not allowed for the address in the "
         "Request-URI. The response must carry an Allow header listing the "
         "methods that are allowed.",
@@ -272,7 +273,7 @@ static const struct sip_code_info codes[] = {
         "Read Allow in the response and use one of the listed methods, or "
         "send the request to the element that handles that method (e.g. the"
         " registrar or presence server for the domain)."),
-    E(406, "Not Acceptable", "RFC 3261",
+    E(406, "Not Acceptable", "RFC 3261", "21.4.7",
         "The resource can only produce response bodies whose content is not"
         " acceptable according to the Accept headers of the request.",
         "Rarely; mostly with event packages or OPTIONS when the client's "
@@ -280,7 +281,7 @@ static const struct sip_code_info codes[] = {
         "Widen Accept (and Accept-Encoding, Accept-Language) in the request"
         " to include a format the server supports, or make the server "
         "support the format the client asks for."),
-    E(407, "Proxy Authentication Required", "RFC 3261",
+    E(407, "Proxy Authentication Required", "RFC 3261", "21.4.8",
         "Like 401, but the challenge comes from a proxy on the path: it "
         "carries Proxy-Authenticate and the client retries with Proxy-"
         "Authorization. Several proxies may each challenge.",
@@ -292,7 +293,7 @@ static const struct sip_code_info codes[] = {
         "the digest URI differs from the Request-URI, or the proxy's nonce "
         "expired (stale=true). Keep the credentials of every proxy realm "
         "that challenged you when more than one does."),
-    E(408, "Request Timeout", "RFC 3261",
+    E(408, "Request Timeout", "RFC 3261", "21.4.9",
         "The server could not produce a final response within a suitable "
         "time, for example because it could not locate the user in time. "
         "Clients also synthesise 408 locally when their own transaction "
@@ -308,7 +309,7 @@ static const struct sip_code_info codes[] = {
         "firewall). If from a proxy, look at the downstream branches: a "
         "registered device that no longer answers means a stale binding "
         "(shorter registration intervals or RFC 5626 keep-alives help)."),
-    E(410, "Gone", "RFC 3261",
+    E(410, "Gone", "RFC 3261", "21.4.10",
         "The user once existed here but is no longer available, and the "
         "server knows no forwarding address. Unlike 404 it is known to be "
         "permanent.",
@@ -317,7 +318,7 @@ static const struct sip_code_info codes[] = {
         "Remove the address from address books and routing tables. If the "
         "user did move and the server knows where, the server should send "
         "301 with the new address instead."),
-    E(412, "Conditional Request Failed", "RFC 3903",
+    E(412, "Conditional Request Failed", "RFC 3903", "",
         "A PUBLISH refresh or modification named an entity-tag in SIP-If-"
         "Match that the event state compositor does not hold, usually "
         "because the earlier publication expired or the server restarted.",
@@ -327,7 +328,7 @@ static const struct sip_code_info codes[] = {
         "Send a fresh initial PUBLISH without SIP-If-Match and full state, "
         "then use the new SIP-ETag for later refreshes; refresh before the "
         "Expires granted by the server runs out."),
-    E(413, "Request Entity Too Large", "RFC 3261",
+    E(413, "Request Entity Too Large", "RFC 3261", "21.4.11",
         "The server refuses the request because its body is larger than it "
         "will process. If the condition is temporary the server adds Retry-"
         "After.",
@@ -338,7 +339,7 @@ static const struct sip_code_info codes[] = {
         "attachments) or send the content by reference (a URL) instead of "
         "by value. If the limit is too low for legitimate traffic, raise it"
         " on the server."),
-    E(414, "Request-URI Too Long", "RFC 3261",
+    E(414, "Request-URI Too Long", "RFC 3261", "21.4.12",
         "The Request-URI is longer than the server is willing to interpret.",
         "When URIs accumulate parameters or embedded headers through "
         "several redirects or B2BUAs, or when an application puts large "
@@ -346,7 +347,7 @@ static const struct sip_code_info codes[] = {
         "Shorten the URI: carry data in headers or the body, strip "
         "parameters that downstream does not need. A URI that grows on each"
         " hop usually means a routing loop that appends to it."),
-    E(415, "Unsupported Media Type", "RFC 3261",
+    E(415, "Unsupported Media Type", "RFC 3261", "21.4.13",
         "The body's format (Content-Type), encoding (Content-Encoding) or "
         "language is not supported by the server for this method. The "
         "response lists what it accepts in Accept, Accept-Encoding and "
@@ -358,7 +359,7 @@ static const struct sip_code_info codes[] = {
         "Read Accept in the response and resend with one of the listed "
         "types; for INVITE, send plain application/sdp (drop multipart "
         "wrappers the far end does not handle)."),
-    E(416, "Unsupported URI Scheme", "RFC 3261",
+    E(416, "Unsupported URI Scheme", "RFC 3261", "21.4.14",
         "The server does not understand the scheme of the Request-URI (for "
         "example tel:, im:, pres: or a URN sent to an element that only "
         "handles sip: and sips:).",
@@ -368,7 +369,7 @@ static const struct sip_code_info codes[] = {
         "Convert the target to a scheme the server supports (a tel: number "
         "to sip:+number@domain;user=phone), or route the request to an "
         "element that handles that scheme."),
-    E(417, "Unknown Resource-Priority", "RFC 4412",
+    E(417, "Unknown Resource-Priority", "RFC 4412", "",
         "The request required resource-priority handling (Require: "
         "resource-priority) but the Resource-Priority header uses a "
         "namespace or priority value the server does not know. The response"
@@ -380,7 +381,7 @@ static const struct sip_code_info codes[] = {
         "Resource-Priority, or configure the server to support the "
         "namespace the caller uses. Remove Require: resource-priority if "
         "precedence is not essential."),
-    E(420, "Bad Extension", "RFC 3261",
+    E(420, "Bad Extension", "RFC 3261", "21.4.15",
         "The server does not support an extension the client made mandatory"
         " in Proxy-Require or Require. The response lists the unsupported "
         "option tags in an Unsupported header.",
@@ -391,7 +392,7 @@ static const struct sip_code_info codes[] = {
         "Require (list them in Supported instead if the feature is merely "
         "desirable) and retry; only require what you truly cannot work "
         "without."),
-    E(421, "Extension Required", "RFC 3261",
+    E(421, "Extension Required", "RFC 3261", "21.4.16",
         "The UAS needs an extension to process the request, but the client "
         "did not list it in Supported. The response names the needed option"
         " tag in Require.",
@@ -403,7 +404,7 @@ static const struct sip_code_info codes[] = {
         "(Supported: 100rel, timer ...), then retry. If you run the UAS, "
         "make the extension optional: answer without it when the client "
         "does not support it."),
-    E(422, "Session Interval Too Small", "RFC 4028",
+    E(422, "Session Interval Too Small", "RFC 4028", "",
         "The Session-Expires value in the request (session timer) is below "
         "the minimum the server accepts; the response carries Min-SE with "
         "that minimum.",
@@ -414,7 +415,7 @@ static const struct sip_code_info codes[] = {
         "response, and put Min-SE in the request too so later hops know the"
         " floor (RFC 4028 §6). Align the session-timer defaults of both "
         "sides."),
-    E(423, "Interval Too Brief", "RFC 3261",
+    E(423, "Interval Too Brief", "RFC 3261", "21.4.17",
         "The expiration time requested for a resource (a REGISTER binding, "
         "and by extension SUBSCRIBE or PUBLISH) is shorter than the server "
         "allows. The response carries Min-Expires.",
@@ -423,7 +424,7 @@ static const struct sip_code_info codes[] = {
         "Retry with Expires at least Min-Expires. To keep NAT bindings "
         "alive use keep-alives (RFC 5626 CRLF ping or STUN) instead of very"
         " short registrations."),
-    E(424, "Bad Location Information", "RFC 6442",
+    E(424, "Bad Location Information", "RFC 6442", "",
         "The location information conveyed with the request (Geolocation "
         "header and a PIDF-LO body or reference) was malformed or not good "
         "enough for the server to route or process the request. A "
@@ -434,7 +435,7 @@ static const struct sip_code_info codes[] = {
         "Read Geolocation-Error, then resend with valid, reachable location"
         " (include it by value if the reference cannot be fetched); check "
         "the PIDF-LO against RFC 4119/5491."),
-    E(425, "Bad Alert Message", "RFC 8876",
+    E(425, "Bad Alert Message", "RFC 8876", "",
         "A non-interactive emergency call (a MESSAGE or INVITE carrying a "
         "Common Alerting Protocol alert) contained an alert body the "
         "recipient could not accept. An AlertMsg-Error header says what was"
@@ -445,7 +446,7 @@ static const struct sip_code_info codes[] = {
         "unsupported content.",
         "Read AlertMsg-Error and correct the CAP payload (schema, required "
         "elements, signature) before resending."),
-    E(428, "Use Identity Header", "RFC 8224",
+    E(428, "Use Identity Header", "RFC 8224", "6.2.2",
         "The verification service requires an Identity header and the "
         "request has none, or none with a \"ppt\" it supports (RFC 8224 "
         "§6.2.2). Authentication of the caller is impossible, so policy "
@@ -458,7 +459,7 @@ static const struct sip_code_info codes[] = {
         "STI-AS such as sipward sign mode) and make sure every SBC and "
         "B2BUA on the path passes the Identity header through unchanged; "
         "sign with a ppt the verifier supports (SHAKEN)."),
-    E(429, "Provide Referrer Identity", "RFC 3892",
+    E(429, "Provide Referrer Identity", "RFC 3892", "",
         "The referee (the party asked by REFER to send a request) requires "
         "a valid Referred-By token identifying who referred it, and the "
         "triggered request did not carry one. The 429 goes back to the "
@@ -468,7 +469,7 @@ static const struct sip_code_info codes[] = {
         "The referrer should resend its REFER with a Referred-By header "
         "carrying a signed token (an S/MIME body referenced by the cid "
         "parameter), or the target should relax its policy."),
-    E(430, "Flow Failed", "RFC 5626",
+    E(430, "Flow Failed", "RFC 5626", "",
         "A proxy was asked to send a request over a specific outbound flow "
         "(a connection the UA registered, identified by a flow token) and "
         "that flow no longer works. It is a message between proxies in the "
@@ -481,7 +482,7 @@ static const struct sip_code_info codes[] = {
         " using the failed one. User agents should never receive 430 (treat"
         " it as 400 if they do); on the UA side, re-register promptly after"
         " reconnecting so a working flow exists."),
-    E(433, "Anonymity Disallowed", "RFC 5079",
+    E(433, "Anonymity Disallowed", "RFC 5079", "",
         "The callee's policy refuses anonymous requests, and this request "
         "hides the caller's identity (anonymous From, Privacy: id or "
         "header, no usable asserted identity).",
@@ -491,7 +492,7 @@ static const struct sip_code_info codes[] = {
         "wish; the operator should make sure genuine callers are not marked"
         " anonymous by mistake (for example a gateway that sets Privacy on "
         "every call)."),
-    E(436, "Bad Identity Info", "RFC 8224",
+    E(436, "Bad Identity Info", "RFC 8224", "6.2.2",
         "The verification service could not dereference the \"info\" URI of"
         " any Identity header: it failed to fetch the certificate needed to"
         " check the signature. It is sent only when this fails for all "
@@ -507,7 +508,7 @@ static const struct sip_code_info codes[] = {
         "serve the PEM with a proper content type, and check DNS, TLS and "
         "firewall. A retry with an info URI the verifier can reach repairs "
         "the call."),
-    E(437, "Unsupported Credential", "RFC 8224",
+    E(437, "Unsupported Credential", "RFC 8224", "6.2.2",
         "The verifier obtained the credential named by \"info\" (or already"
         " had it) but does not support it: it does not trust the issuing "
         "CA, cannot validate the chain, or does not support the algorithm. "
@@ -520,7 +521,7 @@ static const struct sip_code_info codes[] = {
         "trust and serve the full chain; check validity dates, the "
         "TNAuthList, and that the key is EC P-256. On the verifier, add the"
         " CA to the trust store if it should be trusted."),
-    E(438, "Invalid Identity Header", "RFC 8224",
+    E(438, "Invalid Identity Header", "RFC 8224", "6.2.2",
         "None of the Identity headers holds a valid, supported PASSporT: "
         "the certificate was obtained and accepted, but the signature does "
         "not validate against the request, or the PASSporT is malformed or "
@@ -536,7 +537,7 @@ static const struct sip_code_info codes[] = {
         "nothing rewrites Date or the Identity header in transit, and that "
         "the signing key matches the certificate at info. Retrying with the"
         " full-form PASSporT repairs changes to Date."),
-    E(439, "First Hop Lacks Outbound Support", "RFC 5626",
+    E(439, "First Hop Lacks Outbound Support", "RFC 5626", "",
         "A registrar that supports SIP Outbound received a REGISTER asking "
         "for outbound (Contact with reg-id and +sip.instance, Supported: "
         "outbound) but the first-hop proxy did not indicate outbound "
@@ -546,7 +547,7 @@ static const struct sip_code_info codes[] = {
         "Enable outbound and Path on the edge proxy, or have the UA "
         "register without outbound (drop reg-id) and rely on ordinary keep-"
         "alives."),
-    E(440, "Max-Breadth Exceeded", "RFC 5393",
+    E(440, "Max-Breadth Exceeded", "RFC 5393", "",
         "A proxy could not fork the request because the Max-Breadth budget "
         "it received leaves too few parallel branches. This limits the "
         "amplification attacks that forking allows.",
@@ -556,7 +557,7 @@ static const struct sip_code_info codes[] = {
         "Reduce forking (fewer parallel contacts, sequential instead of "
         "parallel forking) or raise the Max-Breadth value the first proxy "
         "sets; check for a loop that keeps forking the same request."),
-    E(469, "Bad Info Package", "RFC 6086",
+    E(469, "Bad Info Package", "RFC 6086", "",
         "An INFO request named (in Info-Package) a package the receiver did"
         " not agree to receive in this dialog, or carried no package at "
         "all. The response lists the accepted packages in Recv-Info. The "
@@ -567,7 +568,7 @@ static const struct sip_code_info codes[] = {
         "Only send INFO packages the peer listed in Recv-Info; negotiate "
         "the package in the INVITE/200 exchange first, or use another "
         "mechanism (RFC 4733 DTMF in RTP)."),
-    E(470, "Consent Needed", "RFC 5360",
+    E(470, "Consent Needed", "RFC 5360", "",
         "A relay (for example a URI-list server) needs permission from the "
         "recipient before it will send requests to it, and some targets "
         "have not given consent. A Permission-Missing header lists them.",
@@ -577,7 +578,7 @@ static const struct sip_code_info codes[] = {
         "Obtain the recipients' consent through the framework (the relay "
         "asks each recipient with a permission document) and retry, or "
         "remove the listed URIs from the request."),
-    E(480, "Temporarily Unavailable", "RFC 3261",
+    E(480, "Temporarily Unavailable", "RFC 3261", "21.4.18",
         "The callee's end system was contacted, or the user is known to the"
         " server, but is not reachable right now: not registered, do-not-"
         "disturb, or not answering. A Retry-After may say when to try "
@@ -590,7 +591,7 @@ static const struct sip_code_info codes[] = {
         "users register but still get 480, the bindings are stale: shorten "
         "the registration interval or use keep-alives; route to voicemail "
         "on 480 if a caller should not just fail."),
-    E(481, "Call/Transaction Does Not Exist", "RFC 3261",
+    E(481, "Call/Transaction Does Not Exist", "RFC 3261", "21.4.19",
         "The UAS received a request that does not match any dialog or "
         "transaction it knows: a BYE, re-INVITE, UPDATE, NOTIFY, INFO or "
         "CANCEL for a call it has already forgotten or never had.",
@@ -602,7 +603,7 @@ static const struct sip_code_info codes[] = {
         " those of the dialog-creating 200 (they must match exactly); make "
         "sure in-dialog requests follow the route set to the same server. "
         "Stop sending requests on that dialog and clear local state."),
-    E(482, "Loop Detected", "RFC 3261",
+    E(482, "Loop Detected", "RFC 3261", "21.4.20",
         "The server detected a loop: the request came back to it with the "
         "same routing decision, so forwarding it again would circle "
         "forever. UASs also use it for merged requests (RFC 3261 §8.2.2.2):"
@@ -615,7 +616,7 @@ static const struct sip_code_info codes[] = {
         "Fix the route (static routes, DNS NAPTR/SRV, forwarding rules) so "
         "the domain has one final destination. For merged requests, the "
         "duplicate may simply be ignored by the caller."),
-    E(483, "Too Many Hops", "RFC 3261",
+    E(483, "Too Many Hops", "RFC 3261", "21.4.21",
         "The request arrived with Max-Forwards at 0 at a server that would "
         "have to forward it (or process it further). The hop limit protects"
         " against loops that a proxy cannot detect.",
@@ -626,7 +627,7 @@ static const struct sip_code_info codes[] = {
         "Count the Via headers: dozens of them mean a loop; fix the "
         "routing. For a real long path, make sure no element lowers Max-"
         "Forwards unduly; 70 is the RFC 3261 starting value."),
-    E(484, "Address Incomplete", "RFC 3261",
+    E(484, "Address Incomplete", "RFC 3261", "21.4.22",
         "The Request-URI is incomplete: more digits (or characters) are "
         "needed to reach a destination. It supports overlap dialling, where"
         " digits are sent as the user types.",
@@ -636,7 +637,7 @@ static const struct sip_code_info codes[] = {
         "Send the complete number (E.164 with country code); if the client "
         "does overlap dialling it may send a new INVITE with more digits "
         "(RFC 3578). Check the dial plan's minimum lengths."),
-    E(485, "Ambiguous", "RFC 3261",
+    E(485, "Ambiguous", "RFC 3261", "21.4.23",
         "The Request-URI matches several users; the server cannot choose. "
         "The response may list possible addresses in Contact (if privacy "
         "allows).",
@@ -645,7 +646,7 @@ static const struct sip_code_info codes[] = {
         "Use a unique address (full name, number or one of the Contact "
         "addresses in the response). Directory administrators should ensure"
         " aliases are unique."),
-    E(486, "Busy Here", "RFC 3261",
+    E(486, "Busy Here", "RFC 3261", "21.4.24",
         "The callee's end system was reached but the user is busy and does "
         "not want to take more calls at this device. Other devices or "
         "voicemail of the same user may still be tried: it is a 4xx, so a "
@@ -657,7 +658,7 @@ static const struct sip_code_info codes[] = {
         "the server forward on busy to voicemail or another device. Send "
         "600 instead only when the user is known to be busy on every "
         "device."),
-    E(487, "Request Terminated", "RFC 3261",
+    E(487, "Request Terminated", "RFC 3261", "21.4.25",
         "The request was terminated by a CANCEL (or, for a pending INVITE, "
         "a BYE) before a final response was sent. It is the normal final "
         "response to the cancelled INVITE.",
@@ -667,7 +668,7 @@ static const struct sip_code_info codes[] = {
         "Nothing to fix; it is expected after every CANCEL. If calls are "
         "cancelled unexpectedly, look at who sent the CANCEL (a timer in a "
         "proxy or application, or the caller's no-answer timer)."),
-    E(488, "Not Acceptable Here", "RFC 3261",
+    E(488, "Not Acceptable Here", "RFC 3261", "21.4.26",
         "The session description could not be accepted at this endpoint: no"
         " common codec, an unsupported media type or transport (RTP/SAVP vs"
         " RTP/AVP), bandwidth, or address family. A Warning header should "
@@ -682,7 +683,7 @@ static const struct sip_code_info codes[] = {
         "what the far end supports; add a common codec (G.711 is the usual "
         "fallback), align SRTP policy (SDES/DTLS, RTP/SAVP vs RTP/SAVPF), "
         "or insert a transcoding media gateway."),
-    E(489, "Bad Event", "RFC 6665",
+    E(489, "Bad Event", "RFC 6665", "",
         "The server does not understand the event package named in the "
         "Event header of a SUBSCRIBE, NOTIFY or PUBLISH. The response lists"
         " the supported packages in Allow-Events.",
@@ -692,7 +693,7 @@ static const struct sip_code_info codes[] = {
         "Use a package listed in Allow-Events, or send the SUBSCRIBE to the"
         " server that provides that package (for example the presence "
         "server rather than the registrar)."),
-    E(491, "Request Pending", "RFC 3261",
+    E(491, "Request Pending", "RFC 3261", "21.4.27",
         "The UAS received a request (a re-INVITE or UPDATE) on a dialog "
         "while it has its own request of the same kind pending on that "
         "dialog: glare. Both sides then back off.",
@@ -703,7 +704,7 @@ static const struct sip_code_info codes[] = {
         " the Call-ID (you sent the initial INVITE), 0 to 2 s otherwise. "
         "Frequent glare means both sides refresh sessions on the same "
         "timer: make only one side the refresher."),
-    E(493, "Undecipherable", "RFC 3261",
+    E(493, "Undecipherable", "RFC 3261", "21.4.28",
         "The request had an encrypted S/MIME body that the UAS cannot "
         "decrypt: it does not have, or will not use, the right key. The "
         "response may carry the public key to use instead.",
@@ -711,7 +712,7 @@ static const struct sip_code_info codes[] = {
         "MESSAGE bodies sent to a UA with a different certificate.",
         "Encrypt with the recipient's current public key (the one in the "
         "response, if present) or send the body unencrypted over TLS."),
-    E(494, "Security Agreement Required", "RFC 3329",
+    E(494, "Security Agreement Required", "RFC 3329", "",
         "The server requires a security mechanism agreement (Require: sec-"
         "agree) before it will process requests. The response lists the "
         "mechanisms it supports in Security-Server (digest, tls, ipsec-3gpp"
@@ -722,7 +723,7 @@ static const struct sip_code_info codes[] = {
         "Support RFC 3329: choose a mechanism from Security-Server, set it "
         "up, and resend with Security-Verify echoing the server's list plus"
         " Require and Proxy-Require: sec-agree."),
-    E(500, "Server Internal Error", "RFC 3261",
+    E(500, "Server Internal Error", "RFC 3261", "21.5.1",
         "The server met an unexpected condition that stopped it from "
         "fulfilling the request. It may add Retry-After if the condition is"
         " temporary.",
@@ -732,7 +733,7 @@ static const struct sip_code_info codes[] = {
         "Look at the server's logs for the Call-ID. The client may try "
         "another server (RFC 3263 alternative in DNS SRV), but repeated "
         "500s need a fix on the server."),
-    E(501, "Not Implemented", "RFC 3261",
+    E(501, "Not Implemented", "RFC 3261", "21.5.2",
         "The server does not support the functionality required: typically "
         "it does not recognise the method at all, for any user (unlike 405,"
         " where the method is known but not allowed for the address).",
@@ -741,7 +742,7 @@ static const struct sip_code_info codes[] = {
         "Check the server's Allow header (send OPTIONS) and use only "
         "methods it implements, or upgrade the server. A proxy must forward"
         " unknown methods, so a 501 normally comes from a UAS or B2BUA."),
-    E(502, "Bad Gateway", "RFC 3261",
+    E(502, "Bad Gateway", "RFC 3261", "21.5.3",
         "The server, acting as a gateway or proxy, received an invalid "
         "response from a downstream server it contacted.",
         "From proxies and SBCs when the next hop sent an unparseable or "
@@ -750,7 +751,7 @@ static const struct sip_code_info codes[] = {
         "Capture the downstream response on the next hop's leg and fix the "
         "element that produced it; check the gateway's protocol mapping "
         "tables."),
-    E(503, "Service Unavailable", "RFC 3261",
+    E(503, "Service Unavailable", "RFC 3261", "21.5.4",
         "The server is temporarily unable to process the request: "
         "overloaded, in maintenance, or a needed back-end is down. Retry-"
         "After says when to come back; clients should try another server in"
@@ -762,7 +763,7 @@ static const struct sip_code_info codes[] = {
         "Fail over to the next server from DNS SRV, honour Retry-After, and"
         " check the server's capacity and back-end health. Do not answer "
         "503 for permanent conditions: use 403 or 404."),
-    E(504, "Server Time-out", "RFC 3261",
+    E(504, "Server Time-out", "RFC 3261", "21.5.5",
         "The server did not receive a timely response from an external "
         "server it needed to process the request: a location server, DNS, "
         "an HTTP back-end, a database, or the next SIP hop. (When the "
@@ -773,7 +774,7 @@ static const struct sip_code_info codes[] = {
         "Find the back-end that timed out in the server's logs; check its "
         "latency, reachability and timeout settings. Clients may retry "
         "later or through another server."),
-    E(505, "Version Not Supported", "RFC 3261",
+    E(505, "Version Not Supported", "RFC 3261", "21.5.6",
         "The server does not support the SIP version in the request line "
         "(anything other than SIP/2.0).",
         "With malformed requests (\"SIP/2.1\", \"SIP/1.0\", or HTTP sent to"
@@ -781,7 +782,7 @@ static const struct sip_code_info codes[] = {
         "Send SIP/2.0 in the Request-Line and every Via. If you see it from"
         " a normal client, the request is probably being mangled on the way"
         " (ALG, broken proxy)."),
-    E(513, "Message Too Large", "RFC 3261",
+    E(513, "Message Too Large", "RFC 3261", "21.5.7",
         "The server cannot process the request because the message (not "
         "only the body) is larger than it can handle.",
         "With very large messages: long Via or Record-Route lists, many "
@@ -791,7 +792,7 @@ static const struct sip_code_info codes[] = {
         "Send large messages over TCP or TLS; trim unneeded headers and "
         "bodies; check for header accumulation caused by a loop. Raise the "
         "server's message-size limit only if the traffic is legitimate."),
-    E(555, "Push Notification Service Not Supported", "RFC 8599",
+    E(555, "Push Notification Service Not Supported", "RFC 8599", "",
         "The proxy or registrar that handles push notifications for the UA "
         "does not support the push notification service (PNS) named in the "
         "pn-provider parameter of the REGISTER's Contact, so it cannot wake"
@@ -803,7 +804,7 @@ static const struct sip_code_info codes[] = {
         "feature-capability indicator in responses names them), or register"
         " without push parameters and keep the app awake. Providers should "
         "configure credentials for each push service their apps use."),
-    E(580, "Precondition Failure", "RFC 3312",
+    E(580, "Precondition Failure", "RFC 3312", "",
         "The UAS cannot meet the preconditions (typically QoS resource "
         "reservation) that the session description requires, so the session"
         " cannot be established (or modified).",
@@ -815,7 +816,7 @@ static const struct sip_code_info codes[] = {
         "both sides and the resource reservation in the access network "
         "(policy control, bearer set-up). Offer optional instead of "
         "mandatory preconditions if the call can proceed without them."),
-    E(600, "Busy Everywhere", "RFC 3261",
+    E(600, "Busy Everywhere", "RFC 3261", "21.6.1",
         "The callee was reached and is busy, and knows that no other "
         "endpoint would take the call either. Unlike 486, it stops a "
         "forking proxy from trying other branches.",
@@ -825,7 +826,7 @@ static const struct sip_code_info codes[] = {
         "Nothing is broken. Try later (Retry-After may say when). If the "
         "user has other devices or voicemail that should be tried, the "
         "device or service must send 486, not 600."),
-    E(603, "Decline", "RFC 3261",
+    E(603, "Decline", "RFC 3261", "21.6.2",
         "The callee's device was reached but the user explicitly does not "
         "wish to participate, and no other endpoint should be tried. Retry-"
         "After may suggest a better time.",
@@ -835,7 +836,7 @@ static const struct sip_code_info codes[] = {
         "Nothing is broken; do not retry immediately. If a device sends 603"
         " on reject but the user wants voicemail to take the call, "
         "configure it to send 486 or have the server forward on 603."),
-    E(604, "Does Not Exist Anywhere", "RFC 3261",
+    E(604, "Does Not Exist Anywhere", "RFC 3261", "21.6.3",
         "The server has authoritative information that the user in the "
         "Request-URI does not exist anywhere, not only in this domain.",
         "From number databases and routing services that know a number is "
@@ -844,7 +845,7 @@ static const struct sip_code_info codes[] = {
         "Check the dialled number or address; remove it from address books "
         "and routing. If only this domain lacks the user, the server should"
         " send 404 instead."),
-    E(606, "Not Acceptable", "RFC 3261",
+    E(606, "Not Acceptable", "RFC 3261", "21.6.4",
         "The user's agent was contacted, but some aspect of the session "
         "description (media, bandwidth, addressing) is not acceptable, and "
         "no endpoint of this user would accept it either. A Warning header "
@@ -857,7 +858,7 @@ static const struct sip_code_info codes[] = {
         "audio or common codecs, drop mandatory features). If only one "
         "device cannot accept it, that device must send 488 so other "
         "branches are tried."),
-    E(607, "Unwanted", "RFC 8197",
+    E(607, "Unwanted", "RFC 8197", "",
         "The called party does not want this call and marks it as unwanted "
         "(spam, robocall, nuisance). Like other 6xx it ends the call for "
         "all branches; beyond that it is a signal for call analytics and "
@@ -869,7 +870,7 @@ static const struct sip_code_info codes[] = {
         "flagged wrongly, check that calls are signed with full attestation"
         " (STIR/SHAKEN) and contact the terminating operator. Networks "
         "should pass 607 upstream unchanged so analytics see it."),
-    E(608, "Rejected", "RFC 8688",
+    E(608, "Rejected", "RFC 8688", "",
         "An intermediary (a network call-blocking or analytics service), "
         "not the user, rejected the call. The response may carry a Call-"
         "Info header with purpose=jwscard pointing to a signed jCard naming"
@@ -891,7 +892,7 @@ static const struct sip_code_info codes[] = {
 /* What RFC 3261 §8.1.3.2 tells a UA to assume for a code it does not know. */
 static const struct sip_code_info generic[] = {
     /* BEGIN generic */
-    E(100, "Provisional", "RFC 3261",
+    E(100, "Provisional", "RFC 3261", "8.1.3.2",
         "A provisional (1xx) response this element does not recognise. It "
         "says the request is still being processed; RFC 3261 §8.1.3.2 tells"
         " a UA to treat an unknown 1xx other than 100 as 183 Session "
@@ -901,7 +902,7 @@ static const struct sip_code_info generic[] = {
         "Nothing to fix for the call: wait for the final response. If the "
         "code matters, find the extension that defines it and ask the "
         "sender which document it implements."),
-    E(200, "Success", "RFC 3261",
+    E(200, "Success", "RFC 3261", "8.1.3.2",
         "A success (2xx) response this element does not recognise. A UA "
         "must treat an unknown 2xx as 200 OK: the request succeeded.",
         "From peers using a private or newer extension code in the 2xx "
@@ -909,14 +910,14 @@ static const struct sip_code_info generic[] = {
         "Treat it as 200. If it answered an INVITE, ACK it as any 2xx. Ask "
         "the sender which extension defines the code if its extra meaning "
         "matters."),
-    E(300, "Redirection", "RFC 3261",
+    E(300, "Redirection", "RFC 3261", "8.1.3.2",
         "A redirection (3xx) response this element does not recognise. A UA"
         " must treat an unknown 3xx as 300 Multiple Choices: try the "
         "addresses in Contact.",
         "From redirect servers using a private or newer extension code.",
         "Follow Contact as for 300. Ask the sender which extension defines "
         "the code if its extra meaning matters."),
-    E(400, "Client Failure", "RFC 3261",
+    E(400, "Client Failure", "RFC 3261", "8.1.3.2",
         "A client-failure (4xx) response this element does not recognise. A"
         " UA must treat an unknown 4xx as 400 Bad Request: the request "
         "failed at this server and should not be retried unchanged, though "
@@ -926,7 +927,7 @@ static const struct sip_code_info generic[] = {
         "Read the reason phrase and any Warning or Reason header, which "
         "usually say what is wrong. Ask the sender which extension defines "
         "the code."),
-    E(500, "Server Failure", "RFC 3261",
+    E(500, "Server Failure", "RFC 3261", "8.1.3.2",
         "A server-failure (5xx) response this element does not recognise. A"
         " UA must treat an unknown 5xx as 500 Server Internal Error: the "
         "server failed on an apparently valid request; another server may "
@@ -936,7 +937,7 @@ static const struct sip_code_info generic[] = {
         "Try another server if one exists (DNS SRV), honour Retry-After, "
         "and read the reason phrase. Ask the sender which extension defines"
         " the code."),
-    E(600, "Global Failure", "RFC 3261",
+    E(600, "Global Failure", "RFC 3261", "8.1.3.2",
         "A global-failure (6xx) response this element does not recognise. A"
         " UA must treat an unknown 6xx as 600: the request will fail "
         "everywhere, so no other branch or server should be tried.",
@@ -958,6 +959,16 @@ static const struct sip_code_pair pairs[] = {
         "A UA alerting its user sends 180. A gateway or media server that "
         "plays tones or announcements sends 183 with SDP. A caller must "
         "play remote media whenever the response carried SDP." },
+    { 181, 302,
+        "Both mean the call is going somewhere else. With 181 a proxy or "
+        "B2BUA forwards the call itself and only informs the caller (the "
+        "transaction continues). With 302 the server steps out: the "
+        "transaction ends and the caller must send a new request to the "
+        "Contact address.",
+        "Forwarding services that keep control of the call (and can still "
+        "try voicemail on no answer) proxy it and may send 181. Redirect "
+        "servers, and services that want the caller's own network to route "
+        "the new target, send 302." },
     { 200, 202,
         "Both are success. 200 means the request was completed. 202 means "
         "it was accepted for processing that has not finished (a REFER "
@@ -976,6 +987,16 @@ static const struct sip_code_pair pairs[] = {
         "when the choice is meaningful to the user (for example different "
         "services for the same name). Most clients handle both the same "
         "way: try the Contacts in order." },
+    { 300, 485,
+        "Both can list several addresses in Contact. 300 is a redirection: "
+        "every listed address is valid for the user and the client may "
+        "simply pick one. 485 is a failure: the address was ambiguous, the "
+        "listed addresses are different users, and the human has to choose "
+        "who was meant.",
+        "Send 300 when the alternatives reach the same person (devices, "
+        "services); 485 when a name or short code matches several people. "
+        "Clients may follow 300 automatically but should show 485 "
+        "alternatives to the user." },
     { 301, 302,
         "Both redirect the caller to the address in Contact and both are "
         "3xx, so the caller sends a new request there. 301 says the old "
@@ -1048,6 +1069,14 @@ static const struct sip_code_pair pairs[] = {
         "access lists, forbidden registrations). If you hide user "
         "existence, use one code for both cases consistently, and log the "
         "real cause." },
+    { 403, 433,
+        "433 is a specific refusal: the request was rejected only because "
+        "it is anonymous, and revealing the caller's identity would let it "
+        "through. 403 is a general refusal that identity alone will not "
+        "change.",
+        "A callee or service with anonymous call rejection sends 433 so the"
+        " caller knows to retry without privacy. Use 403 for other policy "
+        "refusals." },
     { 403, 438,
         "In STIR both can be a verifier's rejection, for different "
         "failures. 403 \"Stale Date\" means the Date header (or iat) is "
@@ -1145,6 +1174,13 @@ static const struct sip_code_pair pairs[] = {
         "implement and advertise the listed tag (Supported) and retry. "
         "Servers should send 421 only when they cannot do without the "
         "extension." },
+    { 421, 494,
+        "Both ask the client to support something before retrying. 421 "
+        "names a SIP extension the client must support (in Require). 494 "
+        "says a security mechanism agreement (RFC 3329 sec-agree) is needed"
+        " first, listing the mechanisms in Security-Server.",
+        "Send 494 from servers (typically an IMS P-CSCF) that require sec-"
+        "agree; 421 for other mandatory extensions such as 100rel or timer." },
     { 422, 423,
         "Both say \"the time you asked for is too short\" and carry the "
         "minimum. 422 is about the session timer of a call (Session-"
@@ -1172,6 +1208,14 @@ static const struct sip_code_pair pairs[] = {
         "nothing is signed; 438 when what is signed does not verify. Fix "
         "428 by adding an STI-AS on the originating path; fix 438 by "
         "finding what changed between signer and verifier." },
+    { 430, 480,
+        "430 is internal to a SIP Outbound deployment: the edge proxy tells"
+        " the home proxy that one particular flow to a device broke; other "
+        "flows may still work, and callers should never see it. 480 is the "
+        "answer a caller gets when the user cannot be reached at all.",
+        "Edge proxies send 430 upstream for a dead flow. The home proxy "
+        "retries other flows and, if none is left, gives the caller an "
+        "ordinary failure such as 480." },
     { 436, 437,
         "Both are about the credential. 436 means the verifier could not "
         "get it: the info URI could not be dereferenced for any Identity "

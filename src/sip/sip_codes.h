@@ -32,6 +32,8 @@ struct sip_code_info {
     enum sip_code_class cls;
     const char *reason;  /* IANA reason phrase, e.g. "Moved Permanently" */
     const char *rfc;     /* defining document, e.g. "RFC 3261" */
+    const char *section; /* its section defining the code, e.g. "21.4.18";
+                            "" where not recorded */
     const char *meaning; /* what the code says */
     const char *when;    /* when you see it in practice */
     const char *fix;     /* what to change to stop seeing it */

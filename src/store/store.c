@@ -5,6 +5,7 @@
 #define LOG_MODULE "store"
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/store_int.h"
+#include "store/store_pg.h"
 
 enum {
     BATCH_MAX = 256,   /* requests per transaction */
@@ -28,6 +30,8 @@ static const char *const store_err_names[] = {
     "database error",
     "store is closing",
     "not a sip or sips address-of-record",
+    "field is not valid UTF-8",
+    "database unavailable",
 };
 
 void
@@ -398,8 +402,11 @@ run_batch(struct store *st, struct store_req **b, size_t n)
     }
     if (failed) {
         o->rollback(st);
-        log_error(
-            "store: transaction of %zu requests failed: %s", n, err_str(rc));
+        /* Unavailable: the back end logged it once, not once per batch. */
+        if (rc != STORE_E_UNAVAILABLE) {
+            log_error("store: transaction of %zu requests failed: %s", n,
+                err_str(rc));
+        }
         for (size_t i = 0; i < n; i++) {
             b[i]->result = STORE_E_DB;
         }
@@ -591,7 +598,8 @@ store_open(struct store **stp, const struct store_conf *c)
     if (!c->path || !c->path[0]) {
         return -EINVAL;
     }
-    rc = store__sqlite_open(&st, c);
+    rc = store_pg_is_conninfo(c->path) ? store__pg_open(&st, c)
+                                       : store__sqlite_open(&st, c);
     if (rc) {
         return rc;
     }
@@ -761,4 +769,49 @@ store_moved_list(struct store *st, store_moved_cb *cb, void *arg)
 {
     return st->idx ? store__idx_moved_list(st->idx, cb, arg)
                    : st->ops->moved_list(st, cb, arg);
+}
+
+void
+store_path_describe(char *out, size_t size, const char *path)
+{
+    if (store_pg_is_conninfo(path)) {
+        store_pg_describe(out, size, path);
+    } else if (size) {
+        snprintf(out, size, "%s", path ? path : "");
+    }
+}
+
+static void
+count_user(void *arg, const struct store_user_row *u)
+{
+    (void) u;
+    ((struct store_info *) arg)->users++;
+}
+
+static void
+count_moved(void *arg, const struct store_moved_row *m)
+{
+    (void) m;
+    ((struct store_info *) arg)->moved++;
+}
+
+int
+store_info_get(struct store *st, struct store_info *i)
+{
+    memset(i, 0, sizeof(*i));
+    i->backend = st->ops->name;
+    i->schema = i->schema_latest = -1;
+    if (st->ops->info) {
+        return st->ops->info(st, i);
+    }
+    if (st->idx) {
+        struct store_stats s;
+        store__idx_stats(st->idx, &s);
+        i->users = s.users;
+        i->moved = s.moved;
+        i->bindings = s.bindings;
+        return 0;
+    }
+    int rc = st->ops->user_list(st, count_user, i);
+    return rc ? rc : st->ops->moved_list(st, count_moved, i);
 }

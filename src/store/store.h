@@ -39,6 +39,10 @@ enum store_err {
     STORE_E_DB = STORE_E_FIRST - 6,       /* the database failed */
     STORE_E_CLOSED = STORE_E_FIRST - 7,   /* store shutting down */
     STORE_E_BAD_AOR = STORE_E_FIRST - 8,
+    STORE_E_ENCODING = STORE_E_FIRST - 9, /* not UTF-8 (PostgreSQL text) */
+    /* the database is away: a back end's begin() while it reconnects; the
+     * requests complete with STORE_E_DB */
+    STORE_E_UNAVAILABLE = STORE_E_FIRST - 10,
 };
 
 enum {
@@ -53,10 +57,13 @@ enum store_mode {
 };
 
 struct store_conf {
-    const char *path; /* SQLite file; later also postgres:// URLs */
+    /* SQLite file, or PostgreSQL: a postgres:// URL or a libpq conninfo
+     * ("host=db dbname=sipward user=sw"); secret: log store_path_describe() */
+    const char *path;
     enum store_mode mode;
     unsigned sweep_ms; /* expired-binding sweep period; 0 = 1000 */
     unsigned poll_ms;  /* external change poll period; 0 = 250 */
+    bool no_migrate;   /* open an old PostgreSQL schema as is (store check) */
 };
 
 struct store;
@@ -71,6 +78,21 @@ void store_err_init(void);
 int store_open(struct store **stp, const struct store_conf *c);
 /** Drains the queue (pending requests complete with STORE_E_CLOSED). */
 void store_close(struct store *st);
+
+/**
+ * Writes store.path into out fit for logs and messages: a PostgreSQL
+ * conninfo with its password masked, a SQLite path as is.
+ */
+void store_path_describe(char *out, size_t size, const char *path);
+
+/* What `sipward store check` reports. */
+struct store_info {
+    const char *backend;       /* "sqlite", "postgresql" */
+    int schema, schema_latest; /* found, known to this sipward; -1 unknown */
+    uint64_t users, moved, bindings; /* rows (live bindings) */
+};
+/** Fills i from the database (counts only when the schema is current). */
+int store_info_get(struct store *st, struct store_info *i);
 
 /*
  * Canonical AOR of a sip/sips URI, the key of everything in the store:

@@ -684,3 +684,27 @@ store__idx_stats(struct store_idx *ix, struct store_stats *s)
     s->moved = atomic_load(&ix->moved);
     s->bindings = atomic_load(&ix->bindings);
 }
+
+void
+store__idx_replace(struct store_idx *ix, struct store_idx *fresh)
+{
+    for (size_t i = 0; i < NSHARDS; i++) {
+        struct shard *s = &ix->shards[i], *f = &fresh->shards[i];
+        struct aor_ent **tab = f->tab;
+        size_t cap = f->cap, n = f->n;
+
+        pthread_rwlock_wrlock(&s->lock);
+        f->tab = s->tab;
+        f->cap = s->cap;
+        f->n = s->n;
+        s->tab = tab;
+        s->cap = cap;
+        s->n = n;
+        pthread_rwlock_unlock(&s->lock);
+    }
+    atomic_store(&ix->aors, atomic_load(&fresh->aors));
+    atomic_store(&ix->users, atomic_load(&fresh->users));
+    atomic_store(&ix->moved, atomic_load(&fresh->moved));
+    atomic_store(&ix->bindings, atomic_load(&fresh->bindings));
+    store__idx_free(fresh);
+}

@@ -53,6 +53,8 @@ struct store_ops {
     /* DIRECT mode listings, ordered by AOR. */
     int (*user_list)(struct store *st, store_user_cb *cb, void *arg);
     int (*moved_list)(struct store *st, store_moved_cb *cb, void *arg);
+    /** Optional: schema and row counts (store_info_get). */
+    int (*info)(struct store *st, struct store_info *i);
 
     void (*close)(struct store *st);
 };
@@ -76,6 +78,7 @@ struct store {
 
 /* Back-end constructors: allocate, open, create or migrate the schema. */
 int store__sqlite_open(struct store **stp, const struct store_conf *c);
+int store__pg_open(struct store **stp, const struct store_conf *c);
 
 /* ---- index (store_index.c) ---- */
 /* Mutations run on the store thread only (one writer); each takes the shard
@@ -109,5 +112,11 @@ int store__idx_read(struct store_idx *ix, struct slice aor, int64_t now,
 int store__idx_user_list(struct store_idx *ix, store_user_cb *cb, void *arg);
 int store__idx_moved_list(struct store_idx *ix, store_moved_cb *cb, void *arg);
 void store__idx_stats(struct store_idx *ix, struct store_stats *s);
+/**
+ * Moves fresh's content into ix and frees fresh with ix's old content. Shard
+ * by shard under the write lock: a reader sees an AOR wholly old or wholly
+ * new (a back end resynchronizing after a reconnect).
+ */
+void store__idx_replace(struct store_idx *ix, struct store_idx *fresh);
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "transport/frame.h"
+#include "sip/sip_msg.h"
 #include "transport/transport_int.h"
 
 #define SWEEP_MS 100
@@ -230,19 +230,20 @@ deliver(struct conn *c, const char *p, size_t len)
             used++;
             continue;
         }
-        ssize_t n = transport_frame(q, left, (size_t) t->conf->max_msg);
-        if (n == -EAGAIN) {
+        size_t n = 0;
+        int rc = sip_msg_frame_ex(
+            slice_make(q, left), &n, (uint32_t) t->conf->max_msg);
+        if (rc == -EAGAIN) {
             break;
         }
-        if (n < 0) {
-            log_debug(
-                "closing connection: bad framing (%s)", strerror((int) -n));
+        if (rc != 0 || n == 0) {
+            log_debug("closing connection: bad framing (%s)", err_str(rc));
             c->in_cb = false;
             return -1;
         }
         t->stats.stream_rx++;
-        t->cb(t->cb_arg, slice_make(q, (size_t) n), &c->peer);
-        used += (size_t) n;
+        t->cb(t->cb_arg, slice_make(q, n), &c->peer);
+        used += n;
     }
     c->in_cb = false;
     if (c->closing) {

@@ -14,7 +14,7 @@ import sys
 
 SIPWARD = sys.argv[1]
 FIELDS = ("code", "reason", "class", "class_range", "registered", "rfc",
-          "meaning", "when", "fix", "confused_with")
+          "section", "meaning", "when", "fix", "confused_with")
 problems = []
 
 
@@ -25,6 +25,10 @@ def run(*args, rc=0):
         problems.append(f"{' '.join(args)}: exit {p.returncode}, want {rc}: "
                         f"{p.stderr.strip()}")
     return p.stdout
+
+
+def text_of(code):
+    return run("explain", str(code))
 
 
 def words(s):
@@ -53,6 +57,10 @@ for entry in listing:
     for f in ("reason", "class", "rfc"):
         if e[f] != entry[f]:
             problems.append(f"explain {code}: {f} differs from --list")
+    if e["rfc"] == "RFC 3261" and not e["section"].startswith("21."):
+        problems.append(f"explain {code}: RFC 3261 code without its section")
+    if e["section"] and f"{e['rfc']} §{e['section']}" not in text_of(code):
+        problems.append(f"explain {code}: text lacks the section")
     if e["class_range"] != f"{code // 100}xx":
         problems.append(f"explain {code}: class_range {e['class_range']}")
     text = run("explain", str(code))

@@ -67,6 +67,9 @@ static void
 test_classes(void **state)
 {
     (void) state;
+    assert_string_equal(sip_code_find(438)->section, "6.2.2");
+    assert_string_equal(sip_code_find(480)->section, "21.4.18");
+    assert_string_equal(sip_code_find(513)->section, "21.5.7");
     assert_int_equal(sip_code_class_of(99), SIP_CODE_CLASS_NONE);
     assert_int_equal(sip_code_class_of(100), SIP_CODE_CLASS_PROVISIONAL);
     assert_int_equal(sip_code_class_of(204), SIP_CODE_CLASS_SUCCESS);
@@ -106,6 +109,11 @@ test_registry_complete(void **state)
         assert_int_equal(ci->cls, sip_code_class_of(ci->code));
         assert_true(strlen(ci->reason) > 0);
         assert_true(strncmp(ci->rfc, "RFC ", 4) == 0);
+        assert_non_null(ci->section);
+        /* RFC 3261 defines its codes in §21.x.y. */
+        if (strcmp(ci->rfc, "RFC 3261") == 0) {
+            assert_true(strncmp(ci->section, "21.", 3) == 0);
+        }
         assert_true(strlen(ci->meaning) > 40);
         assert_true(strlen(ci->when) > 40);
         assert_true(strlen(ci->fix) > 40);
@@ -125,6 +133,7 @@ test_generic_complete(void **state)
         assert_int_equal(g->code, cls * 100);
         assert_int_equal(g->cls, cls);
         assert_string_equal(g->reason, sip_code_class_name(cls));
+        assert_string_equal(g->section, "8.1.3.2");
         assert_true(strlen(g->meaning) > 40);
         assert_true(strlen(g->when) > 20);
         assert_true(strlen(g->fix) > 20);
