@@ -457,6 +457,13 @@ pki_create(const char *dir, const char *name)
     int rc = -EIO;
 
     memset(b, 0, sizeof(b));
+    snprintf(path, sizeof(path), "%s", dir);
+    /* parents too (var/ may not exist yet with a database store) */
+    for (char *q = strchr(path + 1, '/'); q; q = strchr(q + 1, '/')) {
+        *q = '\0';
+        mkdir(path, 0750);
+        *q = '/';
+    }
     snprintf(path, sizeof(path), "%s/trust", dir);
     if ((mkdir(dir, 0750) != 0 && errno != EEXIST)
         || (mkdir(path, 0755) != 0 && errno != EEXIST)) {
@@ -551,7 +558,12 @@ load_keys(struct sti *s, const struct sti_conf *c, const char *store_path,
             snprintf(dir, sizeof(dir), "%s", c->pki_dir);
         } else {
             const char *slash = strrchr(store_path, '/');
-            if (slash) {
+            if (strstr(store_path, "://")
+                || strncmp(store_path, "host=", 5) == 0
+                || strncmp(store_path, "postgres", 8) == 0) {
+                /* a database URL, not a file: the default data directory */
+                snprintf(dir, sizeof(dir), "var/pki");
+            } else if (slash) {
                 snprintf(dir, sizeof(dir), "%.*s/pki",
                     (int) (slash - store_path), store_path);
             } else {
