@@ -24,9 +24,14 @@ struct app_pipeline {
     size_t ntags;
 };
 
+/* Deferred requests up to this size come from a per-worker free list. */
+#define DEFER_SLAB 4096
+#define DEFER_KEEP 1024
+
 struct app_deferred {
     struct app_deferred *prev, *next;
     struct app_worker *w;
+    bool slab; /* DEFER_SLAB bytes, returns to the free list */
     struct txn *tx;
     uint32_t gen;
     struct transport_ep src;
@@ -44,6 +49,8 @@ struct app_worker {
     bool started[MAX_SERVICES];
     struct arena scratch;
     struct app_deferred *deferred; /* pending, for cleanup */
+    struct app_deferred *dfree;    /* free slabs */
+    size_t ndfree;
     struct app_worker_stats stats;
     struct sip_msg msg;  /* the request being handled */
     struct sip_msg dmsg; /* a deferred request being completed */
@@ -186,6 +193,11 @@ route_response(
     if (r->src->proto == TRANSPORT_UDP) {
         uint16_t port = v->has_rport ? sport : v->has_port ? v->port : 5060;
         sa_set_port(&r->dest, port);
+    } else {
+        /* Streams answer on the request's connection (dest.conn); if it is
+         * gone, on a new one to the source address at the sent-by port. */
+        uint16_t def = r->src->proto == TRANSPORT_TLS ? 5061 : 5060;
+        sa_set_port(&r->dest, v->has_port ? v->port : def);
     }
     if (sa_ip(r->src, ipbuf, ipsize) != 0) {
         return;
@@ -306,10 +318,18 @@ app_req_defer(struct app_req *r)
     if (app_req_stateful(r) != 0) {
         return NULL;
     }
-    d = malloc(sizeof(*d) + r->msg->buf.len);
-    if (!d) {
-        return NULL;
+    bool slab = sizeof(*d) + r->msg->buf.len <= DEFER_SLAB;
+    if (slab && w->dfree) {
+        d = w->dfree;
+        w->dfree = d->next;
+        w->ndfree--;
+    } else {
+        d = malloc(slab ? DEFER_SLAB : sizeof(*d) + r->msg->buf.len);
+        if (!d) {
+            return NULL;
+        }
     }
+    d->slab = slab;
     d->w = w;
     d->tx = r->tx;
     d->gen = txn_gen(r->tx);
@@ -355,6 +375,12 @@ deferred_free(struct app_deferred *d)
     }
     if (txn_gen(d->tx) == d->gen && txn_user(d->tx) == d) {
         txn_set_user(d->tx, NULL);
+    }
+    if (d->slab && w->ndfree < DEFER_KEEP) {
+        d->next = w->dfree;
+        w->dfree = d;
+        w->ndfree++;
+        return;
     }
     free(d);
 }
@@ -663,6 +689,11 @@ app_worker_free(struct app_worker *w)
     }
     while (w->deferred) {
         deferred_free(w->deferred);
+    }
+    while (w->dfree) {
+        struct app_deferred *d = w->dfree;
+        w->dfree = d->next;
+        free(d);
     }
     arena_free(&w->scratch);
     free(w);

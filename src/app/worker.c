@@ -131,12 +131,14 @@ worker_log_stats(const struct worker *w)
              " responses=%" PRIu64 " malformed=%" PRIu64 " deferred=%" PRIu64
              " udp_rx=%" PRIu64 "/%" PRIu64 " udp_tx=%" PRIu64 "/%" PRIu64
              " tcp_accepted=%" PRIu64 " tcp_refused=%" PRIu64
-             " tcp_slow=%" PRIu64 " tcp_idle=%" PRIu64 " pongs=%" PRIu64
-             " txn_created=%" PRIu64 " acks=%" PRIu64 " txn_timeouts=%" PRIu64,
+             " tcp_connected=%" PRIu64 " tcp_slow=%" PRIu64 " tcp_idle=%" PRIu64
+             " pongs=%" PRIu64 " txn_created=%" PRIu64 " acks=%" PRIu64
+             " txn_timeouts=%" PRIu64,
         w->id, a->requests, a->retrans, a->responses, a->bad, a->deferred,
         t->udp_rx, t->udp_rx_calls, t->udp_tx, t->udp_tx_calls, t->tcp_accepted,
-        t->tcp_refused, t->tcp_closed_slow, t->tcp_closed_idle,
-        t->keepalive_pong, x->created, x->acks_absorbed, x->timeouts);
+        t->tcp_refused, t->tcp_connected, t->tcp_closed_slow,
+        t->tcp_closed_idle, t->keepalive_pong, x->created, x->acks_absorbed,
+        x->timeouts);
 }
 
 void

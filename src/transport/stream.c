@@ -146,7 +146,7 @@ conn_write(struct conn *c, const char *p, size_t len)
     if (c->closing) {
         return -ENOTCONN;
     }
-    if (c->out_len == 0 && !c->handshaking) {
+    if (c->out_len == 0 && !c->handshaking && !c->connecting) {
         ssize_t n = conn_raw_write(c, p, len);
         if (n < 0) {
             conn_close(c);
@@ -183,13 +183,25 @@ conn_write(struct conn *c, const char *p, size_t len)
     return 0;
 }
 
+static struct conn *conn_find(
+    struct transport *t, const struct transport_ep *dst);
+static struct conn *conn_connect(
+    struct transport *t, const struct transport_ep *dst);
+
 int
-transport__stream_send(struct transport *t, uint32_t id, struct slice msg)
+transport__stream_send(
+    struct transport *t, const struct transport_ep *dst, struct slice msg)
 {
-    struct conn *c = conn_get(t, id);
+    struct conn *c = t->conns ? conn_get(t, dst->conn) : NULL;
 
     if (!c || c->closing) {
-        return -ENOTCONN;
+        c = t->conns && dst->addrlen ? conn_find(t, dst) : NULL;
+    }
+    if (!c && t->conns && dst->proto == TRANSPORT_TCP) {
+        c = conn_connect(t, dst);
+    }
+    if (!c) {
+        return -ENOTCONN; /* outbound TLS is not supported yet */
     }
     return conn_write(c, msg.p, msg.len);
 }
@@ -422,6 +434,24 @@ conn_event(void *arg, uint32_t events)
 {
     struct conn *c = arg;
 
+    if (c->connecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+            return;
+        }
+        getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err || (events & (EPOLLERR | EPOLLHUP))) {
+            char peer[64];
+            transport_ep_str(&c->peer, peer, sizeof(peer));
+            log_debug("connect to %s failed: %s", peer, strerror(err));
+            conn_close(c);
+            return;
+        }
+        c->connecting = false;
+        c->partial_ms = 0;
+    }
+
     if (c->handshaking) {
         conn_handshake(c);
         return;
@@ -465,6 +495,54 @@ sweep(void *arg)
     }
 }
 
+/*
+ * Takes a free slot for fd. listener: the local listener it belongs to (for
+ * outbound connections, one of the same protocol and family, or 0).
+ */
+static struct conn *
+conn_open(struct transport *t, int fd, const struct sockaddr *sa, socklen_t len,
+    enum transport_proto proto, uint16_t listener)
+{
+    struct conn *c = t->free_conns;
+    int one = 1;
+
+    t->free_conns = c->next;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->used = true;
+    c->gen = (uint16_t) (c->gen + 1 ? c->gen + 1 : 1);
+    c->id = ((uint32_t) c->gen << 16) | (uint32_t) (c - t->conns);
+    c->tls = proto == TRANSPORT_TLS;
+    c->handshaking = false;
+    c->connecting = false;
+    c->closing = false;
+    c->in_cb = false;
+    c->ssl = NULL;
+    memset(&c->peer, 0, sizeof(c->peer));
+    transport_ep_set_addr(&c->peer, sa, len);
+    c->peer.proto = proto;
+    c->peer.listener = listener;
+    c->peer.conn = c->id;
+    c->last_ms = ev_now_ms(t->loop);
+    c->partial_ms = 0;
+    c->prev = NULL;
+    c->next = t->used_conns;
+    if (c->next) {
+        c->next->prev = c;
+    }
+    t->used_conns = c;
+    t->nconns++;
+    c->io.fd = fd;
+    if (ev_io_start(t->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, conn_event, c)
+        != 0) {
+        conn_free(c);
+        return NULL;
+    }
+    if (!ev_timer_active(&t->sweep)) {
+        ev_timer_start(t->loop, &t->sweep, SWEEP_MS, sweep, t);
+    }
+    return c;
+}
+
 static void
 acceptable(void *arg, uint32_t events)
 {
@@ -489,40 +567,12 @@ acceptable(void *arg, uint32_t events)
             close(fd);
             continue;
         }
-        struct conn *c = t->free_conns;
-        t->free_conns = c->next;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c->used = true;
-        c->gen = (uint16_t) (c->gen + 1 ? c->gen + 1 : 1);
-        c->id = ((uint32_t) c->gen << 16) | (uint32_t) (c - t->conns);
-        c->tls = s->tls;
-        c->handshaking = false;
-        c->closing = false;
-        c->in_cb = false;
-        c->ssl = NULL;
-        memset(&c->peer, 0, sizeof(c->peer));
-        transport_ep_set_addr(&c->peer, &sa.sa, len);
-        c->peer.proto = s->tls ? TRANSPORT_TLS : TRANSPORT_TCP;
-        c->peer.listener = s->listener;
-        c->peer.conn = c->id;
-        c->last_ms = ev_now_ms(t->loop);
-        c->partial_ms = 0;
-        c->prev = NULL;
-        c->next = t->used_conns;
-        if (c->next) {
-            c->next->prev = c;
-        }
-        t->used_conns = c;
-        t->nconns++;
-        t->stats.tcp_accepted++;
-        c->io.fd = fd;
-        if (ev_io_start(
-                t->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, conn_event, c)
-            != 0) {
-            conn_free(c);
+        struct conn *c = conn_open(t, fd, &sa.sa, len,
+            s->tls ? TRANSPORT_TLS : TRANSPORT_TCP, s->listener);
+        if (!c) {
             continue;
         }
+        t->stats.tcp_accepted++;
         if (s->tls) {
             c->ssl = SSL_new(t->tls->ctx);
             if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
@@ -536,10 +586,72 @@ acceptable(void *arg, uint32_t events)
             /* The handshake is held to the same deadline as a header. */
             c->partial_ms = c->last_ms;
         }
-        if (!ev_timer_active(&t->sweep)) {
-            ev_timer_start(t->loop, &t->sweep, SWEEP_MS, sweep, t);
+    }
+}
+
+static bool
+same_addr(const union transport_sa *a, const union transport_sa *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family) {
+        return false;
+    }
+    if (a->sa.sa_family == AF_INET) {
+        return a->in.sin_port == b->in.sin_port
+            && a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    }
+    return a->in6.sin6_port == b->in6.sin6_port
+        && memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+}
+
+/* A live connection to dst's address over dst's protocol. */
+static struct conn *
+conn_find(struct transport *t, const struct transport_ep *dst)
+{
+    for (struct conn *c = t->used_conns; c; c = c->next) {
+        if (!c->closing && c->peer.proto == dst->proto
+            && same_addr(&c->peer.addr, &dst->addr)) {
+            return c;
         }
     }
+    return NULL;
+}
+
+/* Opens an outbound TCP connection to dst (RFC 3261 §18.2.2: when the
+ * request's connection is gone, the response goes to a new one). */
+static struct conn *
+conn_connect(struct transport *t, const struct transport_ep *dst)
+{
+    uint16_t listener = 0;
+
+    if (!t->free_conns || dst->addrlen == 0) {
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nls; i++) {
+        if (t->ls[i].proto == dst->proto
+            && t->ls[i].addr.ss_family == dst->addr.sa.sa_family) {
+            listener = (uint16_t) i;
+            break;
+        }
+    }
+    int fd = socket(
+        dst->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return NULL;
+    }
+    if (connect(fd, &dst->addr.sa, dst->addrlen) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return NULL;
+    }
+    struct conn *c =
+        conn_open(t, fd, &dst->addr.sa, dst->addrlen, dst->proto, listener);
+    if (!c) {
+        return NULL;
+    }
+    t->stats.tcp_connected++;
+    c->connecting = true;
+    c->partial_ms = c->last_ms; /* connect held to the header deadline */
+    conn_want_write(c, true);
+    return c;
 }
 
 void

@@ -226,7 +226,7 @@ transport_send(
     if (dst->proto == TRANSPORT_UDP) {
         return udp_send(t, dst, msg);
     }
-    return transport__stream_send(t, dst->conn, msg);
+    return transport__stream_send(t, dst, msg);
 }
 
 int

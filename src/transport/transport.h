@@ -99,8 +99,10 @@ void transport_free(struct transport *t);
 
 /**
  * Sends msg to dst. UDP: copied into the send batch (flushed when full and
- * by transport_flush()). Streams: written on connection dst->conn; when the
- * connection is gone, -ENOTCONN. 0 or -errno.
+ * by transport_flush()). Streams: written on connection dst->conn; when it
+ * is gone (or 0), on a live connection to dst->addr, else (TCP) on a new
+ * outbound one (RFC 3261 §18.2.2); -ENOTCONN when none can be had (outbound
+ * TLS is not supported yet). 0 or -errno.
  */
 int transport_send(
     struct transport *t, const struct transport_ep *dst, struct slice msg);
@@ -128,6 +130,7 @@ struct transport_stats {
     uint64_t udp_rx, udp_tx, udp_tx_err;
     uint64_t udp_rx_calls, udp_tx_calls; /* recvmmsg / sendmmsg calls */
     uint64_t tcp_accepted, tcp_refused, tcp_closed_slow, tcp_closed_idle;
+    uint64_t tcp_connected; /* outbound connections opened */
     uint64_t tcp_closed_oversize, tls_handshake_fail, keepalive_pong;
     uint64_t stream_rx;
 };

@@ -21,8 +21,9 @@ struct conn {
     bool used;
     bool tls;
     bool handshaking;
-    bool in_cb;   /* messages of this connection are being delivered */
-    bool closing; /* close once delivery returns */
+    bool connecting; /* outbound, connect() in progress */
+    bool in_cb;      /* messages of this connection are being delivered */
+    bool closing;    /* close once delivery returns */
     struct transport_ep peer;
     SSL *ssl;
     char *in; /* held only while a message is incomplete */
@@ -103,7 +104,7 @@ int transport__stream_open(struct transport *t,
     const struct transport_listener *l, uint16_t idx, char *err, size_t errlen);
 void transport__stream_close_all(struct transport *t);
 int transport__stream_send(
-    struct transport *t, uint32_t conn, struct slice msg);
+    struct transport *t, const struct transport_ep *dst, struct slice msg);
 void transport__stream_init(struct transport *t);
 
 #endif

@@ -100,3 +100,37 @@ stop_daemon
 grep -q 'tcp_refused=20' "$SW_LOG" || fail "refusals not counted"
 grep -q 'tcp_slow=1' "$SW_LOG" || fail "slow sender not counted"
 pass "counters"
+
+# RFC 3261 §18.2.2: when the request's connection is gone, the response goes
+# on a new connection to the source address at the Via sent-by port. Here:
+# an INVITE answered 483 (its transaction waits for the ACK), its
+# connection closed, the INVITE retransmitted on another connection: the
+# 483 comes back on a connection the server opens to the sent-by port.
+SW_PORT=$(free_port)
+start_daemon --set server.workers=1
+python3 - "$SW_PORT" <<'PY' || fail "response over a new connection"
+import socket, sys
+port = int(sys.argv[1])
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(1)
+lst.settimeout(3)
+back = lst.getsockname()[1]
+inv = (f"INVITE sip:bob@127.0.0.1:{port} SIP/2.0\r\n"
+       f"Via: SIP/2.0/TCP 127.0.0.1:{back};branch=z9hG4bKnew1\r\n"
+       f"Max-Forwards: 0\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n"
+       f"To: <sip:bob@127.0.0.1>\r\nCall-ID: n1@t\r\nCSeq: 1 INVITE\r\n"
+       f"Content-Length: 0\r\n\r\n").encode()
+c1 = socket.create_connection(("127.0.0.1", port)); c1.settimeout(3)
+c1.sendall(inv)
+r1 = c1.recv(65535)
+assert r1.startswith(b"SIP/2.0 483"), r1[:40]
+c1.close()
+c2 = socket.create_connection(("127.0.0.1", port))
+c2.sendall(inv)
+s, _ = lst.accept(); s.settimeout(3)
+r2 = s.recv(65535)
+assert r2 == r1, (r1[:60], r2[:60])
+print("ok")
+PY
+pass "response on a new connection when the request's one is gone"
+stop_daemon
+grep -q 'tcp_connected=1' "$SW_LOG" || fail "outbound connection not counted"
