@@ -106,9 +106,13 @@ parse_int(const char *s, long *out)
 static size_t
 suggest(const char *arg, int *out, size_t max)
 {
-    size_t n = 0, len = strlen(arg);
+    size_t n = 0, len;
     long v;
 
+    if (arg[0] == '-') {
+        arg++; /* a negative number: suggest as for its magnitude */
+    }
+    len = strlen(arg);
     if (!parse_int(arg, &v)) {
         /* Not a number: match reason phrases ("busy" -> 486, 600). */
         for (size_t i = 0; i < sip_code_count() && n < max; i++) {
@@ -170,7 +174,8 @@ code_error(const char *cmd, const char *arg, const char *why)
         "'%s' %s; %s code%s: %s "
         "('sipward explain --list' lists every code)",
         arg, why,
-        isdigit((unsigned char) arg[0]) ? "nearest registered" : "matching",
+        isdigit((unsigned char) arg[arg[0] == '-']) ? "nearest registered"
+                                                    : "matching",
         n > 1 ? "s" : "", buf);
 }
 
@@ -180,6 +185,10 @@ resolve(const char *cmd, const char *arg, struct code_view *v)
 {
     long code;
 
+    if (arg[0] == '-' && parse_int(arg + 1, &code)) {
+        return code_error(
+            cmd, arg, "is outside the SIP response-code range 100..699");
+    }
     if (!parse_int(arg, &code)) {
         return code_error(cmd, arg, "is not a response code");
     }
@@ -434,6 +443,11 @@ parse_opts(const char *cmd, int *argcp, char **argv, bool *json, bool *list,
             *brief = true;
             break;
         default:
+            /* "-5" is a (negative) code, not an option. */
+            if (isdigit((unsigned char) argv[optind - 1][1])) {
+                return code_error(cmd, argv[optind - 1],
+                    "is outside the SIP response-code range 100..699");
+            }
             return cli_usage_error(
                 cmd, "unknown option '%s' (try --help)", argv[optind - 1]);
         }

@@ -55,6 +55,7 @@ want="608 Rejected, 607 Unwanted, 606 Not Acceptable"; check_err explain 999
 want="430 Flow Failed, 433 Anonymity Disallowed"; check_err explain 43
 want="438 Invalid Identity Header"; check_err explain 4380
 want="100 Trying"; check_err explain 99
+want="outside the SIP response-code range"; check_err explain -5
 want="486 Busy Here, 600 Busy Everywhere"; check_err explain busy
 want="give a number from 100 to 699"; check_err explain xyz
 want="exactly one"; check_err explain
