@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/location.h"
 #include "app/pipeline.h"
 #include "app/sti.h"
 #include "app/worker.h"
@@ -29,6 +30,7 @@ struct daemon_config {
     struct transport_conf tc;
     struct txn_conf xc;
     struct sti_conf stc;
+    struct location_conf lc;
     void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
@@ -47,6 +49,7 @@ struct daemon {
     struct txn_conf xc;
     struct store *store;
     struct sti *sti; /* STIR services, shared with the HTTP layer */
+    struct location *location; /* registrar + redirect service */
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
     uint64_t start_ms;
@@ -86,6 +89,7 @@ config_load(const struct daemon_opts *o, bool at_start)
     transport_conf_register(c, &dc->tc);
     txn_conf_register(c, &dc->xc);
     sti_conf_register(c, &dc->stc);
+    location_conf_register(c, &dc->lc);
     for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
         if (!dc->ext_conf[i]) {
@@ -109,6 +113,9 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = sti_conf_validate(c, &dc->stc);
+    }
+    if (!err) {
+        err = location_conf_validate(c, &dc->lc);
     }
     for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         if (o->exts[i]->conf_validate) {
@@ -245,6 +252,15 @@ run(struct daemon *d)
             || app_pipeline_add(d->pipeline, sti_vs_service(d->sti)) != 0)) {
         rc = 1;
     }
+    if (rc == 0
+        && (location_new(&d->location, d->store, d->cfg->ac.domains,
+                d->cfg->ac.realm, &d->cfg->lc, err, sizeof(err))
+                != 0
+            || app_pipeline_add(d->pipeline, location_service(d->location))
+                != 0)) {
+        log_error("location service: %s", err);
+        rc = 1;
+    }
     struct worker_env env = {
         .listeners = d->listeners,
         .nlisteners = d->nlisteners,
@@ -317,6 +333,11 @@ run(struct daemon *d)
     for (size_t i = 0; i < started; i++) {
         worker_stop(&d->workers[i]);
     }
+    /* The store drains its queue: each completion is posted to its
+     * (stopped) worker loop, and worker_fini runs it before freeing the
+     * worker, so a deferred REGISTER is answered or freed, never lost. */
+    store_close(d->store);
+    d->store = NULL;
     for (size_t i = 0; i < started; i++) {
         worker_log_stats(&d->workers[i]);
         worker_fini(&d->workers[i]);
@@ -325,6 +346,8 @@ run(struct daemon *d)
     app_pipeline_free(d->pipeline);
     sti_free(d->sti);
     d->sti = NULL;
+    location_free(d->location);
+    d->location = NULL;
     close(sfd);
     if (rc == 0) {
         log_info("stopped");
