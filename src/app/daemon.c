@@ -48,7 +48,7 @@ struct daemon {
     struct transport_conf tc;
     struct txn_conf xc;
     struct store *store;
-    struct sti *sti; /* STIR services, shared with the HTTP layer */
+    struct sti *sti;           /* STIR services, shared with the HTTP layer */
     struct location *location; /* registrar + redirect service */
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
