@@ -30,6 +30,7 @@ cleanup() {
     [ "${KEEP:-0}" = 1 ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
