@@ -106,7 +106,7 @@ start_sipward() {
 
 peer_run() { # NAME MODE PORT
     local line
-    line=$(MODE=$2 BENCH_WORK="$WORK/peer" "$PEER/run-redirect.sh" "$3" 2>"$WORK/$1-$2.err" | tail -1)
+    line=$(MODE=$2 LOCAL_PORT=${LOCAL_PORT:-5094} BENCH_WORK="$WORK/peer" "$PEER/run-redirect.sh" "$3" 2>"$WORK/$1-$2.err" | tail -1)
     echo "$1 $2 $line" | tee -a "$RESULTS"
 }
 
