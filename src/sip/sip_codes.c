@@ -1048,9 +1048,9 @@ static const struct sip_code_pair pairs[] = {
         "Send 401 when the request lacks valid credentials. Send 403 when "
         "the authenticated user is not allowed to do this (call a barred "
         "destination, register someone else's address), the source address "
-        "is not permitted, or a STIR Date is stale. A 401 after a correct "
-        "answer to a challenge means wrong password; a 403 means wrong "
-        "permissions." },
+        "is not permitted, or a STIR Date is stale. A 401 to a request that"
+        " already carried credentials means they were wrong (user, password"
+        " or realm); a 403 means the permissions are." },
     { 401, 407,
         "Both are digest challenges. 401 comes from the end server (UAS or "
         "registrar) with WWW-Authenticate and is answered with "
@@ -1263,9 +1263,10 @@ static const struct sip_code_pair pairs[] = {
         "481 says the request refers to a dialog or transaction that does "
         "not exist at the receiver. 487 is the normal answer to an INVITE "
         "that was cancelled: the transaction existed and was terminated.",
-        "A CANCEL for an unknown INVITE gets 481 (the CANCEL itself), while"
-        " the INVITE it cancelled gets 487. Seeing 481 on BYE or re-INVITE "
-        "means the dialog state was lost." },
+        "A CANCEL that matches no pending INVITE is answered 481; one that "
+        "matches is answered 200, and the INVITE it cancelled then ends "
+        "with 487. Seeing 481 on BYE or re-INVITE means the dialog state "
+        "was lost." },
     { 482, 483,
         "Both stop requests that travel in circles. 482 is detected: the "
         "server sees its own earlier routing decision in the Via headers "
