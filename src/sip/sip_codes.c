@@ -19,7 +19,6 @@
 
 /* Every code of the IANA SIP "Response Codes" registry, in code order. */
 static const struct sip_code_info codes[] = {
-    /* BEGIN codes */
     E(100, "Trying", "RFC 3261", "21.1.1",
         "The next hop received the request and is working on it. It is hop-"
         "by-hop: it only tells the previous element to stop retransmitting "
@@ -884,14 +883,12 @@ static const struct sip_code_info codes[] = {
         "(unsigned or C-attested calls are blocked more often). Do not "
         "retry the same call immediately; intermediaries must not convert "
         "608 to another code."),
-    /* END codes */
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 /* What RFC 3261 §8.1.3.2 tells a UA to assume for a code it does not know. */
 static const struct sip_code_info generic[] = {
-    /* BEGIN generic */
     E(100, "Provisional", "RFC 3261", "8.1.3.2",
         "A provisional (1xx) response this element does not recognise. It "
         "says the request is still being processed; RFC 3261 §8.1.3.2 tells"
@@ -945,11 +942,9 @@ static const struct sip_code_info generic[] = {
         "range.",
         "Do not retry elsewhere. Read the reason phrase and any Reason "
         "header, and ask the sender which extension defines the code."),
-    /* END generic */
 };
 
 static const struct sip_code_pair pairs[] = {
-    /* BEGIN pairs */
     { 180, 183,
         "Both are provisional responses that create an early dialog. 180 "
         "means the callee is being alerted; the caller normally plays local"
@@ -1351,7 +1346,6 @@ static const struct sip_code_pair pairs[] = {
         "from analytics and blocking engines in the network. A legitimate "
         "caller should appeal a 608 through its Call-Info contact; with 607"
         " the called person made the decision." },
-    /* END pairs */
 };
 
 #define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
