@@ -21,7 +21,7 @@
 static const struct conf_opt transport_opts[] = {
     OPT("udp_batch", CONF_INT, udp_batch, 1, 1024, "64",
         "datagrams read (recvmmsg) and written (sendmmsg) per system call"),
-    OPT("udp_coalesce_us", CONF_INT, udp_coalesce_us, 0, 10000, "1000",
+    OPT("udp_coalesce_us", CONF_INT, udp_coalesce_us, 0, 10000, "200",
         "under load, pause this long before reading again so replies and "
         "requests move in full batches (0: never)"),
     OPT("max_msg", CONF_INT, max_msg, 1024, 1048576, "65535",

@@ -292,6 +292,31 @@ test_allow_and_supported_from_services(void **state)
         r, "Allow: INVITE, ACK, CANCEL, REGISTER, OPTIONS, MESSAGE\r\n"));
 }
 
+static void
+test_rport_and_received(void **state)
+{
+    struct fixture *f = *state;
+    char buf[1024], r[4096], want[128];
+    uint16_t port = ntohs(f->src.addr.in.sin_port);
+
+    /* The client claims 10.9.9.9:5060 but asks for rport (RFC 3581): the
+     * response goes to where the request came from, and says so. */
+    int n = snprintf(buf, sizeof(buf),
+        "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 10.9.9.9:5060;rport;branch=z9hG4bKrp\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\n"
+        "To: <sip:127.0.0.1>\r\nCall-ID: rp@t\r\nCSeq: 1 OPTIONS\r\n"
+        "Content-Length: 0\r\n\r\n");
+    app_worker_input(f->w, slice_make(buf, (size_t) n), &f->src);
+    transport_flush(f->tr);
+    assert_int_equal(next_code(f, r, sizeof(r)), 200);
+    snprintf(want, sizeof(want),
+        "Via: SIP/2.0/UDP 10.9.9.9:5060;rport=%u;branch=z9hG4bKrp;"
+        "received=127.0.0.1\r\n",
+        port);
+    assert_non_null(strstr(r, want));
+}
+
 int
 main(void)
 {
@@ -306,6 +331,8 @@ main(void)
             test_pass_to_next_and_default, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_allow_and_supported_from_services, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_rport_and_received, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
