@@ -29,6 +29,7 @@ struct stir_cert {
     X509 *leaf;
     STACK_OF(X509) * chain; /* untrusted intermediates from the bundle */
     EVP_PKEY *pkey;
+    bool p256; /* read once: the verifier asks on every call */
     enum tnauth_state tn_state;
     struct stir_tnauth tn;
     time_t not_before, not_after;
@@ -184,6 +185,7 @@ stir_cert_parse(struct stir_cert **cp, const void *pem, size_t len)
         err = STIR_E_CERT_PARSE;
         goto out;
     }
+    c->p256 = stir__pkey_is_p256(c->pkey);
     c->not_before = asn1_time(X509_get0_notBefore(c->leaf));
     c->not_after = asn1_time(X509_get0_notAfter(c->leaf));
     read_tnauth(c);
@@ -223,6 +225,12 @@ const struct stir_tnauth *
 stir_cert_tnauth(const struct stir_cert *c)
 {
     return c->tn_state == TNAUTH_OK ? &c->tn : NULL;
+}
+
+bool
+stir__cert_is_p256(const struct stir_cert *c)
+{
+    return c->p256;
 }
 
 const void *

@@ -147,7 +147,7 @@ stir__verify_legacy(const struct stir_identity *id,
     if (call->identity_info.len == 0
         || parse_info(call->identity_info, &uri, &alg) != 0) {
         return lfail(out, STIR_BAD_INFO,
-            "Identity without a usable Identity-Info header", SLICE_NULL);
+            "Identity without a usable Identity-Info header", SLICE_LIT(""));
     }
     if (slice_caseeq(alg, SLICE_LIT("rsa-sha256"))) {
         md = EVP_sha256();
@@ -158,11 +158,12 @@ stir__verify_legacy(const struct stir_identity *id,
     }
     if (call->date.len == 0 || stir__parse_date(call->date, &date) != 0) {
         return lfail(out, STIR_INVALID,
-            "a valid Date header is part of the digest-string", SLICE_NULL);
+            "a valid Date header is part of the digest-string", SLICE_LIT(""));
     }
     int slen = b64_decode_std(id->b64_sig, sig, sizeof(sig));
     if (slen <= 0) {
-        return lfail(out, STIR_INVALID, "signature is not base64", SLICE_NULL);
+        return lfail(
+            out, STIR_INVALID, "signature is not base64", SLICE_LIT(""));
     }
     code = STIR_BAD_INFO;
     cwhy[0] = '\0';
@@ -175,12 +176,12 @@ stir__verify_legacy(const struct stir_identity *id,
     EVP_PKEY *pk = (EVP_PKEY *) stir_cert_pkey(c);
     if (!EVP_PKEY_is_a(pk, "RSA")) {
         return lfail(out, STIR_BAD_CRED,
-            "certificate key is not RSA (rsa-sha1/rsa-sha256)", SLICE_NULL);
+            "certificate key is not RSA (rsa-sha1/rsa-sha256)", SLICE_LIT(""));
     }
     /* RFC 4474 §6: the certificate must cover the From domain. */
     struct slice from = stir__addr_spec(call->from);
     ptrdiff_t at = slice_chr(from, '@');
-    host = at < 0 ? SLICE_NULL : slice_sub(from, (size_t) at + 1, from.len);
+    host = at < 0 ? SLICE_LIT("") : slice_sub(from, (size_t) at + 1, from.len);
     for (size_t i = 0; i < host.len; i++) {
         if (host.p[i] == ';' || host.p[i] == ':' || host.p[i] == '>') {
             host.len = i;
@@ -195,7 +196,7 @@ stir__verify_legacy(const struct stir_identity *id,
     }
     ds = malloc(8192 + call->body.len);
     if (!ds) {
-        return lfail(out, STIR_INVALID, "out of memory", SLICE_NULL);
+        return lfail(out, STIR_INVALID, "out of memory", SLICE_LIT(""));
     }
     rc = stir_legacy_digest_string(call, ds, 8192 + call->body.len);
     mctx = EVP_MD_CTX_new();
@@ -206,7 +207,7 @@ stir__verify_legacy(const struct stir_identity *id,
         lfail(out, STIR_INVALID,
             "signature does not validate over the digest-string "
             "(From, To, Call-ID, CSeq, Date, Contact or body changed?)",
-            SLICE_NULL);
+            SLICE_LIT(""));
         goto out;
     }
     int64_t age = (int64_t) now - (int64_t) date;

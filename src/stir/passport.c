@@ -5,12 +5,60 @@
  * requires sorted input: the signature is checked over the received bytes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "stir/stir_int.h"
+
+/*
+ * jansson allocates every object, key and string it parses. While a
+ * PASSporT is parsed, its allocations come from a per-thread bump arena
+ * that is dropped as a whole afterwards (all objects are released before
+ * stir_passport_parse returns); any other use of jansson in the process
+ * gets malloc/free as before. This takes the allocator out of the
+ * verification path.
+ */
+#define JARENA_SIZE 16384
+
+static _Thread_local struct {
+    bool on;
+    size_t used;
+    _Alignas(16) char buf[JARENA_SIZE];
+} jarena;
+
+static void *
+jalloc(size_t n)
+{
+    if (jarena.on) {
+        size_t a = (n + 15) & ~(size_t) 15;
+        if (a <= JARENA_SIZE - jarena.used) {
+            void *p = jarena.buf + jarena.used;
+            jarena.used += a;
+            return p;
+        }
+    }
+    return malloc(n);
+}
+
+static void
+jfree(void *p)
+{
+    if ((char *) p >= jarena.buf && (char *) p < jarena.buf + JARENA_SIZE) {
+        return;
+    }
+    free(p);
+}
+
+static pthread_once_t jonce = PTHREAD_ONCE_INIT;
+
+static void
+jinit(void)
+{
+    json_set_alloc_funcs(jalloc, jfree);
+}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -239,25 +287,42 @@ int
 stir_passport_parse(
     struct stir_passport *p, struct slice hdr_json, struct slice pay_json)
 {
+    if (!hdr_json.p) {
+        hdr_json = SLICE_LIT("");
+    }
+    return stir__passport_parse_ex(p, hdr_json, pay_json);
+}
+
+int
+stir__passport_parse_ex(
+    struct stir_passport *p, struct slice hdr_json, struct slice pay_json)
+{
     json_t *h = NULL, *c = NULL, *v;
     json_error_t je;
     int err = STIR_E_JSON;
 
     memset(p, 0, sizeof(*p));
-    h = json_loadb(hdr_json.p, hdr_json.len, JSON_REJECT_DUPLICATES, &je);
-    if (!h || !json_is_object(h)) {
-        bad(p, "PASSporT header is not a JSON object");
-        goto out;
+    pthread_once(&jonce, jinit);
+    jarena.on = true;
+    jarena.used = 0;
+    if (hdr_json.p) {
+        h = json_loadb(hdr_json.p, hdr_json.len, JSON_REJECT_DUPLICATES, &je);
+        if (!h || !json_is_object(h)) {
+            bad(p, "PASSporT header is not a JSON object");
+            goto out;
+        }
     }
     c = json_loadb(pay_json.p, pay_json.len, JSON_REJECT_DUPLICATES, &je);
     if (!c || !json_is_object(c)) {
         bad(p, "PASSporT payload is not a JSON object");
         goto out;
     }
-    get_str(p, h, "header", "alg", p->alg, sizeof(p->alg));
-    get_str(p, h, "header", "typ", p->typ, sizeof(p->typ));
-    get_str(p, h, "header", "ppt", p->ppt, sizeof(p->ppt));
-    get_str(p, h, "header", "x5u", p->x5u, sizeof(p->x5u));
+    if (h) {
+        get_str(p, h, "header", "alg", p->alg, sizeof(p->alg));
+        get_str(p, h, "header", "typ", p->typ, sizeof(p->typ));
+        get_str(p, h, "header", "ppt", p->ppt, sizeof(p->ppt));
+        get_str(p, h, "header", "x5u", p->x5u, sizeof(p->x5u));
+    }
 
     v = json_object_get(c, "iat");
     if (v) {
@@ -277,5 +342,6 @@ stir_passport_parse(
 out:
     json_decref(h);
     json_decref(c);
+    jarena.on = false;
     return err;
 }

@@ -19,8 +19,33 @@ void stir__pkey_describe(const EVP_PKEY *pkey, char *dst, size_t size);
 void stir__why(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Per-thread cache of the last JOSE header seen: a signer sends the same
+ * header bytes ({"alg","ppt","typ","x5u"}) on every call, so when the
+ * base64url text matches, its decoded fields are reused instead of being
+ * decoded and parsed again. Only headers that parsed cleanly are cached.
+ */
+struct stir__hdr_cache {
+    size_t len; /* 0: empty */
+    char b64[512];
+    char alg[16], typ[16], ppt[16], x5u[STIR_URI_MAX];
+};
+
+struct stir__hdr_cache *stir__vctx_hdr_cache(struct stir_vctx *v);
+
+/** stir_passport_parse(); with hdr_json.p NULL the header is not parsed
+ * (its fields stay empty for the caller to fill). */
+int stir__passport_parse_ex(
+    struct stir_passport *p, struct slice hdr_json, struct slice pay_json);
+
+/** Raw r||s to DER ECDSA-Sig-Value (der: 72 bytes); returns its length. */
+int stir__es256_der(const uint8_t raw[STIR_ES256_SIG_LEN], unsigned char *der);
+
 /** The x5u the signer was created with. */
 const char *stir__signer_x5u(const struct stir_signer *s);
+
+/** The leaf key is EC P-256 (cached at parse). */
+bool stir__cert_is_p256(const struct stir_cert *c);
 
 /** 0 TNAuthList fine, 1 absent, 2 malformed. */
 int stir__cert_tnauth_state(const struct stir_cert *c);

@@ -8,32 +8,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sip/sip_hdr.h"
+#include "sip/sip_uri.h"
 #include "stir/stir_int.h"
 
 struct slice
 stir__addr_spec(struct slice v)
 {
-    bool quoted = false;
+    struct sip_addr a;
 
-    v = slice_trim(v);
-    for (size_t i = 0; i < v.len; i++) {
-        char c = v.p[i];
-        if (c == '"' && (i == 0 || v.p[i - 1] != '\\')) {
-            quoted = !quoted;
-        } else if (c == '<' && !quoted) {
-            struct slice rest = slice_sub(v, i + 1, v.len);
-            ptrdiff_t end = slice_chr(rest, '>');
-            return end < 0 ? SLICE_NULL : slice_sub(rest, 0, (size_t) end);
-        }
+    if (sip_addr_parse(&a, slice_trim(v)) != 0) {
+        return SLICE_NULL;
     }
-    /* addr-spec form: what follows ';' are header parameters (RFC 3261
-     * §20.10), e.g. the From tag. */
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.p[i] == ';' || v.p[i] == ' ' || v.p[i] == '\t') {
-            return slice_sub(v, 0, i);
-        }
-    }
-    return v;
+    return a.uri_s;
 }
 
 static int
@@ -99,88 +86,48 @@ dial_string(struct slice u)
     return digits > 0;
 }
 
-static bool
-has_param(struct slice params, struct slice want)
-{
-    /* params = ";a=b;c" */
-    size_t i = 0;
-
-    while (i < params.len) {
-        size_t start = i + 1, end = start;
-        while (end < params.len && params.p[end] != ';') {
-            end++;
-        }
-        if (slice_caseeq(slice_make(params.p + start, end - start), want)) {
-            return true;
-        }
-        i = end;
-    }
-    return false;
-}
-
 int
 stir_ident_from_header(struct stir_ident *id, struct slice hdr_value)
 {
-    struct slice uri = stir__addr_spec(hdr_value), scheme, rest, user, host,
-                 params;
-    ptrdiff_t colon = slice_chr(uri, ':');
+    struct sip_addr a;
+    struct slice user, host, v;
 
     memset(id, 0, sizeof(*id));
-    if (colon <= 0) {
+    if (sip_addr_parse(&a, slice_trim(hdr_value)) != 0) {
         return STIR_E_NOT_TN;
     }
-    scheme = slice_sub(uri, 0, (size_t) colon);
-    rest = slice_sub(uri, (size_t) colon + 1, uri.len);
-    if (slice_caseeq(scheme, SLICE_LIT("tel"))) {
-        ptrdiff_t semi = slice_chr(rest, ';');
-        struct slice num = semi < 0 ? rest : slice_sub(rest, 0, (size_t) semi);
+    if (a.uri.scheme == SIP_URI_TEL) {
         id->is_tn = true;
-        return stir_tn_canon(id->v, sizeof(id->v), num);
+        return stir_tn_canon(id->v, sizeof(id->v), a.uri.user);
     }
-    if (!slice_caseeq(scheme, SLICE_LIT("sip"))
-        && !slice_caseeq(scheme, SLICE_LIT("sips"))) {
+    if (a.uri.scheme != SIP_URI_SIP && a.uri.scheme != SIP_URI_SIPS) {
         return STIR_E_NOT_TN;
     }
-    ptrdiff_t at = slice_chr(rest, '@');
-    if (at < 0) {
-        user = SLICE_NULL;
-        host = rest;
-    } else {
-        user = slice_sub(rest, 0, (size_t) at);
-        host = slice_sub(rest, (size_t) at + 1, rest.len);
+    /* The user part ends at a user-part parameter (";npdi;rn=..."). */
+    user = a.uri.user;
+    ptrdiff_t semi = slice_chr(user, ';');
+    if (semi >= 0) {
+        user.len = (size_t) semi;
     }
-    /* user ends at a password or a user-part parameter (";npdi;rn=..."). */
-    for (size_t i = 0; i < user.len; i++) {
-        if (user.p[i] == ';' || user.p[i] == ':') {
-            user.len = i;
-            break;
-        }
-    }
-    params = SLICE_NULL;
-    for (size_t i = 0; i < host.len; i++) {
-        if (host.p[i] == ';' || host.p[i] == '?') {
-            params = slice_sub(host, i, host.len);
-            for (size_t j = 0; j < params.len; j++) {
-                if (params.p[j] == '?') {
-                    params.len = j;
-                    break;
-                }
-            }
-            host.len = i;
-            break;
-        }
-    }
+    host = a.uri.host;
     if (host.len == 0) {
         return STIR_E_NOT_TN;
     }
-    bool phone = has_param(params, SLICE_LIT("user=phone"));
+    /* (an empty parameter list has no pointer: do not hand it on) */
+    bool phone = a.uri.params.len
+        && sip_param_get(a.uri.params, SLICE_LIT("user"), &v)
+        && slice_caseeq(v, SLICE_LIT("phone"));
     if (user.len && (phone || dial_string(user))) {
         id->is_tn = true;
         return stir_tn_canon(id->v, sizeof(id->v), user);
     }
-    /* §8.5: compare as scheme:user@host, host case-insensitive. */
-    int n = snprintf(id->v, sizeof(id->v), "sip:" SLICE_FMT "%s" SLICE_FMT,
-        SLICE_ARG(user), user.len ? "@" : "", SLICE_ARG(host));
+    /* §8.5: compare as sip:user@host[:port], host case-insensitive. */
+    char port[8] = "";
+    if (a.uri.has_port) {
+        snprintf(port, sizeof(port), ":%u", a.uri.port);
+    }
+    int n = snprintf(id->v, sizeof(id->v), "sip:" SLICE_FMT "%s" SLICE_FMT "%s",
+        SLICE_ARG(user), user.len ? "@" : "", SLICE_ARG(host), port);
     if (n < 0 || (size_t) n >= sizeof(id->v)) {
         return STIR_E_TOO_LONG;
     }

@@ -30,26 +30,63 @@ stir_policy_default(struct stir_policy *p)
 
 /* SIP-date (RFC 3261 §25.1, RFC 1123 form): "Thu, 21 Feb 2002 13:02:03 GMT" */
 
+static bool
+num(const char **p, const char *end, int digits, int *out)
+{
+    int v = 0;
+
+    for (int i = 0; i < digits; i++) {
+        if (*p == end || **p < '0' || **p > '9') {
+            return false;
+        }
+        v = v * 10 + (*(*p)++ - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool
+lit(const char **p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+
+    if ((size_t) (end - *p) < n || memcmp(*p, s, n) != 0) {
+        return false;
+    }
+    *p += n;
+    return true;
+}
+
+/* rfc1123-date = wkday "," SP date1 SP time SP "GMT" (RFC 3261 §25.1) */
 int
 stir__parse_date(struct slice d, time_t *out)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char buf[64], wd[4], mon[4], zone[4];
+    struct slice t = slice_trim(d);
+    const char *p = t.p, *end = t.p + t.len, *mp = NULL;
     struct tm tm;
     int day, year, h, m, s;
 
-    if (slice_copy(buf, sizeof(buf), slice_trim(d)) != 0) {
+    if (t.len != 29 || p[3] != ',') {
         return -EINVAL;
     }
-    if (sscanf(buf, "%3s, %d %3s %d %d:%d:%d %3s", wd, &day, mon, &year, &h, &m,
-            &s, zone)
-            != 8
-        || strcmp(zone, "GMT") != 0 || strlen(mon) != 3) {
+    p += 4;
+    if (!lit(&p, end, " ") || !num(&p, end, 2, &day) || !lit(&p, end, " ")) {
         return -EINVAL;
     }
-    const char *mp = strstr(months, mon);
-    if (!mp || (mp - months) % 3 != 0 || day < 1 || day > 31 || year < 1970
-        || h > 23 || m > 59 || s > 60 || h < 0 || m < 0 || s < 0) {
+    for (int i = 0; i < 12; i++) {
+        if (memcmp(p, months + 3 * i, 3) == 0) {
+            mp = months + 3 * i;
+        }
+    }
+    p += 3;
+    if (!mp || !lit(&p, end, " ") || !num(&p, end, 4, &year)
+        || !lit(&p, end, " ") || !num(&p, end, 2, &h) || !lit(&p, end, ":")
+        || !num(&p, end, 2, &m) || !lit(&p, end, ":") || !num(&p, end, 2, &s)
+        || !lit(&p, end, " GMT") || p != end) {
+        return -EINVAL;
+    }
+    if (day < 1 || day > 31 || year < 1970 || h > 23 || m > 59 || s > 60) {
         return -EINVAL;
     }
     memset(&tm, 0, sizeof(tm));
@@ -63,9 +100,6 @@ stir__parse_date(struct slice d, time_t *out)
     return 0;
 }
 
-static int fail(struct stir_verdict *out, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 static int
 fail(struct stir_verdict *out, int code, const char *fmt, ...)
 {
@@ -76,6 +110,19 @@ fail(struct stir_verdict *out, int code, const char *fmt, ...)
     va_end(ap);
     out->code = code;
     return code;
+}
+
+static void
+cat(char *dst, size_t size, size_t *n, const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len > size - 1 - *n) {
+        len = size - 1 - *n;
+    }
+    memcpy(dst + *n, s, len);
+    *n += len;
+    dst[*n] = '\0';
 }
 
 static bool
@@ -150,27 +197,47 @@ rebuild_compact(const struct stir_identity *id, const struct stir_call *call,
 }
 
 static int
-decode_full(const struct stir_identity *id, struct stir_passport *pp,
-    struct stir_verdict *out)
+decode_full(struct stir_vctx *v, const struct stir_identity *id,
+    struct stir_passport *pp, struct stir_verdict *out)
 {
+    struct stir__hdr_cache *hc = stir__vctx_hdr_cache(v);
     char h[STIR__B64_MAX], c[STIR__B64_MAX];
-    int hl, cl;
+    int hl = 0, cl;
+    bool cached = hc->len && hc->len == id->b64_hdr.len
+        && memcmp(hc->b64, id->b64_hdr.p, hc->len) == 0;
 
-    hl = stir_b64url_decode(h, sizeof(h), id->b64_hdr);
-    if (hl < 0) {
-        return fail(out, STIR_INVALID, "PASSporT header is not base64url (%s)",
-            err_str(hl));
+    if (!cached) {
+        hl = stir_b64url_decode(h, sizeof(h), id->b64_hdr);
+        if (hl < 0) {
+            return fail(out, STIR_INVALID,
+                "PASSporT header is not base64url (%s)", err_str(hl));
+        }
     }
     cl = stir_b64url_decode(c, sizeof(c), id->b64_pay);
     if (cl < 0) {
         return fail(out, STIR_INVALID, "PASSporT payload is not base64url (%s)",
             err_str(cl));
     }
-    if (stir_passport_parse(
-            pp, slice_make(h, (size_t) hl), slice_make(c, (size_t) cl))
+    if (stir__passport_parse_ex(pp,
+            cached ? SLICE_NULL : slice_make(h, (size_t) hl),
+            slice_make(c, (size_t) cl))
         != 0) {
         return fail(out, STIR_INVALID, "Invalid PASSporT: %s",
             pp->problem[0] ? pp->problem : "not JSON");
+    }
+    if (cached) {
+        memcpy(pp->alg, hc->alg, sizeof(pp->alg));
+        memcpy(pp->typ, hc->typ, sizeof(pp->typ));
+        memcpy(pp->ppt, hc->ppt, sizeof(pp->ppt));
+        memcpy(pp->x5u, hc->x5u, sizeof(pp->x5u));
+    } else if (!pp->problem[0] && id->b64_hdr.len < sizeof(hc->b64)) {
+        /* A clean header: only its four fields matter from now on. */
+        memcpy(hc->b64, id->b64_hdr.p, id->b64_hdr.len);
+        hc->len = id->b64_hdr.len;
+        memcpy(hc->alg, pp->alg, sizeof(hc->alg));
+        memcpy(hc->typ, pp->typ, sizeof(hc->typ));
+        memcpy(hc->ppt, pp->ppt, sizeof(hc->ppt));
+        memcpy(hc->x5u, pp->x5u, sizeof(hc->x5u));
     }
     return 0;
 }
@@ -249,7 +316,7 @@ check_cert(const struct stir_cert *c, const struct stir_policy *pol,
     char kd[48];
     bool has_tn = false, spc_ok = false;
 
-    if (!stir__pkey_is_p256(stir_cert_pkey(c))) {
+    if (!stir__cert_is_p256(c)) {
         stir__pkey_describe(stir_cert_pkey(c), kd, sizeof(kd));
         return fail(out, STIR_BAD_CRED,
             "certificate key is %s, ES256 needs EC P-256", kd);
@@ -398,7 +465,6 @@ verify_one(struct stir_vctx *v, const struct stir_call *call, size_t idx,
     struct slice input;
     int rc, code;
 
-    memset(pp, 0, sizeof(*pp));
     if (stir_identity_parse(&id, call->identity[idx], &why) != 0) {
         return fail(out, STIR_INVALID, "malformed Identity header: %s", why);
     }
@@ -436,7 +502,7 @@ verify_one(struct stir_vctx *v, const struct stir_call *call, size_t idx,
         }
         input = slice_cstr(sig_in);
     } else {
-        rc = decode_full(&id, pp, out);
+        rc = decode_full(v, &id, pp, out);
         if (rc) {
             return rc;
         }
@@ -493,10 +559,14 @@ verify_one(struct stir_vctx *v, const struct stir_call *call, size_t idx,
         return rc;
     }
     out->code = STIR_PASS;
-    snprintf(out->reason, sizeof(out->reason),
-        "%s PASSporT valid: orig %s, attest %s",
-        id.compact ? "compact" : "full", pp->orig.v,
-        pp->attest[0] ? pp->attest : "-");
+    /* (string pieces, not snprintf: this runs on every good call) */
+    size_t k = 0;
+    cat(out->reason, sizeof(out->reason), &k,
+        id.compact ? "compact PASSporT valid: orig "
+                   : "full PASSporT valid: orig ");
+    cat(out->reason, sizeof(out->reason), &k, pp->orig.v);
+    cat(out->reason, sizeof(out->reason), &k, ", attest ");
+    cat(out->reason, sizeof(out->reason), &k, pp->attest[0] ? pp->attest : "-");
     return STIR_PASS;
 }
 
@@ -505,37 +575,42 @@ stir_verify(struct stir_vctx *v, const struct stir_call *call,
     stir_cred_cb *cred, void *arg, const struct stir_policy *pol, time_t now,
     struct stir_verdict *out)
 {
-    struct stir_verdict one, first_fail, info_fail;
-    bool have_fail = false, have_info = false;
+    /* Headers are evaluated in place in out; a failure is only copied
+     * aside when another header follows (the common single-header call
+     * copies nothing). */
+    struct stir_verdict saved;
+    int saved_rc = 0;
     size_t n = call->nidentity < STIR_MAX_IDENTITY ? call->nidentity
                                                    : STIR_MAX_IDENTITY;
 
     memset(out, 0, sizeof(*out));
     out->header = -1;
     for (size_t i = 0; i < n; i++) {
-        memset(&one, 0, sizeof(one));
-        int rc = verify_one(v, call, i, cred, arg, pol, now, &one);
-        one.header = (int) i;
-        if (rc == SKIPPED) {
-            continue;
+        if (i > 0) {
+            memset(out, 0, sizeof(*out));
         }
+        int rc = verify_one(v, call, i, cred, arg, pol, now, out);
+        out->header = (int) i;
         if (rc == STIR_PASS) {
-            *out = one;
             return;
         }
-        /* §6.2.2: 436 only if no credential could be had for any header. */
-        if (rc == STIR_BAD_INFO) {
-            if (!have_info) {
-                info_fail = one;
-                have_info = true;
+        /* Keep the first failure, but §6.2.2: a 436 only when no
+         * credential could be had for any header. */
+        bool keep = rc != SKIPPED
+            && (saved_rc == 0
+                || (saved_rc == STIR_BAD_INFO && rc != STIR_BAD_INFO));
+        if (keep) {
+            saved_rc = rc;
+        }
+        if (i + 1 < n) {
+            if (keep) {
+                saved = *out;
             }
-        } else if (!have_fail) {
-            first_fail = one;
-            have_fail = true;
+        } else if (!keep && saved_rc) {
+            *out = saved;
         }
     }
-    if (have_fail || have_info) {
-        *out = have_fail ? first_fail : info_fail;
+    if (saved_rc) {
         if (n > 1) {
             char tmp[sizeof(out->reason)];
             int k = snprintf(tmp, sizeof(tmp), "Identity[%d]: ", out->header);
@@ -546,6 +621,8 @@ stir_verify(struct stir_vctx *v, const struct stir_call *call,
         }
         return;
     }
+    memset(out, 0, sizeof(*out));
+    out->header = -1;
     out->code = STIR_USE_IDENTITY;
     snprintf(out->reason, sizeof(out->reason), "%s",
         n ? "no Identity header with a supported ppt (only shaken or none)"

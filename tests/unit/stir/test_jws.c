@@ -10,7 +10,11 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "stir/stir.h"
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/rand.h>
+
+#include "stir/stir_int.h"
 #include "stir_test.h"
 
 static void
@@ -202,6 +206,38 @@ test_wrong_key_type(void **state)
     stir_vctx_free(v);
 }
 
+/* The hand-built DER must be byte-identical to OpenSSL's i2d_ECDSA_SIG,
+ * including minimal lengths and the 0x00 before a set top bit. */
+static void
+test_der_matches_openssl(void **state)
+{
+    uint8_t raw[STIR_ES256_SIG_LEN];
+    unsigned char mine[80], ref[80];
+
+    (void) state;
+    for (int i = 0; i < 2000; i++) {
+        RAND_bytes(raw, sizeof(raw));
+        if (i % 4 == 1) {
+            memset(raw, 0, 5 + i % 27); /* leading zero octets in r */
+        } else if (i % 4 == 2) {
+            raw[32] |= 0x80; /* s needs a pad octet */
+            raw[0] &= 0x7f;
+        } else if (i % 4 == 3) {
+            memset(raw + 32, 0, 31);
+        }
+        ECDSA_SIG *sig = ECDSA_SIG_new();
+        BIGNUM *r = BN_bin2bn(raw, 32, NULL),
+               *s = BN_bin2bn(raw + 32, 32, NULL);
+        assert_int_equal(ECDSA_SIG_set0(sig, r, s), 1);
+        unsigned char *p = ref;
+        int rl = i2d_ECDSA_SIG(sig, &p);
+        ECDSA_SIG_free(sig);
+        int ml = stir__es256_der(raw, mine);
+        assert_int_equal(ml, rl);
+        assert_memory_equal(mine, ref, (size_t) rl);
+    }
+}
+
 int
 main(void)
 {
@@ -213,6 +249,7 @@ main(void)
         cmocka_unit_test(test_kamailio_vector),
         cmocka_unit_test(test_sign_then_verify),
         cmocka_unit_test(test_wrong_key_type),
+        cmocka_unit_test(test_der_matches_openssl),
     };
     stir_err_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
