@@ -6,6 +6,8 @@
 # stime of every thread/process of the server, from /proc/PID/stat).
 #
 #   bench/net/options.sh            # RUNS=3 CALLS=400000 LIMIT=500
+#   MODE=invite bench/net/options.sh   # INVITE → 405 → ACK instead
+#   SIPWARD=build/x/sipward ...        # another binary
 #
 # Not a test: numbers depend on the machine. Loopback only; every SIPp run
 # is bounded by -m and -timeout. Needs the release build (make build) and
@@ -15,6 +17,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 RUNS=${RUNS:-3}
 CALLS=${CALLS:-400000}
+MODE=${MODE:-options}
+SCENARIO="$HERE/sipp/$MODE.xml"
 LIMIT=${LIMIT:-500}
 SW_WORKERS=${SW_WORKERS:-1}
 KAM_PORT=5070
@@ -32,17 +36,18 @@ if ! command -v kamailio >/dev/null && [ ! -x /usr/sbin/kamailio ]; then
 fi
 [ -x "$SIPWARD" ] || { echo "build first: make build" >&2; exit 1; }
 
-# utime+stime ticks of a process and all its descendants' threads.
+# "utime stime" ticks of a process and its children (every thread).
 tree_ticks() {
-    local root=$1 sum=0 p
+    local root=$1 u=0 s=0 p
     local pids
     pids="$root $(ps -o pid= --ppid "$root" 2>/dev/null | tr '\n' ' ')"
     for p in $pids; do
         [ -r "/proc/$p/stat" ] || continue
         read -ra a <<<"$(sed 's/^.*) //' "/proc/$p/stat")"
-        sum=$((sum + a[11] + a[12]))
+        u=$((u + a[11]))
+        s=$((s + a[12]))
     done
-    echo "$sum"
+    echo "$u $s"
 }
 
 start_kamailio() {
@@ -74,13 +79,13 @@ run_one() {
     local name=$1 port=$2 stat="$WORK/$1.stat.csv"
     rm -f "$stat"
     # warm-up
-    timeout 60 sipp "127.0.0.1:$port" -sf "$HERE/sipp/options.xml" \
+    timeout 60 sipp "127.0.0.1:$port" -sf "$SCENARIO" \
         -i 127.0.0.1 -p $SIPP_PORT -nd -nostdin -buff_size 4194304 \
         -r 200000 -l "$LIMIT" -m 20000 -timeout 30s >/dev/null 2>&1 || true
     local c0 t0 c1 t1
     c0=$(tree_ticks "$SRV_PID")
     t0=$(date +%s.%N)
-    timeout 120 sipp "127.0.0.1:$port" -sf "$HERE/sipp/options.xml" \
+    timeout 120 sipp "127.0.0.1:$port" -sf "$SCENARIO" \
         -i 127.0.0.1 -p $SIPP_PORT -nd -nostdin -buff_size 4194304 \
         -recv_timeout 5000 -r 200000 -rp 1000 -l "$LIMIT" -m "$CALLS" \
         -timeout 100s -trace_stat -stf "$stat" -fd 100 \
@@ -90,15 +95,19 @@ run_one() {
     python3 - "$stat" "$name" "$t0" "$t1" "$c0" "$c1" "$CLK_TCK" <<'PY'
 import csv, sys
 path, name, t0, t1, c0, c1, hz = sys.argv[1:]
+u0, s0 = map(int, c0.split()); u1, s1 = map(int, c1.split())
 rows = list(csv.reader(open(path), delimiter=";"))
 h, last = rows[0], rows[-1]
 ok = int(last[h.index("SuccessfulCall(C)")])
 failed = int(last[h.index("FailedCall(C)")])
 secs = float(t1) - float(t0)
-cpu = (int(c1) - int(c0)) / int(hz)
+cpu = (u1 - u0 + s1 - s0) / int(hz)
+user = (u1 - u0) / int(hz)
+n = max(ok, 1)
 print(f"{name} rps={ok/secs:.0f} ok={ok} failed={failed} secs={secs:.1f} "
-      f"cpu_s={cpu:.2f} cpu_ms_per_10k={1e4*1e3*cpu/max(ok,1):.1f} "
-      f"cpu_us_per_req={1e6*cpu/max(ok,1):.2f}")
+      f"cpu_s={cpu:.2f} cpu_ms_per_10k={1e7*cpu/n:.1f} "
+      f"cpu_us_per_req={1e6*cpu/n:.2f} user_us_per_req={1e6*user/n:.2f} "
+      f"sys_us_per_req={1e6*(cpu-user)/n:.2f}")
 PY
 }
 
@@ -109,7 +118,7 @@ stop_server() {
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
-echo "# $(date -u +%FT%TZ) RUNS=$RUNS CALLS=$CALLS LIMIT=$LIMIT sipward workers=$SW_WORKERS" | tee -a "$RESULTS"
+echo "# $(date -u +%FT%TZ) MODE=$MODE RUNS=$RUNS CALLS=$CALLS LIMIT=$LIMIT sipward workers=$SW_WORKERS" | tee -a "$RESULTS"
 for i in $(seq "$RUNS"); do
     start_kamailio; wait_port $KAM_PORT
     run_one kamailio $KAM_PORT | tee -a "$RESULTS"
@@ -132,7 +141,8 @@ for name, rs in rows.items():
     med[name] = m
     print(f"median {name}: {m['rps']:.0f} req/s, failed {m['failed']:.0f}, "
           f"{m['cpu_ms_per_10k']:.1f} ms CPU per 10k requests "
-          f"({m['cpu_us_per_req']:.2f} us/request)")
+          f"({m['cpu_us_per_req']:.2f} us/request: user "
+          f"{m['user_us_per_req']:.2f}, kernel {m['sys_us_per_req']:.2f})")
 if "kamailio" in med and "sipward" in med:
     r = med["sipward"]["cpu_us_per_req"] / med["kamailio"]["cpu_us_per_req"]
     print(f"sipward/kamailio CPU per request: {r:.2f}")

@@ -381,9 +381,47 @@ txn_table_next_ms(const struct txn_table *t)
 
 /* ---- hash table ---- */
 
+/* Doubles the bucket arrays when there are more transactions than
+ * buckets; rehashing is O(n), amortized over the inserts that led here. */
+static void
+grow(struct txn_table *t)
+{
+    size_t n = (t->mask + 1) * 2;
+    struct txn **b = calloc(n, sizeof(*b));
+    struct txn **mb = calloc(n, sizeof(*mb));
+
+    if (!b || !mb) {
+        free(b);
+        free(mb);
+        return; /* keep the longer chains */
+    }
+    for (size_t i = 0; i <= t->mask; i++) {
+        while (t->buckets[i]) {
+            struct txn *tx = t->buckets[i];
+            t->buckets[i] = tx->hnext;
+            tx->hnext = b[tx->key & (n - 1)];
+            b[tx->key & (n - 1)] = tx;
+        }
+        while (t->mbuckets[i]) {
+            struct txn *tx = t->mbuckets[i];
+            t->mbuckets[i] = tx->mnext;
+            tx->mnext = mb[tx->mkey & (n - 1)];
+            mb[tx->mkey & (n - 1)] = tx;
+        }
+    }
+    free(t->buckets);
+    free(t->mbuckets);
+    t->buckets = b;
+    t->mbuckets = mb;
+    t->mask = n - 1;
+}
+
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
+    if (t->count > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
+        grow(t);
+    }
     struct txn **b = &t->buckets[tx->key & t->mask];
     tx->hnext = *b;
     *b = tx;
@@ -509,9 +547,9 @@ txn_table_new(
     }
     t->conf = *c;
     t->io = *io;
-    while (n < (size_t) c->max_txn && n < ((size_t) 1 << 22)) {
-        n <<= 1;
-    }
+    /* Start small and grow with the live count (see grow()): a table sized
+     * for the maximum would spread a few thousand transactions over
+     * megabytes and miss the cache on every lookup. */
     t->mask = n - 1;
     t->buckets = calloc(n, sizeof(*t->buckets));
     t->mbuckets = calloc(n, sizeof(*t->mbuckets));

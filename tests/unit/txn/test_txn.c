@@ -451,6 +451,37 @@ test_full_table_reclaims_completed(void **state)
     assert_null(txn_server_find(f->t, &old));
 }
 
+static void
+test_table_grows(void **state)
+{
+    struct fake f;
+    struct txn_conf big = { 500, 4000, 5000, 100000 };
+    struct txn_io io = { fake_send, fake_now, &f };
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn_table *t;
+    struct txn *tx;
+    char br[32];
+
+    (void) state;
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(txn_table_new(&t, &big, &io), 0);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(br, sizeof(br), "z9hG4bKg%d", i);
+        struct txn_match m = req("INVITE", br);
+        assert_int_equal(txn_server_new(t, &m, &d, &tx), 0);
+    }
+    /* Every one is still found after the buckets were rehashed. */
+    for (int i = 0; i < 5000; i++) {
+        snprintf(br, sizeof(br), "z9hG4bKg%d", i);
+        struct txn_match m = req("INVITE", br);
+        assert_non_null(txn_server_find(t, &m));
+        m = req("ACK", br);
+        m.key = m.mkey = 0;
+        assert_non_null(txn_server_find(t, &m));
+    }
+    txn_table_free(t);
+}
+
 int
 main(void)
 {
@@ -477,6 +508,7 @@ main(void)
             test_client_invite_timer_b, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_full_table_reclaims_completed, setup, teardown),
+        cmocka_unit_test(test_table_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
