@@ -1,7 +1,8 @@
 # The two commands: `make run` and `make test`. Everything else is a helper.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test dev release fuzz format format-check clean
+.PHONY: all deps build run test dev release fuzz format format-check clean \
+	install uninstall
 
 all: build
 
@@ -39,3 +40,45 @@ format-check:
 
 clean:
 	rm -rf build
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SIPWARD_BIN=path]: the binary,
+# the man page, the systemd unit (paths rewritten for PREFIX), the example
+# configuration (installed as the live one only when none exists) and the
+# README. SIPWARD_BIN installs an already-built binary instead of building
+# the release one.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/sipward
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+STATEDIR ?= /var/lib/sipward
+SIPWARD_BIN ?=
+INSTALL_BIN = $(or $(SIPWARD_BIN),build/release/sipward)
+
+install: $(if $(SIPWARD_BIN),,build)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/sipward
+	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/sipward
+	install -m 0644 doc/sipward.8 $(DESTDIR)$(MANDIR)/man8/sipward.8
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+		-e 's|/usr/local/etc/|$(SYSCONFDIR)/|g' \
+		contrib/sipward.service >$(DESTDIR)$(UNITDIR)/sipward.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sipward.service
+	install -m 0644 contrib/sipward.ini README.md $(DESTDIR)$(DOCDIR)/
+	@# The live config: the example with absolute state paths, so the CLI
+	@# finds the store and the admin token from any directory.
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sipward/sipward.ini ]; then \
+		$(INSTALL_BIN) serve --print-config \
+			--set store.path=$(STATEDIR)/sipward.db \
+			--set http.token_file=$(STATEDIR)/admin.token \
+			>$(DESTDIR)$(SYSCONFDIR)/sipward/sipward.ini && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/sipward/sipward.ini; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sipward $(DESTDIR)$(MANDIR)/man8/sipward.8 \
+		$(DESTDIR)$(UNITDIR)/sipward.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/sipward (configuration)"

@@ -197,6 +197,31 @@ conf_load_file(struct conf *c, const char *path)
     return 0;
 }
 
+/* "# text" wrapped at word boundaries to fit 78 columns. */
+static void
+print_comment(FILE *f, const char *text)
+{
+    const char *p = text;
+
+    while (*p) {
+        size_t room = 76, n = strlen(p);
+        if (n > room) {
+            n = room;
+            while (n > 0 && p[n] != ' ') {
+                n--;
+            }
+            if (n == 0) {
+                n = strcspn(p, " "); /* one long word: let it overflow */
+            }
+        }
+        fprintf(f, "# %.*s\n", (int) n, p);
+        p += n;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+}
+
 void
 conf_print(const struct conf *c, FILE *f)
 {
@@ -211,11 +236,15 @@ conf_print(const struct conf *c, FILE *f)
                 fprintf(f, "%s[%s]\n", cur ? "\n" : "", o->section);
                 cur = o->section;
             }
-            fprintf(f, "# %s", o->help);
+            char help[1024];
             if (o->type == CONF_INT) {
-                fprintf(f, " (%lld..%lld)", o->min, o->max);
+                snprintf(help, sizeof(help), "%s (%lld..%lld)", o->help, o->min,
+                    o->max);
+            } else {
+                snprintf(help, sizeof(help), "%s", o->help);
             }
-            fprintf(f, "\n%s = ", o->key);
+            print_comment(f, help);
+            fprintf(f, "%s = ", o->key);
             if (o->flags & CONF_SECRET) {
                 const char *s = o->type == CONF_STR ? *(char **) p : NULL;
                 fprintf(f, "%s\n", s && *s ? "(set)" : "");
