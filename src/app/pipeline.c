@@ -57,6 +57,12 @@ struct app_worker {
     char out[65536];     /* responses are built here */
     char ip[64];         /* the source address, for received= */
     char dip[64];        /* same, for a deferred request */
+    /* Our own listeners as text, to spot a request that came back to us. */
+    struct {
+        char host[64];
+        uint16_t port;
+    } self[TRANSPORT_MAX_LISTENERS];
+    size_t nself;
 };
 
 static struct log_limit bad_limit;
@@ -521,6 +527,34 @@ handle_cancel(
     }
 }
 
+/*
+ * A request that already passed through us: one of the Vias below the top
+ * one names one of our listeners (RFC 3261 §16.3 item 4, for the server
+ * we are). Only relayed requests carry several Vias, so direct clients pay
+ * nothing for this.
+ */
+static bool
+looped(const struct app_worker *w, const struct sip_msg *m)
+{
+    const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+
+    for (h = h ? sip_msg_hdr_next(m, h) : NULL; h; h = sip_msg_hdr_next(m, h)) {
+        struct sip_via v;
+        if (sip_via_parse(&v, h->value) != 0) {
+            continue;
+        }
+        struct slice host = via_host_bare(&v);
+        uint16_t port = v.has_port ? v.port : 5060;
+        for (size_t i = 0; i < w->nself; i++) {
+            if (port == w->self[i].port
+                && slice_caseeq(host, slice_cstr(w->self[i].host))) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* A response needs the headers it copies (§8.2.6.2). */
 static bool
 answerable(const struct sip_msg *m)
@@ -588,6 +622,10 @@ app_worker_input(
         goto out;
     }
     w->stats.requests++;
+    if (m->nvia > 1 && looped(w, m)) {
+        app_req_reply(&r, 482, SLICE_NULL, NULL, 0);
+        goto out;
+    }
     if (m->method == SIP_METHOD_CANCEL) {
         handle_cancel(w, &r, &tm);
         goto out;
@@ -679,6 +717,26 @@ app_worker_new(struct app_worker **wp, const struct app_pipeline *p,
     if (rc) {
         free(w);
         return rc;
+    }
+    for (size_t i = 0; tr && i < transport_listener_count(tr); i++) {
+        const struct transport_listener *l = transport_listener_get(tr, i);
+        struct transport_ep ep;
+        memset(&ep, 0, sizeof(ep));
+        transport_ep_set_addr(
+            &ep, (const struct sockaddr *) &l->addr, l->addrlen);
+        uint16_t port = sa_port(&ep);
+        /* Wildcard addresses cannot be compared; port 0 is not known. */
+        if (port == 0
+            || sa_ip(
+                   &ep, w->self[w->nself].host, sizeof(w->self[w->nself].host))
+                != 0) {
+            continue;
+        }
+        if (strcmp(w->self[w->nself].host, "0.0.0.0") == 0
+            || strcmp(w->self[w->nself].host, "::") == 0) {
+            continue;
+        }
+        w->self[w->nself++].port = port;
     }
     for (size_t i = 0; i < p->nsvc; i++) {
         if (p->svc[i]->worker_start) {

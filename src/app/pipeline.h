@@ -11,7 +11,9 @@
  *      absorbed; an unmatched ACK is dropped (ACK to a stateless reply);
  *   4. CANCEL: 200, and 487 for the INVITE when it is still pending
  *      (deferred); 481 when nothing matches;
- *   5. built-in checks, in this order: merged request (§8.2.2.2) → 482;
+ *   5. built-in checks, in this order: a relayed request with one of our
+ *      own listeners in a Via below the top (it looped back) → 482; merged
+ *      request (§8.2.2.2) → 482;
  *      Max-Forwards 0 → 483; unknown method → 501 with Allow; a method no
  *      service serves → 405 with Allow; Require with an option tag no
  *      service supports → 420 with Unsupported; OPTIONS to the server

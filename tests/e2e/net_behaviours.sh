@@ -3,6 +3,7 @@
 # OPTIONS to the server → 200 with Allow/Accept/Supported, Max-Forwards 0 →
 # 483, unknown Require → 420 + Unsupported, unknown method → 501 + Allow,
 # malformed → 400, INVITE → final + ACK absorbed, merged request → 482,
+# a request that looped back (our address in a Via) → 482,
 # CANCEL without its INVITE → 481.
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +19,7 @@ run_sipp() { # scenario transport
 
 for t in u1 t1; do
     for s in net_options net_maxfwd net_require net_unknown net_malformed \
-        net_invite; do
+        net_invite net_loop; do
         run_sipp "$s" "$t" || {
             cat "$SW_TMP/$s-$t.err" >&2 2>/dev/null
             fail "$s over $t"
