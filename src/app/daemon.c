@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/location.h"
 #include "app/pipeline.h"
 #include "app/worker.h"
 #include "base/clock.h"
@@ -27,6 +28,7 @@ struct daemon_config {
     struct app_conf ac;
     struct transport_conf tc;
     struct txn_conf xc;
+    struct location_conf lc;
     void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
 
@@ -44,6 +46,7 @@ struct daemon {
     struct transport_conf tc;
     struct txn_conf xc;
     struct store *store;
+    struct location *location; /* registrar + redirect service */
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
     uint64_t start_ms;
@@ -82,6 +85,7 @@ config_load(const struct daemon_opts *o, bool at_start)
     app_conf_register(c, ac);
     transport_conf_register(c, &dc->tc);
     txn_conf_register(c, &dc->xc);
+    location_conf_register(c, &dc->lc);
     for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
         if (!dc->ext_conf[i]) {
@@ -102,6 +106,9 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = app_conf_validate(c, ac);
+    }
+    if (!err) {
+        err = location_conf_validate(c, &dc->lc);
     }
     for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         if (o->exts[i]->conf_validate) {
@@ -221,6 +228,15 @@ run(struct daemon *d)
     if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
         rc = 1;
     }
+    if (rc == 0
+        && (location_new(&d->location, d->store, d->cfg->ac.domains,
+                d->cfg->ac.realm, &d->cfg->lc, err, sizeof(err))
+                != 0
+            || app_pipeline_add(d->pipeline, location_service(d->location))
+                != 0)) {
+        log_error("location service: %s", err);
+        rc = 1;
+    }
     struct worker_env env = {
         .listeners = d->listeners,
         .nlisteners = d->nlisteners,
@@ -293,12 +309,19 @@ run(struct daemon *d)
     for (size_t i = 0; i < started; i++) {
         worker_stop(&d->workers[i]);
     }
+    /* The store drains its queue: each completion is posted to its
+     * (stopped) worker loop, and worker_fini runs it before freeing the
+     * worker, so a deferred REGISTER is answered or freed, never lost. */
+    store_close(d->store);
+    d->store = NULL;
     for (size_t i = 0; i < started; i++) {
         worker_log_stats(&d->workers[i]);
         worker_fini(&d->workers[i]);
     }
     free(d->workers);
     app_pipeline_free(d->pipeline);
+    location_free(d->location);
+    d->location = NULL;
     close(sfd);
     if (rc == 0) {
         log_info("stopped");

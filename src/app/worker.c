@@ -144,6 +144,11 @@ worker_log_stats(const struct worker *w)
 void
 worker_fini(struct worker *w)
 {
+    /* Completions posted after the loop stopped (the store's) still need
+     * the worker: run them before it goes. */
+    if (w->loop) {
+        ev_run_pending(w->loop);
+    }
     app_worker_free(w->app);
     w->app = NULL;
     transport_free(w->tr);

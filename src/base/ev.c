@@ -256,6 +256,12 @@ run_posts(struct ev_loop *l)
 }
 
 void
+ev_run_pending(struct ev_loop *l)
+{
+    run_posts(l);
+}
+
+void
 ev_before_sleep(struct ev_loop *l, ev_cb *cb, void *arg)
 {
     l->before_sleep = cb;

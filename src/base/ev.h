@@ -52,6 +52,11 @@ ev_timer_active(const struct ev_timer *t)
 
 /** Runs cb(arg) on the loop's thread; safe from any thread. */
 int ev_post(struct ev_loop *l, ev_cb *cb, void *arg);
+/**
+ * Runs the callbacks posted so far, on the calling thread; for a stopped
+ * loop whose posts must run before its owner is freed.
+ */
+void ev_run_pending(struct ev_loop *l);
 /** Called every time the loop is about to sleep (flush batched output). */
 void ev_before_sleep(struct ev_loop *l, ev_cb *cb, void *arg);
 

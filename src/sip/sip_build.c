@@ -160,7 +160,7 @@ put_top_via(
     if (o->rport > 0 && v.has_rport && v.rport < 0) {
         struct slice rest = v.params, n, val;
         while (sip_param_next(&rest, &n, &val)) {
-            if (slice_caseeq(n, SLICE_LIT("rport"))) {
+            if (SIP_LIT_EQ(n, "rport")) {
                 const char *ne = n.p + n.len;
                 wput(w, p, (size_t) (ne - p));
                 wput(w, "=", 1);

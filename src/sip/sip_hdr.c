@@ -13,7 +13,7 @@
  * Returns 1 with name/value (value keeps quotes), 0 at the end, or an
  * error: bad when the syntax is wrong, SIP_E_UNBALANCED_QUOTES.
  */
-static int
+static inline __attribute__((always_inline)) int
 gparam_next(const char **pp, const char *end, struct slice *name,
     struct slice *value, int bad)
 {
@@ -45,11 +45,7 @@ gparam_next(const char **pp, const char *end, struct slice *name,
         } else {
             /* gen-value = token / host / quoted-string: IPv6 references
              * add ':' '[' ']'. */
-            while (q < end
-                && (sip__is(*q, C_TOKEN) || *q == ':' || *q == '['
-                    || *q == ']')) {
-                q++;
-            }
+            q = sip__skip(q, end, C_GENVAL);
             if (q == v) {
                 return bad;
             }
@@ -97,7 +93,9 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     const char *p = value.p, *end = value.p + value.len;
     int err = SIP_E_BAD_NAME_ADDR;
 
-    memset(a, 0, sizeof(*a));
+    /* a->uri is cleared by sip_uri_parse. */
+    a->display = a->uri_s = a->params = a->tag = SLICE_NULL;
+    a->angle = false;
     p = sip__skip_ws(p, end);
     while (end > p && sip__is(end[-1], C_WS)) {
         end--;
@@ -119,9 +117,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
         }
     } else {
         /* display-name = *(token LWS): stop at '<' for name-addr. */
-        while (p < end && (sip__is(*p, C_TOKEN) || sip__is(*p, C_WS))) {
-            p++;
-        }
+        p = sip__skip(p, end, C_TOKEN | C_WS);
         if (p < end && *p == '<') {
             const char *d = p;
             while (d > s && sip__is(d[-1], C_WS)) {
@@ -166,7 +162,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     struct slice n, v;
     int rc;
     while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_PARAM)) == 1) {
-        if (n.len == 3 && slice_caseeq(n, SLICE_LIT("tag"))) {
+        if (n.len == 3 && SIP_LIT_EQ(n, "tag")) {
             if (!sip__is_token(v)) {
                 rc = SIP_E_BAD_PARAM;
                 break;
@@ -176,6 +172,9 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     }
     err = rc;
 out:
+    if (err && !a->uri_s.p) {
+        memset(&a->uri, 0, sizeof(a->uri)); /* never parsed */
+    }
     return err;
 }
 
@@ -217,6 +216,14 @@ sip_via_parse(struct sip_via *v, struct slice value)
      * LWS, §25.1) */
     p = sip__skip_ws(p, end);
     const char *s = p;
+    const char *t;
+    if (end - p >= 9 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
+        && (p[2] | 0x20) == 'p' && memcmp(p + 3, "/2.0/", 5) == 0) {
+        /* The usual "SIP/2.0/" without LWS. */
+        v->proto = (struct slice){ s, 7 };
+        t = p + 8;
+        goto transport;
+    }
     p = sip__skip(p, end, C_TOKEN);
     if (p == s) {
         goto out;
@@ -236,9 +243,9 @@ sip_via_parse(struct sip_via *v, struct slice value)
     if (p == end || *p != '/') {
         goto out;
     }
-    p = sip__skip_ws(p + 1, end);
-    const char *t = p;
-    p = sip__skip(p, end, C_TOKEN);
+    t = sip__skip_ws(p + 1, end);
+transport:
+    p = sip__skip(t, end, C_TOKEN);
     if (p == t) {
         goto out;
     }
@@ -276,12 +283,12 @@ sip_via_parse(struct sip_via *v, struct slice value)
     int rc;
     while ((rc = gparam_next(&p, end, &n, &val, SIP_E_BAD_VIA)) == 1) {
         uint64_t num;
-        if (slice_caseeq(n, SLICE_LIT("branch"))) {
+        if (SIP_LIT_EQ(n, "branch")) {
             if (!sip__is_token(val)) {
                 goto out;
             }
             v->branch = val;
-        } else if (slice_caseeq(n, SLICE_LIT("received"))) {
+        } else if (SIP_LIT_EQ(n, "received")) {
             /* IPv4 or IPv6 address; RFC 5118 §4.5 accepts brackets. */
             if (!sip__ipv4(val) && !sip__ipv6(val)) {
                 char b[64];
@@ -296,7 +303,7 @@ sip_via_parse(struct sip_via *v, struct slice value)
                 }
             }
             v->received = val;
-        } else if (slice_caseeq(n, SLICE_LIT("rport"))) {
+        } else if (SIP_LIT_EQ(n, "rport")) {
             v->has_rport = true;
             if (val.len) {
                 if (digits_u64(val, 65535, &num) || num > 65535) {
@@ -304,7 +311,7 @@ sip_via_parse(struct sip_via *v, struct slice value)
                 }
                 v->rport = (int32_t) num;
             }
-        } else if (slice_caseeq(n, SLICE_LIT("maddr"))) {
+        } else if (SIP_LIT_EQ(n, "maddr")) {
             struct slice host;
             uint8_t ht;
             bool hp;
@@ -315,7 +322,7 @@ sip_via_parse(struct sip_via *v, struct slice value)
                 goto out;
             }
             v->maddr = val;
-        } else if (slice_caseeq(n, SLICE_LIT("ttl"))) {
+        } else if (SIP_LIT_EQ(n, "ttl")) {
             if (digits_u64(val, 255, &num) || num > 255) {
                 goto out;
             }
@@ -449,23 +456,23 @@ sip_contact_parse(struct sip_contact *c, struct slice value)
     int rc;
     while ((rc = gparam_next(&p, end, &n, &val, SIP_E_BAD_CONTACT)) == 1) {
         uint64_t num;
-        if (slice_caseeq(n, SLICE_LIT("q"))) {
+        if (SIP_LIT_EQ(n, "q")) {
             if (qvalue(val, &c->q) != 0) {
                 goto out;
             }
-        } else if (slice_caseeq(n, SLICE_LIT("expires"))) {
+        } else if (SIP_LIT_EQ(n, "expires")) {
             if (digits_u64(val, 0xffffffffu, &num) != 0) {
                 goto out;
             }
             c->expires = num > 0xffffffffu ? 0xffffffff : (int64_t) num;
-        } else if (slice_caseeq(n, SLICE_LIT("+sip.instance"))) {
+        } else if (SIP_LIT_EQ(n, "+sip.instance")) {
             struct slice in = unquote(val);
             if (in.len == val.len || in.len < 2 || in.p[0] != '<'
                 || in.p[in.len - 1] != '>') {
                 goto out;
             }
             c->instance = (struct slice){ in.p + 1, in.len - 2 };
-        } else if (slice_caseeq(n, SLICE_LIT("reg-id"))) {
+        } else if (SIP_LIT_EQ(n, "reg-id")) {
             if (digits_u64(val, 0x7fffffff, &num) != 0 || num == 0
                 || num > 0x7fffffff) {
                 goto out;
@@ -756,8 +763,8 @@ sip_auth_parse(struct sip_auth *a, struct slice value)
                 break;
             }
         }
-        if (slice_caseeq(n, SLICE_LIT("userhash"))) {
-            a->userhash = slice_caseeq(v, SLICE_LIT("true"));
+        if (SIP_LIT_EQ(n, "userhash")) {
+            a->userhash = SIP_LIT_EQ(v, "true");
         }
     }
     err = rc;
@@ -786,13 +793,13 @@ sip_reason_parse(struct sip_reason *r, struct slice value)
     struct slice n, v;
     int rc;
     while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_REASON)) == 1) {
-        if (slice_caseeq(n, SLICE_LIT("cause"))) {
+        if (SIP_LIT_EQ(n, "cause")) {
             uint64_t c;
             if (digits_u64(v, 0x7fffffff, &c) != 0 || c > 0x7fffffff) {
                 goto out;
             }
             r->cause = (int32_t) c;
-        } else if (slice_caseeq(n, SLICE_LIT("text"))) {
+        } else if (SIP_LIT_EQ(n, "text")) {
             struct slice t = unquote(v);
             if (t.len == v.len) {
                 goto out;
@@ -947,7 +954,7 @@ sip_identity_parse(struct sip_identity *id, struct slice value)
             goto out;
         }
         p = sip__skip_ws(p + 1, end);
-        if (slice_caseeq(name, SLICE_LIT("info"))) {
+        if (SIP_LIT_EQ(name, "info")) {
             p = angle_uri(p, end, &id->info);
             if (!p) {
                 goto out;
@@ -968,9 +975,9 @@ sip_identity_parse(struct sip_identity *id, struct slice value)
         if (!val.len) {
             goto out;
         }
-        if (slice_caseeq(name, SLICE_LIT("alg"))) {
+        if (SIP_LIT_EQ(name, "alg")) {
             id->alg = val;
-        } else if (slice_caseeq(name, SLICE_LIT("ppt"))) {
+        } else if (SIP_LIT_EQ(name, "ppt")) {
             id->ppt = unquote(val);
         }
     }
@@ -996,7 +1003,7 @@ sip_identity_info_parse(struct sip_identity_info *ii, struct slice value)
     struct slice n, v;
     int rc;
     while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_IDENTITY_INFO)) == 1) {
-        if (slice_caseeq(n, SLICE_LIT("alg"))) {
+        if (SIP_LIT_EQ(n, "alg")) {
             if (!sip__is_token(v)) {
                 goto out;
             }

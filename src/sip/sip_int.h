@@ -20,14 +20,17 @@ enum {
     C_PASS = 1 << 7,
     C_PARAM = 1 << 8, /* paramchar without escapes */
     C_HNV = 1 << 9,   /* hname / hvalue without escapes */
-    C_HOST = 1 << 10, /* hostname characters (plus '_') */
+    C_HOST = 1 << 10, /* hostname characters */
     C_WS = 1 << 11,   /* SP HTAB CR LF: LWS inside a folded value */
     C_TEL = 1 << 12,
     C_SCHEME = 1 << 13,
-    C_URIC = 1 << 14, /* opaque absolute URI */
+    C_URIC = 1 << 14,      /* opaque absolute URI */
+    C_GENVAL = 1 << 15,    /* gen-value: token / host (':' '[' ']') */
+    C_QPLAIN = 1 << 16,    /* inside a quoted-string: not '"' nor '\\' */
+    C_LISTPLAIN = 1 << 17, /* list item: not '"', '<' nor ',' */
 };
 
-extern const uint16_t sip__chars[256];
+extern const uint32_t sip__chars[256];
 
 static inline bool
 sip__is(char c, unsigned cls)
@@ -53,6 +56,23 @@ sip__nn(struct slice s)
     return s;
 }
 
+/* Case-insensitive equality with a lowercase literal, length first. */
+static inline bool
+sip__lit_eq(struct slice s, const char *lit, size_t len)
+{
+    if (s.len != len) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (sip__lower(s.p[i]) != lit[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+#define SIP_LIT_EQ(s, lit) sip__lit_eq((s), (lit), sizeof(lit) - 1)
+
 /* Skips LWS (SP, HTAB and folded line breaks) from p, up to end. */
 static inline const char *
 sip__skip_ws(const char *p, const char *end)
@@ -63,10 +83,26 @@ sip__skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* Skips characters of class cls. */
+/* Skips characters of class cls (unrolled: this is the parser's inner
+ * loop). */
 static inline const char *
 sip__skip(const char *p, const char *end, unsigned cls)
 {
+    while (end - p >= 4) {
+        if (!sip__is(p[0], cls)) {
+            return p;
+        }
+        if (!sip__is(p[1], cls)) {
+            return p + 1;
+        }
+        if (!sip__is(p[2], cls)) {
+            return p + 2;
+        }
+        if (!sip__is(p[3], cls)) {
+            return p + 3;
+        }
+        p += 4;
+    }
     while (p < end && sip__is(*p, cls)) {
         p++;
     }

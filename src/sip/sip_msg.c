@@ -245,9 +245,39 @@ sip_hdr_name(enum sip_hdr_id id)
 /* Name is a token of exactly strlen(lit) bytes; compares case-insensitively
  * (lit holds only letters and '-', and a token never holds a byte that
  * equals them once 0x20 is or-ed in). */
+static inline uint64_t
+load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v | 0x2020202020202020ULL;
+}
+
+static inline uint32_t
+load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v | 0x20202020u;
+}
+
 static inline bool
 name_is(const char *p, const char *lit, size_t len)
 {
+    /* Word compares, never reading outside either string: the first and
+     * last words overlap when len is not a multiple. */
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            if (load8(p + i) != load8(lit + i)) {
+                return false;
+            }
+        }
+        return load8(p + len - 8) == load8(lit + len - 8);
+    }
+    if (len >= 4) {
+        return load4(p) == load4(lit)
+            && load4(p + len - 4) == load4(lit + len - 4);
+    }
     for (size_t i = 0; i < len; i++) {
         if ((p[i] | 0x20) != (lit[i] | 0x20)) {
             return false;
@@ -588,11 +618,8 @@ sip__quoted_end(const char *p, const char *end)
 {
     p++;
     while (p < end) {
-        const char *q = p;
         /* Jump to the next quote or backslash. */
-        while (q < end && *q != '"' && *q != '\\') {
-            q++;
-        }
+        const char *q = sip__skip(p, end, C_QPLAIN);
         if (q >= end) {
             return NULL;
         }
@@ -607,15 +634,7 @@ sip__quoted_end(const char *p, const char *end)
 bool
 sip__is_token(struct slice s)
 {
-    if (s.len == 0) {
-        return false;
-    }
-    for (size_t i = 0; i < s.len; i++) {
-        if (!sip__is(s.p[i], C_TOKEN)) {
-            return false;
-        }
-    }
-    return true;
+    return s.len > 0 && sip__skip(s.p, s.p + s.len, C_TOKEN) == s.p + s.len;
 }
 
 /* "SIP/2.0" (case-insensitive literal, §25.1): 0, SIP_E_VERSION for another
@@ -684,11 +703,11 @@ parse_request_line(struct sip_msg *m, const char *p, const char *eol,
     if (m->ruri.len > lim->max_uri) {
         return SIP_E_RURI_TOO_LONG;
     }
-    struct sip_uri uri;
+    struct sip_uri *uri = &m->uri;
     /* §19.1.5: a Request-URI never carries escaped headers (RFC 4475
      * 3.1.2.11). */
-    if (m->ruri.len == 0 || sip_uri_parse(&uri, m->ruri) != 0
-        || uri.headers.len > 0 || m->ruri.p[m->ruri.len - 1] == '?') {
+    if (m->ruri.len == 0 || sip_uri_parse(uri, m->ruri) != 0
+        || uri->headers.len > 0 || m->ruri.p[m->ruri.len - 1] == '?') {
         return SIP_E_BAD_RURI;
     }
     return 0;
@@ -726,7 +745,7 @@ static inline int
 add_hdr(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
     struct slice name, struct slice value, uint8_t flags)
 {
-    if (m->nhdr >= lim->max_hdrs || m->nhdr >= SIP_MAX_HDRS) {
+    if (m->nhdr >= lim->max_hdrs) {
         return SIP_E_TOO_MANY_HDRS;
     }
     int16_t i = (int16_t) m->nhdr++;
@@ -772,6 +791,10 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
     uint8_t flags = SIP_HDR_F_LINE | SIP_HDR_F_SPLIT;
     int err;
     while (p < end) {
+        p = sip__skip(p, end, C_LISTPLAIN);
+        if (p == end) {
+            break;
+        }
         char c = *p;
         if (c == '"') {
             p = sip__quoted_end(p, end);
@@ -912,15 +935,14 @@ check_core(struct sip_msg *m)
         m->max_forwards = (int) mf;
     }
 
-    struct sip_addr a;
-    if (sip_addr_parse(&a, m->hdr[m->first[SIP_HDR_FROM]].value) != 0) {
+    if (sip_addr_parse(&m->from, m->hdr[m->first[SIP_HDR_FROM]].value) != 0) {
         return SIP_E_BAD_FROM;
     }
-    m->from_tag = a.tag;
-    if (sip_addr_parse(&a, m->hdr[m->first[SIP_HDR_TO]].value) != 0) {
+    m->from_tag = m->from.tag;
+    if (sip_addr_parse(&m->to, m->hdr[m->first[SIP_HDR_TO]].value) != 0) {
         return SIP_E_BAD_TO;
     }
-    m->to_tag = a.tag;
+    m->to_tag = m->to.tag;
 
     struct sip_via v;
     if (sip_via_parse(&v, m->hdr[m->first[SIP_HDR_VIA]].value) != 0) {
@@ -959,6 +981,13 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         err = SIP_E_TOO_LARGE;
         goto out;
     }
+    /* The hdr[] array bounds every limit. */
+    struct sip_limits clamped;
+    if (lim->max_hdrs > SIP_MAX_HDRS) {
+        clamped = *lim;
+        clamped.max_hdrs = SIP_MAX_HDRS;
+        lim = &clamped;
+    }
     /* §7.5: ignore CRLFs before the start line. */
     while (p < end && (*p == '\r' || *p == '\n')) {
         p++;
@@ -974,6 +1003,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     }
     const char *eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
     if (eol - p >= 4 && name_is(p, "SIP/", 4)) {
+        memset(&m->uri, 0, sizeof(m->uri));
         err = parse_status_line(m, p, eol);
     } else {
         m->request = true;
@@ -997,39 +1027,59 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
             p++;
             break;
         }
+        /* Find the line and its colon with memchr; a known name matched
+         * exactly is a valid token, only unknown ones are scanned. */
         const char *ns = p;
-        while (p < end && sip__is(*p, C_TOKEN)) {
-            p++;
+        nl = memchr(p, '\n', (size_t) (end - p));
+        if (!nl) {
+            err = SIP_E_NO_END;
+            goto out;
         }
-        struct slice name = { ns, (size_t) (p - ns) };
-        while (p < end && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-        if (name.len == 0 || p >= end || *p != ':') {
+        const char *colon = memchr(ns, ':', (size_t) (nl - ns));
+        if (!colon) {
             err = SIP_E_BAD_HDR;
             goto out;
         }
-        const char *vs = ++p;
+        const char *ne = colon;
+        while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t')) {
+            ne--;
+        }
+        struct slice name = { ns, (size_t) (ne - ns) };
+        uint8_t id = (uint8_t) sip_hdr_lookup(name);
+        if (id == SIP_HDR_OTHER
+            && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)) {
+            err = SIP_E_BAD_HDR;
+            goto out;
+        }
+        const char *vs = colon + 1;
         /* The value runs to a line break not followed by SP/HTAB (§7.3.1
          * folding). */
         for (;;) {
-            nl = memchr(p, '\n', (size_t) (end - p));
-            if (!nl || nl + 1 >= end) {
+            if (nl + 1 >= end) {
                 err = SIP_E_NO_END;
                 goto out;
             }
             if (nl[1] != ' ' && nl[1] != '\t') {
                 break;
             }
-            p = nl + 1;
+            nl = memchr(nl + 1, '\n', (size_t) (end - nl - 1));
+            if (!nl) {
+                err = SIP_E_NO_END;
+                goto out;
+            }
         }
         if ((size_t) (nl - ns) > lim->max_hdr_len) {
             err = SIP_E_HDR_TOO_LONG;
             goto out;
         }
-        struct slice value = trim_ws(vs, nl);
+        /* Usual shape ": value\r\n": step over one SP and the CR before
+         * the general trim. */
+        const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
+        if (vs < ve && *vs == ' ') {
+            vs++;
+        }
+        struct slice value = trim_ws(vs, ve);
         p = nl + 1;
-        uint8_t id = (uint8_t) sip_hdr_lookup(name);
         if (hdr_list[id]) {
             err = add_list(m, lim, id, name, value);
         } else {

@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "sip/sip_hdr.h"
 
 /* Upper bound of the hdr[] array; the runtime limit may be lower. */
 #define SIP_MAX_HDRS 128
@@ -204,6 +205,7 @@ struct sip_msg {
     uint8_t method; /* enum sip_method */
     struct slice method_name;
     struct slice ruri;
+    struct sip_uri uri; /* the Request-URI, parsed (zeroed for responses) */
     /* Status-Line */
     uint16_t status;
     struct slice reason;
@@ -223,7 +225,9 @@ struct sip_msg {
     struct slice call_id;
     struct slice from_tag;
     struct slice to_tag;
-    struct slice branch; /* top Via */
+    struct slice branch;  /* top Via */
+    struct sip_addr from; /* From and To, parsed */
+    struct sip_addr to;
 
     struct slice body;
     struct sip_hdr hdr[SIP_MAX_HDRS];

@@ -25,16 +25,37 @@ hexval(char c)
 static const char *
 scan_escaped(const char *p, const char *end, unsigned cls)
 {
-    while (p < end) {
-        if (sip__is(*p, cls)) {
+    for (;;) {
+        p = sip__skip(p, end, cls);
+        if (p == end || *p != '%') {
+            return p;
+        }
+        if (end - p < 3 || !sip__is(p[1], C_HEX) || !sip__is(p[2], C_HEX)) {
+            return NULL;
+        }
+        p += 3;
+    }
+}
+
+/* A dotted quad at p; returns its end or NULL. */
+static const char *
+ipv4_prefix(const char *p, const char *end)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0;
+        const char *d = p;
+        while (p < end && p - d < 3 && *p >= '0' && *p <= '9') {
+            v = v * 10 + (unsigned) (*p - '0');
             p++;
-        } else if (*p == '%') {
-            if (end - p < 3 || !sip__is(p[1], C_HEX) || !sip__is(p[2], C_HEX)) {
+        }
+        if (p == d || v > 255) {
+            return NULL;
+        }
+        if (i < 3) {
+            if (p == end || *p != '.') {
                 return NULL;
             }
-            p += 3;
-        } else {
-            break;
+            p++;
         }
     }
     return p;
@@ -157,51 +178,55 @@ sip__host_port(const char *p, const char *end, struct slice *host,
         p = rb + 1;
         *type = SIP_HOST_IPV6;
     } else {
-        bool alpha = false;
-        p = sip__skip(p, end, C_HOST);
-        if (p == h) {
-            return NULL;
+        /* IPv4address, or hostname: labels of alphanumerics and '-',
+         * never empty, never starting or ending with '-'; a trailing dot
+         * is allowed (§25.1). One pass, label by label. */
+        bool digit = p < end && sip__is(*h, C_DIGIT);
+        if (digit) {
+            const char *e = ipv4_prefix(h, end);
+            if (e && (e == end || !sip__is(*e, C_HOST))) {
+                p = e;
+                *type = SIP_HOST_IPV4;
+                goto port;
+            }
         }
-        for (const char *q = h; q < p; q++) {
-            if (!sip__is(*q, C_DIGIT) && *q != '.') {
-                alpha = true;
+        for (;;) {
+            const char *l = p;
+            p = sip__skip(p, end, C_ALPHA | C_DIGIT);
+            if (p == l) {
+                return NULL; /* empty label, or one starting '-' */
+            }
+            while (p < end && *p == '-') {
+                while (p < end && *p == '-') {
+                    p++;
+                }
+                const char *r = sip__skip(p, end, C_ALPHA | C_DIGIT);
+                if (r == p) {
+                    return NULL; /* label ending with '-' */
+                }
+                p = r;
+            }
+            if (p == end || *p != '.') {
                 break;
             }
+            p++;
+            if (p == end || !sip__is(*p, C_HOST)) {
+                break; /* trailing dot */
+            }
         }
-        *host = (struct slice){ h, (size_t) (p - h) };
-        if (!alpha) {
-            if (!sip__ipv4(*host)) {
+        if (digit) {
+            /* Digits and dots only, yet not an IPv4 address: reject. */
+            const char *c = h;
+            while (c < p && (sip__is(*c, C_DIGIT) || *c == '.')) {
+                c++;
+            }
+            if (c == p) {
                 return NULL;
             }
-            *type = SIP_HOST_IPV4;
-        } else {
-            /* hostname: labels of alphanumerics and '-', not starting or
-             * ending with '-'; a trailing dot is allowed (§25.1). */
-            const char *q = h;
-            while (q < p) {
-                const char *l = q;
-                while (q < p && *q != '.') {
-                    q++;
-                }
-                if (q == l) {
-                    if (q + 1 == p && q != h) {
-                        break; /* trailing dot */
-                    }
-                    return NULL;
-                }
-                if (*l == '-' || q[-1] == '-') {
-                    return NULL;
-                }
-                if (q < p) {
-                    q++;
-                    if (q == p) {
-                        break;
-                    }
-                }
-            }
-            *type = SIP_HOST_NAME;
         }
+        *type = SIP_HOST_NAME;
     }
+port:
     *host = (struct slice){ h, (size_t) (p - h) };
     if (p < end && *p == ':') {
         uint32_t v = 0;
@@ -360,13 +385,13 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
     u->scheme_s = (struct slice){ s, (size_t) (p - s) };
     p++;
     u->opaque = (struct slice){ p, (size_t) (end - p) };
-    if (slice_caseeq(u->scheme_s, SLICE_LIT("sip"))) {
+    if (SIP_LIT_EQ(u->scheme_s, "sip")) {
         u->scheme = SIP_URI_SIP;
         err = parse_sip(u, p, end);
-    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("sips"))) {
+    } else if (SIP_LIT_EQ(u->scheme_s, "sips")) {
         u->scheme = SIP_URI_SIPS;
         err = parse_sip(u, p, end);
-    } else if (slice_caseeq(u->scheme_s, SLICE_LIT("tel"))) {
+    } else if (SIP_LIT_EQ(u->scheme_s, "tel")) {
         u->scheme = SIP_URI_TEL;
         err = parse_tel(u, p, end);
     } else {

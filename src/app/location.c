@@ -1,0 +1,403 @@
+/*
+ * The location service: configuration, served domains, and the redirect
+ * half (the registrar half is registrar.c).
+ */
+#define LOG_MODULE "location"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/location_int.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "sip/sip_hdr.h"
+#include "sip/sip_uri.h"
+
+#define OPT(k, type, field, min, max, def, help)                               \
+    {                                                                          \
+        "registrar", k, type, offsetof(struct location_conf, field), min, max, \
+            def, help, 0                                                       \
+    }
+
+static const struct conf_opt location_opts[] = {
+    OPT("auth", CONF_BOOL, auth, 0, 0, "true",
+        "require digest authentication for REGISTER (users from 'sipward "
+        "user add')"),
+    OPT("algorithms", CONF_STR, algorithms, 0, 64, "sha256,md5",
+        "digest algorithms offered, preferred first: sha256, md5"),
+    OPT("use_domain", CONF_BOOL, use_domain, 0, 0, "true",
+        "false: all served domains are aliases of the first one (user "
+        "names are unique across them)"),
+    OPT("min_expires", CONF_INT, min_expires, 1, 86400, "60",
+        "shorter registrations are refused with 423 Interval Too Brief"),
+    OPT("max_expires", CONF_INT, max_expires, 1, 604800, "7200",
+        "longer registrations are shortened to this"),
+    OPT("default_expires", CONF_INT, default_expires, 1, 604800, "3600",
+        "expiry when the REGISTER gives none"),
+    OPT("nonce_ttl", CONF_INT, nonce_ttl, 5, 86400, "300",
+        "seconds a digest nonce stays fresh (then stale=true)"),
+    OPT("fail_burst", CONF_INT, fail_burst, 1, 100000, "20",
+        "bad credentials allowed per source address before it is answered "
+        "403 without checking"),
+    OPT("fail_per_min", CONF_INT, fail_per_min, 1, 100000, "10",
+        "how fast that allowance refills, per minute"),
+};
+
+void
+location_conf_register(struct conf *c, struct location_conf *lc)
+{
+    conf_add(
+        c, location_opts, sizeof(location_opts) / sizeof(location_opts[0]), lc);
+}
+
+static int
+parse_algorithms(const char *s, bool *sha, bool *md5)
+{
+    char buf[64];
+    char *save = NULL;
+
+    *sha = *md5 = false;
+    snprintf(buf, sizeof(buf), "%s", s);
+    for (char *t = strtok_r(buf, ", ", &save); t;
+         t = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(t, "sha256") == 0) {
+            *sha = true;
+        } else if (strcmp(t, "md5") == 0) {
+            *md5 = true;
+        } else {
+            return -EINVAL;
+        }
+    }
+    return *sha || *md5 ? 0 : -EINVAL;
+}
+
+int
+location_conf_validate(struct conf *c, const struct location_conf *lc)
+{
+    bool sha, md5;
+
+    if (parse_algorithms(lc->algorithms, &sha, &md5) != 0) {
+        snprintf(c->err, sizeof(c->err),
+            "registrar.algorithms: '%s' is not a list of sha256, md5",
+            lc->algorithms);
+        return CONF_E_BAD_VALUE;
+    }
+    if (lc->min_expires > lc->max_expires
+        || lc->default_expires < lc->min_expires
+        || lc->default_expires > lc->max_expires) {
+        snprintf(c->err, sizeof(c->err),
+            "registrar: need min_expires <= default_expires <= max_expires");
+        return CONF_E_BAD_VALUE;
+    }
+    return 0;
+}
+
+/* ---- domains ---- */
+
+int
+location_domains_parse(
+    struct location_domains *d, const char *csv, bool use_domain)
+{
+    const char *p = csv;
+
+    memset(d, 0, sizeof(*d));
+    d->use_domain = use_domain;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        struct slice s = slice_trim(slice_make(p, n));
+        if (s.len) {
+            if (d->n == LOCATION_MAX_DOMAINS || s.len >= sizeof(d->name[0])) {
+                return -EINVAL;
+            }
+            for (size_t i = 0; i < s.len; i++) {
+                char c = s.p[i];
+                d->name[d->n][i] = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : c;
+            }
+            d->n++;
+        }
+        p += n;
+        if (*p == ',') {
+            p++;
+        }
+    }
+    return d->n ? 0 : -EINVAL;
+}
+
+bool
+location_domain_served(const struct location_domains *d, struct slice host)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (slice_caseeq(host, slice_cstr(d->name[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+location_aor_key(
+    const struct location_domains *d, char *out, size_t size, struct slice uri)
+{
+    int rc = store_aor_canon(out, size, uri);
+
+    if (rc || d->use_domain) {
+        return rc;
+    }
+    char *at = strchr(out, '@');
+    if (at && location_domain_served(d, slice_cstr(at + 1))) {
+        size_t need = (size_t) (at + 1 - out) + strlen(d->name[0]) + 1;
+        if (need > size) {
+            return -ENOSPC;
+        }
+        strcpy(at + 1, d->name[0]);
+    }
+    return 0;
+}
+
+/* ---- formatting ---- */
+
+void
+location__contact_fmt(
+    struct sip_wbuf *w, const struct store_binding *b, int64_t now, bool full)
+{
+    int64_t left = b->expires - now;
+
+    sip_wbuf_putc(w, '<');
+    sip_wbuf_put(w, b->contact);
+    sip_wbuf_puts(w, ">;expires=");
+    sip_wbuf_putu(w, (uint64_t) (left > 0 ? left : 0));
+    if (b->q >= 1000) {
+        sip_wbuf_puts(w, ";q=1");
+    } else {
+        char q[8];
+        int n = snprintf(q, sizeof(q), "%03u", (unsigned) b->q);
+        while (n > 1 && q[n - 1] == '0') {
+            q[--n] = '\0';
+        }
+        sip_wbuf_puts(w, ";q=0.");
+        sip_wbuf_puts(w, q);
+    }
+    if (full && b->instance.len) {
+        sip_wbuf_puts(w, ";+sip.instance=\"<");
+        sip_wbuf_put(w, b->instance);
+        sip_wbuf_puts(w, ">\"");
+    }
+    if (full && b->reg_id) {
+        sip_wbuf_puts(w, ";reg-id=");
+        sip_wbuf_putu(w, b->reg_id);
+    }
+}
+
+/* ---- redirect ---- */
+
+enum {
+    REDIRECT_BUF = 16384,
+    MAX_FIELDS = STORE_MAX_BINDINGS + 2,
+};
+
+struct redirect {
+    int code;
+    int64_t now;
+    struct slice host; /* warn-agent */
+    struct sip_wbuf w;
+    struct sip_field f[MAX_FIELDS];
+    size_t nf;
+};
+
+/* Appends one header whose value is what fmt wrote into r->w. */
+static void
+field_end(struct redirect *r, const char *name, size_t start)
+{
+    if (r->w.err || r->nf == MAX_FIELDS) {
+        return;
+    }
+    r->f[r->nf++] = (struct sip_field){ slice_cstr(name),
+        slice_make(r->w.p + start, r->w.len - start) };
+}
+
+/* Runs under the AOR's shard read lock: copy out, nothing more. */
+static void
+redirect_view(void *arg, const struct store_aor_view *v)
+{
+    struct redirect *r = arg;
+    size_t start;
+
+    if (v->moved) {
+        /* Moved wins over registrations. */
+        r->code = 301;
+        start = r->w.len;
+        sip_wbuf_putc(&r->w, '<');
+        sip_wbuf_put(&r->w, v->moved_uri);
+        sip_wbuf_putc(&r->w, '>');
+        field_end(r, "Contact", start);
+        /* RFC 3261 §20.43: 399 miscellaneous warning, for humans. */
+        start = r->w.len;
+        sip_wbuf_puts(&r->w, "399 ");
+        sip_wbuf_put(&r->w, r->host);
+        sip_wbuf_puts(&r->w,
+            " \"The user moved permanently: update your "
+            "address book or routing to the new address\"");
+        field_end(r, "Warning", start);
+        return;
+    }
+    if (!v->nbindings) {
+        r->code = 480; /* known, but nothing registered now */
+        return;
+    }
+    r->code = 302;
+    for (size_t i = 0; i < v->nbindings; i++) {
+        start = r->w.len;
+        location__contact_fmt(&r->w, &v->bindings[i], r->now, false);
+        field_end(r, "Contact", start);
+    }
+}
+
+static int
+redirect(struct location *l, struct app_req *req)
+{
+    const struct sip_msg *m = req->msg;
+    struct sip_uri u;
+    char key[STORE_MAX_AOR + 1];
+
+    /* Out-of-dialog only: a To tag means a dialog we are not part of. */
+    if (m->to_tag.len) {
+        return APP_PASS;
+    }
+    if (sip_uri_parse(&u, m->ruri) != 0
+        || (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS) || !u.user.len
+        || !location_domain_served(&l->dom, u.host)
+        || location_aor_key(&l->dom, key, sizeof(key), m->ruri) != 0) {
+        return APP_PASS;
+    }
+    char *buf = arena_alloc(req->scratch, REDIRECT_BUF);
+    if (!buf) {
+        app_req_reply(req, 500, SLICE_NULL, NULL, 0);
+        return APP_DONE;
+    }
+    struct redirect r = {
+        .code = 404, .now = (int64_t) clock_wall(), .host = u.host
+    };
+    sip_wbuf_init(&r.w, buf, REDIRECT_BUF);
+    store_aor_read(l->st, slice_cstr(key), r.now, redirect_view, &r);
+    app_req_reply(req, r.code, SLICE_NULL, r.f, r.nf);
+    return APP_DONE;
+}
+
+/* ---- the service ---- */
+
+static int
+location_handle(void *arg, struct app_req *req)
+{
+    struct location *l = arg;
+
+    switch (req->msg->method) {
+    case SIP_METHOD_REGISTER:
+        return location__register(l, req);
+    case SIP_METHOD_ACK:
+    case SIP_METHOD_CANCEL:
+        return APP_PASS;
+    default:
+        return redirect(l, req);
+    }
+}
+
+static int
+location_worker_start(void *arg, struct app_worker *w, void **wstate)
+{
+    struct location_worker *lw = calloc(1, sizeof(*lw));
+
+    (void) w;
+    if (!lw) {
+        return -ENOMEM;
+    }
+    lw->l = arg;
+    *wstate = lw;
+    return 0;
+}
+
+static void
+location_worker_stop(void *arg, struct app_worker *w, void *wstate)
+{
+    (void) arg;
+    (void) w;
+    location__worker_release(wstate);
+    free(wstate);
+}
+
+static const char *const location_tags[] = { "path", NULL };
+
+int
+location_new(struct location **lp, struct store *st, const char *domains,
+    const char *realm, const struct location_conf *lc, char *err, size_t errlen)
+{
+    struct location *l = calloc(1, sizeof(*l));
+    int rc;
+
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    l->st = st;
+    l->min_expires = (uint32_t) lc->min_expires;
+    l->max_expires = (uint32_t) lc->max_expires;
+    l->default_expires = (uint32_t) lc->default_expires;
+    rc = location_domains_parse(&l->dom, domains, lc->use_domain);
+    if (rc) {
+        snprintf(err, errlen, "server.domains: '%s' is not a list of domains",
+            domains);
+        goto fail;
+    }
+    snprintf(l->realm, sizeof(l->realm), "%s", realm);
+    if (lc->auth) {
+        struct auth_conf ac = {
+            .realm = slice_cstr(realm),
+            .nonce_ttl_s = (uint32_t) lc->nonce_ttl,
+            .fail_burst = (double) lc->fail_burst,
+            .fail_per_sec = (double) lc->fail_per_min / 60.0,
+        };
+        if (parse_algorithms(lc->algorithms, &ac.sha256, &ac.md5) != 0) {
+            rc = -EINVAL;
+            snprintf(err, errlen, "registrar.algorithms: bad list");
+            goto fail;
+        }
+        rc = auth_new(&l->auth, &ac);
+        if (rc) {
+            snprintf(err, errlen, "digest authentication: %s", strerror(-rc));
+            goto fail;
+        }
+    }
+    l->svc = (struct app_service){
+        .name = "location",
+        .methods = APP_METHOD(SIP_METHOD_REGISTER)
+            | APP_METHOD(SIP_METHOD_INVITE) | APP_METHOD(SIP_METHOD_OPTIONS)
+            | APP_METHOD(SIP_METHOD_MESSAGE) | APP_METHOD(SIP_METHOD_SUBSCRIBE)
+            | APP_METHOD(SIP_METHOD_REFER) | APP_METHOD(SIP_METHOD_PUBLISH)
+            | APP_METHOD(SIP_METHOD_NOTIFY) | APP_METHOD(SIP_METHOD_INFO),
+        .option_tags = location_tags,
+        .handle = location_handle,
+        .arg = l,
+        .worker_start = location_worker_start,
+        .worker_stop = location_worker_stop,
+    };
+    *lp = l;
+    return 0;
+fail:
+    free(l);
+    return rc;
+}
+
+void
+location_free(struct location *l)
+{
+    if (l) {
+        auth_free(l->auth);
+        free(l);
+    }
+}
+
+const struct app_service *
+location_service(const struct location *l)
+{
+    return &l->svc;
+}
