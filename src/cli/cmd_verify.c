@@ -240,6 +240,11 @@ cmd_verify(int argc, char **argv)
     if (out->header >= 0) {
         printf("header: %d of %zu\n", out->header + 1, call.nidentity);
     }
+    printf("verstat: %s\n", stir_verstat(out));
+    char rv[256];
+    if (stir_reason_value(out, false, rv, sizeof(rv)) > 0) {
+        printf("reason-header: Reason: %s\n", rv);
+    }
     if (out->code == STIR_PASS && out->pp.attest[0]) {
         printf("attest: %s\norigid: %s\n", out->pp.attest, out->pp.origid);
     }

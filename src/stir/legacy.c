@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "sip/sip_hdr.h"
 #include "stir/stir_int.h"
 
 /* CSeq "0314159  INVITE" -> "314159 INVITE" (leading zeros dropped). */
@@ -74,32 +75,17 @@ stir_legacy_digest_string(const struct stir_call *call, char *dst, size_t size)
     return n;
 }
 
-/* Identity-Info: <URI>;alg=rsa-sha1 */
+/* Identity-Info: <URI>;alg=rsa-sha1, parsed by the sip layer. */
 static int
 parse_info(struct slice v, struct slice *uri, struct slice *alg)
 {
-    struct slice s = slice_trim(v);
-    ptrdiff_t gt;
+    struct sip_identity_info ii;
 
-    *alg = SLICE_NULL;
-    if (s.len < 2 || s.p[0] != '<') {
+    if (sip_identity_info_parse(&ii, v) != 0) {
         return -EINVAL;
     }
-    gt = slice_chr(s, '>');
-    if (gt < 0) {
-        return -EINVAL;
-    }
-    *uri = slice_sub(s, 1, (size_t) gt - 1);
-    struct slice rest = slice_sub(s, (size_t) gt + 1, s.len);
-    for (size_t i = 0; i + 4 <= rest.len; i++) {
-        if (slice_caseprefix(slice_sub(rest, i, rest.len), SLICE_LIT("alg="))
-            && i > 0) {
-            struct slice a = slice_sub(rest, i + 4, rest.len);
-            ptrdiff_t semi = slice_chr(a, ';');
-            *alg = slice_trim(semi < 0 ? a : slice_sub(a, 0, (size_t) semi));
-            break;
-        }
-    }
+    *uri = ii.uri;
+    *alg = ii.alg;
     return 0;
 }
 

@@ -353,6 +353,22 @@ void stir_verify_pem(struct stir_vctx *v, const struct stir_call *call,
     const void *pem, size_t pem_len, const struct stir_trust *trust,
     const struct stir_policy *pol, time_t now, struct stir_verdict *out);
 
+/**
+ * Reason header value for a failed verdict when policy lets the call
+ * continue (ATIS-1000074 §5.3.2, RFC 3326): `SIP ;cause=438
+ * ;text="Invalid Identity Header"`; with stir_proto (RFC 9410) the protocol
+ * is STIR. Returns the length, 0 for a pass, or -ENOSPC.
+ */
+int stir_reason_value(
+    const struct stir_verdict *v, bool stir_proto, char *dst, size_t size);
+
+/**
+ * verstat value for the asserted identity (3GPP TS 24.229, ATIS-1000074):
+ * "TN-Validation-Passed", "TN-Validation-Failed", or "No-TN-Validation"
+ * when the request carried no usable Identity (428).
+ */
+const char *stir_verstat(const struct stir_verdict *v);
+
 /* ---- Signing (RFC 8224 §6.1) ---- */
 
 struct stir_sign_opts {

@@ -671,3 +671,31 @@ stir_verify_pem(struct stir_vctx *v, const struct stir_call *call,
     stir_verify(v, call, pem_cred_cb, &pc, pol, now, out);
     pc.cert = stir_cert_deref(pc.cert);
 }
+
+int
+stir_reason_value(
+    const struct stir_verdict *v, bool stir_proto, char *dst, size_t size)
+{
+    if (v->code == STIR_PASS) {
+        if (size) {
+            dst[0] = '\0';
+        }
+        return 0;
+    }
+    int n = snprintf(dst, size, "%s ;cause=%d ;text=\"%s\"",
+        stir_proto ? "STIR" : "SIP", v->code, stir_code_phrase(v->code));
+    return n < 0 || (size_t) n >= size ? -ENOSPC : n;
+}
+
+const char *
+stir_verstat(const struct stir_verdict *v)
+{
+    switch (v->code) {
+    case STIR_PASS:
+        return "TN-Validation-Passed";
+    case STIR_USE_IDENTITY:
+        return "No-TN-Validation";
+    default:
+        return "TN-Validation-Failed";
+    }
+}

@@ -10,7 +10,12 @@ MODS=/usr/lib/x86_64-linux-gnu/kamailio/modules
 [ -f $MODS/secsipid.so ] || fail "kamailio-secsipid-modules not installed"
 CLIENT="python3 $SW_E2E/stir_sipclient.py"
 KAM_PID=""
+HTTP_PID=""
 kam_stop() {
+    if [ -n "$HTTP_PID" ]; then
+        kill "$HTTP_PID" 2>/dev/null
+        HTTP_PID=""
+    fi
     if [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; then
         kill -TERM "$KAM_PID" 2>/dev/null
         i=0
@@ -29,8 +34,14 @@ P=$SW_TMP/pki
 # libsecsipid reads SEC1 "EC PRIVATE KEY" files; give it that form.
 openssl ec -in "$P/sp.key" -out "$P/sp-sec1.key" 2>/dev/null || fail "openssl ec"
 
+# The x5u/info URL is served from loopback so both verifiers can fetch it.
+HTTP_PORT=$(free_port)
+( cd "$P" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 ) \
+    >"$SW_TMP/http.log" 2>&1 &
+HTTP_PID=$!
+SW_PID=$HTTP_PID wait_listening "$HTTP_PORT" tcp || fail "http server"
+X5U="http://127.0.0.1:$HTTP_PORT/sp-chain.pem"
 PORT=$(free_port)
-X5U="http://127.0.0.1:9/sp-chain.pem"
 mkdir -p "$SW_TMP/kam"
 cat >"$SW_TMP/kam/kamailio.cfg" <<CFG
 #!KAMAILIO
@@ -63,7 +74,11 @@ request_route {
         exit;
     }
     if (!is_present_hf("Identity")) { sl_send_reply("428", "Use Identity Header"); exit; }
-    \$var(rc) = secsipid_check_identity("$P/sp.pem");
+    if (\$hdr(X-Mode) == "verify-fetch") {
+        \$var(rc) = secsipid_check_identity("");
+    } else {
+        \$var(rc) = secsipid_check_identity("$P/sp.pem");
+    }
     append_to_reply("X-Secsipid-Rc: \$var(rc)\r\n");
     if (\$var(rc) == 1) { sl_send_reply("200", "Identity OK"); }
     else { sl_send_reply("438", "Invalid Identity Header"); }
@@ -98,6 +113,14 @@ head -1 "$SW_TMP/r1.txt" | grep -q "200 Identity OK" \
 grep -q "X-Secsipid-Rc: 1" "$SW_TMP/r1.txt" || fail "secsipid rc not 1"
 pass "sipward sign -> secsipid_check_identity rc=1"
 
+# ... also when secsipid fetches the certificate from the info URL.
+sed 's/^Content-Length: 0/X-Mode: verify-fetch\nContent-Length: 0/' "$SW_TMP/signed.sip" \
+    >"$SW_TMP/signed-fetch.sip"
+$CLIENT "$PORT" "$SW_TMP/signed-fetch.sip" >"$SW_TMP/r1f.txt" || fail "no answer (fetch)"
+head -1 "$SW_TMP/r1f.txt" | grep -q "200 Identity OK" \
+    || { cat "$SW_TMP/r1f.txt" >&2; fail "secsipid (fetching info) rejected sipward's Identity"; }
+pass "sipward sign -> secsipid_check_identity with info fetch rc=1"
+
 # ... and rejects it once a signature byte is changed (the test can fail).
 sed 's/\(Identity: [^;]*\)[A-Za-z0-9_-]\([A-Za-z0-9_-]\{10\};info\)/\1A\2/' \
     "$SW_TMP/signed.sip" | sed 's/\(Identity: [^;]*\)A\([A-Za-z0-9_-]\{10\};info\)/\1B\2/' \
@@ -121,6 +144,9 @@ awk -v id="$IDENT" '/^Content-Length/ { print id } { print }' "$SW_TMP/invite.si
     >"$SW_TMP/v1.txt" || { cat "$SW_TMP/v1.txt" >&2; fail "sipward rejected secsipid's Identity"; }
 grep -q "^code: 200" "$SW_TMP/v1.txt" || fail "verify verdict not 200"
 pass "secsipid_build_identity -> sipward verify pass"
+"$SIPWARD" verify --trust "$P/trust" --fetch "$SW_TMP/kam-signed.sip" \
+    >"$SW_TMP/v1f.txt" || { cat "$SW_TMP/v1f.txt" >&2; fail "sipward verify --fetch of secsipid's Identity"; }
+pass "secsipid_build_identity -> sipward verify --fetch pass"
 
 # ... and names the claim when To is changed after signing.
 sed 's/^To: <sip:+12155551213@/To: <sip:+12155550000@/' "$SW_TMP/kam-signed.sip" \

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include <openssl/pem.h>
 
 #include "stir/stir_pki.h"
@@ -815,6 +817,34 @@ test_libstirshaken_vector_full(void **state)
     free(sp);
 }
 
+static void
+test_reason_and_verstat(void **state)
+{
+    struct fx *f = *state;
+    struct msg m;
+    struct stir_verdict out;
+    char buf[128];
+
+    msg_init(&m, NOW);
+    msg_sign(f, &m, NOW);
+    run(f, &m, L_SPC, NULL, &out);
+    assert_string_equal(stir_verstat(&out), "TN-Validation-Passed");
+    assert_int_equal(stir_reason_value(&out, false, buf, sizeof(buf)), 0);
+    m.call.to = SLICE_LIT("<tel:+12155550000>");
+    run(f, &m, L_SPC, NULL, &out);
+    assert_string_equal(stir_verstat(&out), "TN-Validation-Failed");
+    assert_true(stir_reason_value(&out, false, buf, sizeof(buf)) > 0);
+    assert_string_equal(
+        buf, "SIP ;cause=438 ;text=\"Invalid Identity Header\"");
+    stir_verify_pem(f->v, &m.call, NULL, 0, f->trust, &f->pol, NOW, &out);
+    assert_true(stir_reason_value(&out, true, buf, sizeof(buf)) > 0);
+    assert_string_equal(buf, "STIR ;cause=436 ;text=\"Bad Identity Info\"");
+    assert_int_equal(stir_reason_value(&out, true, buf, 10), -ENOSPC);
+    m.call.nidentity = 0;
+    run(f, &m, L_SPC, NULL, &out);
+    assert_string_equal(stir_verstat(&out), "No-TN-Validation");
+}
+
 int
 main(void)
 {
@@ -832,6 +862,7 @@ main(void)
         cmocka_unit_test(test_tn_range_cert),
         cmocka_unit_test(test_kamailio_vector_full),
         cmocka_unit_test(test_libstirshaken_vector_full),
+        cmocka_unit_test(test_reason_and_verstat),
     };
     stir_err_init();
     return cmocka_run_group_tests(tests, setup, teardown);
