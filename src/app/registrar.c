@@ -198,7 +198,12 @@ register_done(void *arg)
         size_t start = r.w.len;
         sip_wbuf_puts(&r.w, "5");
         reply_field(&r, "Retry-After", start);
-        log_warn("REGISTER %s not stored: %s", c->aor, err_str(c->req.result));
+        /* A database failure is logged by the store, once per outage: not
+         * once per REGISTER while it lasts. */
+        if (c->req.result != STORE_E_DB) {
+            log_warn(
+                "REGISTER %s not stored: %s", c->aor, err_str(c->req.result));
+        }
         break;
     }
     }

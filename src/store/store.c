@@ -605,7 +605,8 @@ store_open(struct store **stp, const struct store_conf *c)
     }
     st->mode = c->mode;
     st->sweep_ms = c->sweep_ms ? c->sweep_ms : 1000;
-    st->poll_ms = c->poll_ms ? c->poll_ms : 250;
+    /* A back end may have chosen its own default (PostgreSQL: 100 ms). */
+    st->poll_ms = c->poll_ms ? c->poll_ms : st->poll_ms ? st->poll_ms : 250;
     pthread_mutex_init(&st->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -37,7 +37,7 @@
 
 enum {
     BACKOFF_MIN_MS = 250,
-    BACKOFF_MAX_MS = 4000,
+    BACKOFF_MAX_MS = 2000,
     ADVISORY_KEY = 0x73697077, /* "sipw": serializes migrations */
     MAX_PARAMS = 10,
 };
@@ -116,6 +116,7 @@ enum stmt {
     S_MDEL,
     S_EXPIRE,
     S_RELOAD,
+    S_RELOAD_MANY,
     S_COUNT,
 };
 
@@ -150,6 +151,18 @@ static const char *const stmt_sql[S_COUNT] = {
         " UNION ALL SELECT 'b', contact, expires::text, q::text, call_id,"
         "  cseq::text, instance, reg_id::text, path, received FROM bindings"
         "  WHERE aor = $1 AND expires > $2",
+    /* The same for many AORs ($1 a text[]), grouped by AOR in byte order. */
+    [S_RELOAD_MANY] =
+        "SELECT * FROM ("
+        "SELECT aor, 'u' AS k, username AS a, realm AS b, ha1_md5 AS c,"
+        "  ha1_sha256 AS d, NULL AS e, NULL AS f, NULL AS g, NULL AS h,"
+        "  NULL AS i FROM users WHERE aor = ANY($1::text[])"
+        " UNION ALL SELECT aor, 'm', uri, note, at::text, NULL, NULL, NULL,"
+        "  NULL, NULL, NULL FROM moved WHERE aor = ANY($1::text[])"
+        " UNION ALL SELECT aor, 'b', contact, expires::text, q::text, call_id,"
+        "  cseq::text, instance, reg_id::text, path, received FROM bindings"
+        "  WHERE aor = ANY($1::text[]) AND expires > $2"
+        ") x ORDER BY x.aor COLLATE \"C\"",
 };
 
 struct store_pg {
@@ -360,8 +373,10 @@ lost(struct store_pg *g, const char *why)
     }
     g->up = false;
     drop_conns(g);
-    g->backoff_ms = BACKOFF_MIN_MS;
-    g->retry_at_ms = clock_mono_ms() + g->backoff_ms;
+    /* The first retry comes with the next poll: a dropped connection to a
+     * healthy server (pg_terminate_backend, a proxy) heals at once. */
+    g->backoff_ms = BACKOFF_MIN_MS / 2;
+    g->retry_at_ms = clock_mono_ms();
 }
 
 /* A failed statement: logs it, and drops the connections if they are gone. */
@@ -1027,6 +1042,125 @@ pg_reload_aor(struct store *st, struct slice aor, int64_t now)
     return g->up ? reload_aor(g, aor, now) : STORE_E_DB;
 }
 
+enum {
+    RELOAD_MAX = 256
+}; /* AORs per reload query */
+
+static int
+cmp_notify(const void *a, const void *b)
+{
+    const PGnotify *x = *(PGnotify *const *) a, *y = *(PGnotify *const *) b;
+
+    return strcmp(x->extra, y->extra);
+}
+
+/* Applies one AOR's rows [from, to) of r (S_RELOAD_MANY columns). */
+static int
+apply_aor(
+    struct store_idx *ix, struct slice aor, const PGresult *r, int from, int to)
+{
+    bool user = false, moved = false;
+    int err = 0;
+
+    store__idx_bindings_clear(ix, aor);
+    for (int i = from; i < to; i++) {
+        char kind = PQgetvalue(r, i, 1)[0];
+        int e;
+        if (kind == 'u') {
+            user = true;
+            e = store__idx_user_set(ix, aor, col_slice(r, i, 2),
+                col_slice(r, i, 3), col_slice(r, i, 4), col_slice(r, i, 5));
+        } else if (kind == 'm') {
+            moved = true;
+            e = store__idx_moved_set(ix, aor, col_slice(r, i, 2),
+                col_slice(r, i, 3), col_i64(r, i, 4));
+        } else {
+            struct store_binding b = binding_at(r, i, 2);
+            e = store__idx_binding_put(ix, aor, &b);
+        }
+        err = err ? err : e;
+    }
+    if (!user) {
+        store__idx_user_clear(ix, aor);
+    }
+    if (!moved) {
+        store__idx_moved_clear(ix, aor);
+    }
+    return err;
+}
+
+/*
+ * Re-reads the AORs of notes[0..n) (sorted, duplicates allowed) in one
+ * round trip: under a REGISTER load on another node this is one query per
+ * poll, not one per REGISTER.
+ */
+static int
+reload_many(struct store_pg *g, PGnotify **notes, size_t n, int64_t now)
+{
+    size_t cap = 3;
+    char *arr, num[24];
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        cap += 2 * strlen(notes[i]->extra) + 3;
+    }
+    arr = malloc(cap);
+    if (!arr) {
+        return -ENOMEM;
+    }
+    /* A text[] literal: {"a","b"} with " and \ escaped. */
+    size_t k = 0;
+    arr[k++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(notes[i]->extra, notes[i - 1]->extra) == 0) {
+            continue;
+        }
+        if (k > 1) {
+            arr[k++] = ',';
+        }
+        arr[k++] = '"';
+        for (const char *c = notes[i]->extra; *c; c++) {
+            if (*c == '"' || *c == '\\') {
+                arr[k++] = '\\';
+            }
+            arr[k++] = *c;
+        }
+        arr[k++] = '"';
+    }
+    arr[k++] = '}';
+    arr[k] = '\0';
+    snprintf(num, sizeof(num), "%" PRId64, now);
+
+    const char *v[2] = { arr, num };
+    char name[8];
+    snprintf(name, sizeof(name), "s%d", (int) S_RELOAD_MANY);
+    PGresult *r = PQexecPrepared(g->db, name, 2, v, NULL, NULL, 0);
+    free(arr);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        return failed(g, r, "reload");
+    }
+    /* Walk the sorted AORs and the rows (same order) together. */
+    int row = 0, rows = PQntuples(r);
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(notes[i]->extra, notes[i - 1]->extra) == 0) {
+            continue;
+        }
+        const char *aor = notes[i]->extra;
+        while (row < rows && strcmp(PQgetvalue(r, row, 0), aor) < 0) {
+            row++;
+        }
+        int end = row;
+        while (end < rows && strcmp(PQgetvalue(r, end, 0), aor) == 0) {
+            end++;
+        }
+        int e = apply_aor(g->base.idx, slice_cstr(aor), r, row, end);
+        rc = rc ? rc : e;
+        row = end;
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* Down and due: try again; on success LISTEN, resync, and say so. */
 static void
 try_reconnect(struct store_pg *g)
@@ -1083,20 +1217,37 @@ pg_changes(struct store *st, void (*cb)(void *, struct slice), void *arg)
         return 0;
     }
     int64_t now = (int64_t) clock_wall();
-    while (g->up && (n = PQnotifies(g->listen)) != NULL) {
-        if (n->be_pid != g->db_pid) {
-            struct slice aor = slice_cstr(n->extra);
-            if (slice_eq(aor, SLICE_LIT("*"))) {
-                g->full_reload = true;
-            } else if (!g->full_reload) {
-                int rc = reload_aor(g, aor, now);
+    PGnotify *notes[RELOAD_MAX];
+    size_t nn = 0;
+    bool more = true;
+    while (g->up && more) {
+        n = PQnotifies(g->listen);
+        more = n != NULL;
+        if (n && n->be_pid == g->db_pid) {
+            PQfreemem(n); /* ours: already in the index */
+        } else if (n && strcmp(n->extra, "*") == 0) {
+            g->full_reload = true;
+            PQfreemem(n);
+        } else if (n) {
+            notes[nn++] = n;
+        }
+        if (nn == RELOAD_MAX || (!more && nn)) {
+            if (!g->full_reload) {
+                qsort(notes, nn, sizeof(notes[0]), cmp_notify);
+                int rc = reload_many(g, notes, nn, now);
                 if (rc && g->up) {
-                    log_warn("postgres: cannot reload %.*s: %s", SLICE_ARG(aor),
+                    log_warn("postgres: cannot reload %zu changed AORs: %s", nn,
                         err_str(rc));
                 }
             }
+            for (size_t i = 0; i < nn; i++) {
+                PQfreemem(notes[i]);
+            }
+            nn = 0;
         }
-        PQfreemem(n);
+    }
+    for (size_t i = 0; i < nn; i++) {
+        PQfreemem(notes[i]);
     }
     if (g->up && g->full_reload) {
         g->full_reload = false;
@@ -1247,6 +1398,9 @@ store__pg_open(struct store **stp, const struct store_conf *c)
         return -ENOMEM;
     }
     g->base.ops = &pg_ops;
+    /* A poll is a non-blocking read of the LISTEN socket: cheap enough to
+     * do often, and it bounds how stale another node's change can be. */
+    g->base.poll_ms = 100;
     g->serve = c->mode == STORE_MODE_SERVE;
     g->no_migrate = c->no_migrate;
     g->conninfo = strdup(c->path);

@@ -23,12 +23,12 @@
 #include "store/store_pg.h"
 
 static char pg_dir[64];
-static char pg_url[512]; /* database "postgres" */
+static char pg_url[640]; /* database "postgres" */
 static PGconn *admin;
 
 struct fx {
     char db[64];
-    char url[600];
+    char url[720];
 };
 
 static void
@@ -440,6 +440,33 @@ test_two_nodes_coherent(void **state)
     assert_true(wait_bindings(a, AOR, -1, 2500) >= 0);
     assert_true(wait_bindings(b, AOR, -1, 100) >= 0);
 
+    /* Many AORs at once (more than one reload query's worth). */
+    char aors[300][48];
+    struct store_req reqs[300];
+    struct store_contact many = {
+        .uri = SLICE_LIT("sip:u@10.1.1.1"), .expires = 600, .q = 1000
+    };
+    for (int i = 0; i < 300; i++) {
+        snprintf(aors[i], sizeof(aors[i]), "sip:user%d@example.com", i);
+        reqs[i] = (struct store_req){ .kind = STORE_REQ_REGISTER,
+            .aor = slice_cstr(aors[i]),
+            .call_id = SLICE_LIT("many"),
+            .cseq = 1,
+            .contacts = &many,
+            .ncontacts = 1,
+            .now = (int64_t) clock_wall() };
+    }
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(store_submit(a, &reqs[i]), 0);
+    }
+    assert_int_equal(reg(a, "cid", 4, &c, 1, false), 0); /* after them */
+    for (int i = 0; i < 300; i++) {
+        assert_true(wait_bindings(b, slice_cstr(aors[i]), 1, 2000) >= 0);
+    }
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(reqs[i].result, 0);
+    }
+
     store_close(a);
     store_close(b);
 }
@@ -543,10 +570,19 @@ pg_start(void)
 }
 
 static void
-pg_stop(void)
+pg_stop(bool show_log)
 {
     char cmd[256];
 
+    if (pg_dir[0] && show_log) {
+        snprintf(cmd, sizeof(cmd),
+            "echo '--- postgres.log ---'; grep -v checkpoint %s/postgres.log "
+            "| tail -n 40",
+            pg_dir);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "no postgres.log\n");
+        }
+    }
     if (pg_dir[0]) {
         snprintf(cmd, sizeof(cmd), "sh %s/../../scripts/pg.sh stop %s",
             SW_TEST_DATA, pg_dir);
@@ -591,11 +627,11 @@ main(void)
     if (PQstatus(admin) != CONNECTION_OK) {
         fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
         PQfinish(admin);
-        pg_stop();
+        pg_stop(true);
         return 1;
     }
     rc |= cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
     PQfinish(admin);
-    pg_stop();
+    pg_stop(rc != 0);
     return rc;
 }
