@@ -9,9 +9,10 @@ all: build
 deps:
 	@./scripts/deps.sh
 
+# Only the binary: `make run` should not wait for tests and fuzzers.
 build: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target sipward
 
 run: build
 	./build/release/sipward serve

@@ -371,7 +371,14 @@ daemon_main(const struct daemon_opts *o)
     }
     const struct app_conf *ac = &d.cfg->ac;
     if (o->print_config) {
+        /* store.path may be a PostgreSQL conninfo with a password in it:
+         * print it the way the logs do, password masked. */
+        char masked[4096];
+        char *path = d.cfg->ac.store_path;
+        store_path_describe(masked, sizeof(masked), path);
+        d.cfg->ac.store_path = masked;
         conf_print(&d.cfg->conf, stdout);
+        d.cfg->ac.store_path = path;
         config_free(d.cfg);
         return 0;
     }

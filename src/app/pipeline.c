@@ -563,14 +563,6 @@ looped(const struct app_worker *w, const struct sip_msg *m)
     return false;
 }
 
-/* A response needs the headers it copies (§8.2.6.2). */
-static bool
-answerable(const struct sip_msg *m)
-{
-    return m->first[SIP_HDR_FROM] >= 0 && m->first[SIP_HDR_TO] >= 0
-        && m->first[SIP_HDR_CALL_ID] >= 0 && m->first[SIP_HDR_CSEQ] >= 0;
-}
-
 void
 app_worker_input(
     struct app_worker *w, struct slice in, const struct transport_ep *src)
@@ -605,7 +597,7 @@ app_worker_input(
         log_warn_limited(
             &bad_limit, "%s: malformed request: %s", peer, err_str(rc));
         /* Answer if enough was parsed to address a response. */
-        if (vh && sip_via_parse(&v, vh->value) == 0 && answerable(m)) {
+        if (vh && sip_via_parse(&v, vh->value) == 0) {
             route_response(&r, &v, w->ip, sizeof(w->ip));
             send_response(w, &r, m, sip_err_status(rc), slice_cstr(err_str(rc)),
                 NULL, 0, SLICE_NULL, SLICE_NULL);

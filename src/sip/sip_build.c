@@ -177,6 +177,18 @@ put_top_via(
     }
 }
 
+/* Copies a header of the request when it has one. */
+static void
+copy_hdr(struct sip_wbuf *w, const struct sip_msg *req, enum sip_hdr_id id,
+    const char *name)
+{
+    const struct sip_hdr *h = sip_msg_hdr(req, id);
+
+    if (h) {
+        sip_wbuf_hdr(w, slice_cstr(name), h->value);
+    }
+}
+
 int
 sip_build_response(char *out, size_t size, size_t *len,
     const struct sip_msg *req, const struct sip_resp_opts *o)
@@ -185,8 +197,11 @@ sip_build_response(char *out, size_t size, size_t *len,
     int err = -EINVAL;
     char tag[17];
 
+    /* Only the Via is needed to route a response (§18.2.2): a request
+     * that lacks From, To, Call-ID or CSeq still earns its 400 naming the
+     * missing header, with whatever of them it had copied. */
     if (!req->request || o->code < 100 || o->code > 699
-        || req->first[SIP_HDR_VIA] < 0 || req->first[SIP_HDR_TO] < 0) {
+        || req->first[SIP_HDR_VIA] < 0) {
         goto out;
     }
     sip_wbuf_init(&w, out, size);
@@ -210,23 +225,24 @@ sip_build_response(char *out, size_t size, size_t *len,
         }
         wput(&w, "\r\n", 2);
     }
-    sip_wbuf_hdr(&w, SLICE_LIT("From"), sip_msg_hdr(req, SIP_HDR_FROM)->value);
-    put_name(&w, SIP_HDR_TO);
-    sip_wbuf_put(&w, sip_msg_hdr(req, SIP_HDR_TO)->value);
-    /* A tag on every response but 100, unless the request had one. */
-    if (o->code > 100 && req->to_tag.len == 0) {
-        wput(&w, ";tag=", 5);
-        if (o->to_tag.len) {
-            sip_wbuf_put(&w, o->to_tag);
-        } else {
-            sip_build_tag(tag, req);
-            wput(&w, tag, 16);
+    copy_hdr(&w, req, SIP_HDR_FROM, "From");
+    if (req->first[SIP_HDR_TO] >= 0) {
+        put_name(&w, SIP_HDR_TO);
+        sip_wbuf_put(&w, sip_msg_hdr(req, SIP_HDR_TO)->value);
+        /* A tag on every response but 100, unless the request had one. */
+        if (o->code > 100 && req->to_tag.len == 0) {
+            wput(&w, ";tag=", 5);
+            if (o->to_tag.len) {
+                sip_wbuf_put(&w, o->to_tag);
+            } else {
+                sip_build_tag(tag, req);
+                wput(&w, tag, 16);
+            }
         }
+        wput(&w, "\r\n", 2);
     }
-    wput(&w, "\r\n", 2);
-    sip_wbuf_hdr(
-        &w, SLICE_LIT("Call-ID"), sip_msg_hdr(req, SIP_HDR_CALL_ID)->value);
-    sip_wbuf_hdr(&w, SLICE_LIT("CSeq"), sip_msg_hdr(req, SIP_HDR_CSEQ)->value);
+    copy_hdr(&w, req, SIP_HDR_CALL_ID, "Call-ID");
+    copy_hdr(&w, req, SIP_HDR_CSEQ, "CSeq");
     if (o->server.len) {
         sip_wbuf_hdr(&w, SLICE_LIT("Server"), o->server);
     }

@@ -961,7 +961,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
 {
     in = sip__nn(in);
     const char *p = in.p, *end = in.p + in.len;
-    int err = 0;
+    int err = 0, version_err = 0;
 
     sip_err_init();
     m->buf = in;
@@ -1011,6 +1011,12 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     } else {
         m->request = true;
         err = parse_request_line(m, p, eol, lim);
+        /* A 505 (§21.5.20) still needs the Via to be routed: read on, and
+         * report the version once the headers are indexed. */
+        if (err == SIP_E_VERSION) {
+            version_err = err;
+            err = 0;
+        }
     }
     if (err) {
         goto out;
@@ -1130,6 +1136,9 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     m->body = (struct slice){ p, rest };
     m->buf = (struct slice){ in.p, (size_t) (p + rest - in.p) };
 out:
+    if (version_err && err != -EAGAIN) {
+        err = version_err;
+    }
     return err;
 }
 

@@ -21,6 +21,12 @@ grep -q "/nonexistent/dir/x.db" "$SW_TMP/err" || fail "error does not name the p
 "$SIPWARD" help serve | grep -q -- '--print-config' || fail "help serve"
 "$SIPWARD" serve --print-config --set server.workers=3 >"$SW_TMP/cfg" || fail "print-config"
 grep -q '^workers = 3' "$SW_TMP/cfg" || fail "print-config does not show override"
+"$SIPWARD" serve --print-config \
+    --set 'store.path=host=db.example dbname=sw user=sw password=hunter2' \
+    >"$SW_TMP/cfg" || fail "print-config with a conninfo"
+grep -q hunter2 "$SW_TMP/cfg" && fail "print-config shows the database password"
+grep -q '^path = .*dbname=sw.*password=\*\*\*' "$SW_TMP/cfg" \
+    || fail "print-config does not show the masked conninfo"
 pass "command line"
 
 # Config file + SIGHUP reload.
