@@ -3,22 +3,21 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Methods counted by name; anything else is "other". RFC 3261 and the
- * extension methods in common use. */
-static const char *const methods[] = { "INVITE", "ACK", "BYE", "CANCEL",
-    "REGISTER", "OPTIONS", "INFO", "PRACK", "SUBSCRIBE", "NOTIFY", "UPDATE",
-    "MESSAGE", "REFER", "PUBLISH", "other" };
+/* Series are method (enum sip_method, 0 = other) x transport. */
 enum {
-    NMETHODS = sizeof(methods) / sizeof(methods[0])
+    NMETHODS = SIP_METHOD_PUBLISH + 1,
+    NTP = TRANSPORT_TLS + 1,
 };
 
-static const char *const tps[APP_TP_COUNT] = { "udp", "tcp", "tls" };
+static const char *const tps[NTP] = { "udp", "tcp", "tls" };
 
 static bool
 request_labels(size_t i, char *buf, size_t len)
 {
+    size_t m = i / NTP;
     snprintf(buf, len, "method=\"%s\",transport=\"%s\"",
-        methods[i / APP_TP_COUNT], tps[i % APP_TP_COUNT]);
+        m == SIP_METHOD_OTHER ? "other" : sip_method_name((enum sip_method) m),
+        tps[i % NTP]);
     return true;
 }
 
@@ -26,7 +25,7 @@ struct metric app_m_requests = {
     .name = "sipward_sip_requests_total",
     .help = "SIP requests received, by method and transport",
     .type = METRIC_COUNTER,
-    .nseries = NMETHODS * APP_TP_COUNT,
+    .nseries = NMETHODS * NTP,
     .labels = request_labels,
 };
 METRIC_REGISTER(app_m_requests)
@@ -157,24 +156,12 @@ struct metric app_m_cert_fetch_latency = {
 };
 METRIC_REGISTER(app_m_cert_fetch_latency)
 
-static size_t
-method_index(struct slice m)
-{
-    for (size_t i = 0; i + 1 < NMETHODS; i++) {
-        if (slice_eq(m, slice_cstr(methods[i]))) {
-            return i;
-        }
-    }
-    return NMETHODS - 1;
-}
-
 void
-app_metrics_request(struct slice method, enum app_tp tp)
+app_metrics_request(enum sip_method m, enum transport_proto tp)
 {
-    if ((unsigned) tp >= APP_TP_COUNT) {
-        return;
+    if ((unsigned) m < NMETHODS && (unsigned) tp < NTP) {
+        metric_inc(&app_m_requests, (size_t) m * NTP + (size_t) tp);
     }
-    metric_inc(&app_m_requests, method_index(method) * APP_TP_COUNT + tp);
 }
 
 void

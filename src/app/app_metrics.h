@@ -10,13 +10,8 @@
 
 #include "base/metrics.h"
 #include "base/slice.h"
-
-enum app_tp {
-    APP_TP_UDP,
-    APP_TP_TCP,
-    APP_TP_TLS,
-    APP_TP_COUNT,
-};
+#include "sip/sip_msg.h"
+#include "transport/listen.h"
 
 enum app_redirect {
     APP_REDIRECT_MOVED,      /* 301: the user moved for good */
@@ -63,8 +58,8 @@ extern struct metric app_m_signings;
 extern struct metric app_m_cert_fetches;
 extern struct metric app_m_cert_fetch_latency;
 
-/** A request arrived (method name as on the wire). */
-void app_metrics_request(struct slice method, enum app_tp tp);
+/** A request arrived (SIP_METHOD_OTHER counts as "other"). */
+void app_metrics_request(enum sip_method m, enum transport_proto tp);
 /** A response was sent (any code, provisional included). */
 void app_metrics_response(unsigned code);
 /** Time from a request's arrival to its final response. */

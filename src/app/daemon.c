@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "app/location.h"
 #include "app/pipeline.h"
+#include "app/sti.h"
 #include "app/worker.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -28,6 +29,7 @@ struct daemon_config {
     struct app_conf ac;
     struct transport_conf tc;
     struct txn_conf xc;
+    struct sti_conf stc;
     struct location_conf lc;
     void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
 };
@@ -46,6 +48,7 @@ struct daemon {
     struct transport_conf tc;
     struct txn_conf xc;
     struct store *store;
+    struct sti *sti;           /* STIR services, shared with the HTTP layer */
     struct location *location; /* registrar + redirect service */
     void *ext_state[DAEMON_MAX_EXTS];
     atomic_bool ready;
@@ -85,6 +88,7 @@ config_load(const struct daemon_opts *o, bool at_start)
     app_conf_register(c, ac);
     transport_conf_register(c, &dc->tc);
     txn_conf_register(c, &dc->xc);
+    sti_conf_register(c, &dc->stc);
     location_conf_register(c, &dc->lc);
     for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
         dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
@@ -106,6 +110,9 @@ config_load(const struct daemon_opts *o, bool at_start)
     }
     if (!err) {
         err = app_conf_validate(c, ac);
+    }
+    if (!err) {
+        err = sti_conf_validate(c, &dc->stc);
     }
     if (!err) {
         err = location_conf_validate(c, &dc->lc);
@@ -207,6 +214,15 @@ run(struct daemon *d)
         close(sfd);
         return 1;
     }
+    /* STIR state first: the HTTP service serves its certificates and
+     * tells it its own URL before the workers sign with it. */
+    if (sti_new(&d->sti, &d->cfg->stc, d->cfg->ac.store_path, d->listeners,
+            d->nlisteners)
+        != 0) {
+        free(d->workers);
+        close(sfd);
+        return 1;
+    }
     /* Services beside the workers start first, so a port already taken
      * stops the daemon before it answers SIP; readiness follows the
      * workers. */
@@ -222,10 +238,18 @@ run(struct daemon *d)
         }
     }
     /* Services plug into the pipeline here, before the workers start:
-     * app_pipeline_add(d->pipeline, &some_service). */
+     * app_pipeline_add(d->pipeline, &some_service). The STIR services come
+     * first: they take only the INVITEs of the sources [stir] names (with
+     * the defaults: those carrying Identity), and pass everything else on
+     * to the registrar / redirect service. */
     d->tc = d->cfg->tc;
     d->xc = d->cfg->xc;
     if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
+        rc = 1;
+    }
+    if (rc == 0
+        && (app_pipeline_add(d->pipeline, sti_as_service(d->sti)) != 0
+            || app_pipeline_add(d->pipeline, sti_vs_service(d->sti)) != 0)) {
         rc = 1;
     }
     if (rc == 0
@@ -320,6 +344,8 @@ run(struct daemon *d)
     }
     free(d->workers);
     app_pipeline_free(d->pipeline);
+    sti_free(d->sti);
+    d->sti = NULL;
     location_free(d->location);
     d->location = NULL;
     close(sfd);
@@ -419,6 +445,12 @@ struct store *
 daemon_store(const struct daemon *d)
 {
     return d->store;
+}
+
+struct sti *
+daemon_sti(const struct daemon *d)
+{
+    return d->sti;
 }
 
 const struct app_conf *

@@ -72,6 +72,12 @@ size_t daemon_nworkers(const struct daemon *d);
  * reload hooks): a reload frees the previous ones.
  */
 const struct app_conf *daemon_app_conf(const struct daemon *d);
+/**
+ * The STIR services' shared state (app/sti.h), built before the daemon_ext
+ * services start; for the REST and certificate routes.
+ */
+struct sti;
+struct sti *daemon_sti(const struct daemon *d);
 /** The daemon's store (open for the daemon's whole run). */
 struct store *daemon_store(const struct daemon *d);
 size_t daemon_listeners(

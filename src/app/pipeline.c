@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_metrics.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "sip/sip_codes.h"
 #include "sip/sip_hdr.h"
@@ -34,6 +36,7 @@ struct app_deferred {
     bool slab; /* DEFER_SLAB bytes, returns to the free list */
     struct txn *tx;
     uint32_t gen;
+    uint64_t t0_ns; /* when deferred: the latency metric's start */
     struct transport_ep src;
     size_t len;
     char req[]; /* the request, copied: the receive buffer is gone */
@@ -262,6 +265,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
         return rc;
     }
     w->stats.responses++;
+    app_metrics_response((unsigned) code);
     if (r->tx) {
         return txn_server_respond(w->txn, r->tx, code, slice_make(w->out, len));
     }
@@ -357,6 +361,7 @@ app_req_defer(struct app_req *r)
     d->w = w;
     d->tx = r->tx;
     d->gen = txn_gen(r->tx);
+    d->t0_ns = clock_mono_ns();
     d->src = *r->src;
     d->len = r->msg->buf.len;
     memcpy(d->req, r->msg->buf.p, d->len);
@@ -450,6 +455,9 @@ app_deferred_reply(struct app_deferred *d, int code, struct slice reason,
 
     if (deferred_live(d)) {
         rc = deferred_send(d, code, reason, extra, nextra);
+        if (rc == 0 && code >= 200) {
+            app_metrics_latency(clock_mono_ns() - d->t0_ns);
+        }
     }
     if (code >= 200 || rc == -ECANCELED) {
         deferred_free(d);
@@ -575,6 +583,8 @@ app_worker_input(
     const struct sip_hdr *vh;
     int rc;
 
+    uint64_t t0_ns = clock_mono_ns();
+
     memset(&r, 0, sizeof(r));
     r.msg = m;
     r.src = src;
@@ -607,6 +617,7 @@ app_worker_input(
         txn_client_recv(w->txn, &tm, m->status, in);
         goto out;
     }
+    app_metrics_request(m->method, src->proto);
     route_response(&r, &v, w->ip, sizeof(w->ip));
 
     /* Step 3: retransmissions and ACKs. */
@@ -693,6 +704,9 @@ app_worker_input(
     }
     app_req_reply(&r, 404, SLICE_NULL, NULL, 0);
 out:
+    if (r.answered) {
+        app_metrics_latency(clock_mono_ns() - t0_ns);
+    }
     arena_reset(&w->scratch);
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 static void
 on_message(void *arg, struct slice msg, const struct transport_ep *src)
@@ -97,12 +98,16 @@ static void *
 worker_main(void *arg)
 {
     struct worker *w = arg;
+    /* A private metrics shard: counting on this thread takes no lock and
+     * no locked instruction (base/metrics.h). */
+    metrics_thread_attach();
     int rc = ev_run(w->loop);
 
     if (rc) {
         log_error("worker %d: event loop failed: %s", w->id, strerror(-rc));
     }
     transport_flush(w->tr);
+    metrics_thread_detach();
     return NULL;
 }
 

@@ -41,5 +41,7 @@ int http__ops_routes(struct http_service *svc);
 void http__sample(struct http_service *svc);
 /** The admin API under /api/v1. */
 int http__admin_routes(struct http_service *svc);
+/** STIR REST (/stir/v1/signing, /stir/v1/verification) and /certs/. */
+int http__stir_routes(struct http_service *svc);
 
 #endif

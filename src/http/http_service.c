@@ -299,6 +299,9 @@ ext_start(void **statep, struct daemon *d, const void *cf)
     if (!rc) {
         rc = http__admin_routes(svc);
     }
+    if (!rc) {
+        rc = http__stir_routes(svc);
+    }
     if (rc) {
         goto fail;
     }

@@ -853,7 +853,7 @@ parse_u32(struct slice v, uint32_t max, uint32_t *out, int bad, int range)
 
 /* Singleton headers checked while parsing. */
 static int
-check_core(struct sip_msg *m)
+check_core(struct sip_msg *m, const struct sip_limits *lim)
 {
     int err = 0;
     const struct sip_hdr *h;
@@ -943,6 +943,9 @@ check_core(struct sip_msg *m)
         return SIP_E_BAD_TO;
     }
     m->to_tag = m->to.tag;
+    if (m->from.uri_s.len > lim->max_uri || m->to.uri_s.len > lim->max_uri) {
+        return SIP_E_URI_TOO_LONG;
+    }
 
     struct sip_via v;
     if (sip_via_parse(&v, m->hdr[m->first[SIP_HDR_VIA]].value) != 0) {
@@ -1108,7 +1111,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         }
         m->content_length = cl;
     }
-    err = check_core(m);
+    err = check_core(m, lim);
     if (err) {
         goto out;
     }

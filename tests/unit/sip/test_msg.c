@@ -320,6 +320,18 @@ test_limits(void **state)
     rc = sip_msg_parse_ex(&msg, guard_str(&g, invite), &lim, false);
     assert_int_equal(rc, SIP_E_RURI_TOO_LONG);
     lim = sip_limits_default;
+    lim.max_uri = 28; /* the Request-URI fits, the From URI does not */
+    rc = sip_msg_parse_ex(&msg,
+        guard_str(&g,
+            "OPTIONS sip:x@example.com SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+            "To: <sip:x@example.com>\r\n"
+            "From: <sip:a-rather-long-user@example.com>;tag=9\r\n"
+            "Call-ID: a\r\nCSeq: 1 OPTIONS\r\n\r\n"),
+        &lim, false);
+    assert_int_equal(rc, SIP_E_URI_TOO_LONG);
+    assert_int_equal(sip_err_status(rc), 400);
+    lim = sip_limits_default;
     lim.max_hdr_len = 20;
     rc = sip_msg_parse_ex(&msg, guard_str(&g, invite), &lim, false);
     assert_int_equal(rc, SIP_E_HDR_TOO_LONG);

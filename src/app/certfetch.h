@@ -1,0 +1,119 @@
+/*
+ * Certificates named by Identity info/x5u URLs (RFC 8224 §6.2.1, ATIS-1000074
+ * §5.3.1): fetched with libcurl's multi interface on the worker's own event
+ * loop (curl_multi_socket_action + timers), so no SIP worker ever blocks on
+ * HTTP, and kept in one in-memory cache shared by every worker.
+ *
+ * Fetch rules: https only, unless the URL's host is allow-listed for http;
+ * redirects only to the same scheme; a timeout (2 s) and a size cap (64 KB);
+ * addresses in RFC 6890 special-purpose ranges (loopback, private, link
+ * local, documentation, ...) refused unless the host or address is
+ * allow-listed. One fetch per URL at a time per worker: later calls wait on
+ * it.
+ *
+ * Cache: keyed by URL. A fetched bundle is parsed and its chain validated
+ * against the trust store once, when it enters the cache; calls then only
+ * take a reference. Lifetime: Cache-Control max-age / Expires, bounded by
+ * [ttl_min, ttl_max] and by the leaf's notAfter. Failures (436: cannot
+ * fetch; 437: not a usable or trusted certificate) are cached for neg_ttl.
+ */
+#ifndef SW_APP_CERTFETCH_H
+#define SW_APP_CERTFETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "base/ev.h"
+#include "base/slice.h"
+#include "stir/stir.h"
+
+struct certcache_conf {
+    int64_t timeout_ms;                /* whole transfer */
+    int64_t max_bytes;                 /* body cap */
+    int64_t ttl_min, ttl_max, neg_ttl; /* seconds */
+    int64_t max_entries;
+    const char *http_hosts;         /* comma-separated: http allowed */
+    const char *private_hosts;      /* comma-separated hosts or addresses */
+    const struct stir_trust *trust; /* borrowed; outlives the cache */
+};
+
+struct certcache;
+
+int certcache_new(struct certcache **cp, const struct certcache_conf *c);
+void certcache_free(struct certcache *c);
+
+/**
+ * Allow-lists host for http and for special-purpose addresses (the daemon's
+ * own certificate repository). Before the workers start only.
+ */
+int certcache_allow_host(struct certcache *c, const char *host);
+
+enum certcache_state {
+    CERTCACHE_MISS = 0,
+    CERTCACHE_OK = 1,
+    CERTCACHE_FAIL = 2,
+};
+
+/**
+ * Looks url up at now. OK: *cert is a new reference (stir_cert_deref it).
+ * FAIL: *code is 436 or 437 and why says what went wrong. MISS: absent or
+ * expired.
+ */
+enum certcache_state certcache_get(struct certcache *c, struct slice url,
+    time_t now, struct stir_cert **cert, int *code, char *why, size_t why_size);
+
+/**
+ * Blocking fetch for threads that may block (the REST handlers): fetches
+ * url with the same rules, caches the result, and answers like
+ * certcache_get (never MISS).
+ */
+enum certcache_state certcache_fetch_sync(struct certcache *c, struct slice url,
+    time_t now, struct stir_cert **cert, int *code, char *why, size_t why_size);
+
+/* Counters, for the logs and tests. */
+struct certcache_stats {
+    uint64_t hits, misses, fetches, fetch_fail, entries;
+};
+void certcache_stats_get(struct certcache *c, struct certcache_stats *s);
+
+/* ---- per worker ---- */
+
+struct certfetch;
+
+/** Somebody waiting for a URL; embedded by the caller. */
+typedef void certfetch_cb(void *arg);
+struct certfetch_waiter {
+    struct certfetch_waiter *next;
+    certfetch_cb *cb;
+    void *arg;
+};
+
+/** The fetcher of one worker, driven by its loop. */
+int certfetch_new(
+    struct certfetch **fp, struct certcache *c, struct ev_loop *loop);
+/**
+ * Aborts every transfer (waiters are not called: their owner is going
+ * away too) and frees f. On the loop's thread or after it stopped.
+ */
+void certfetch_free(struct certfetch *f);
+
+/**
+ * Makes sure url gets fetched (unless a fetch of it is running already) and
+ * calls w->cb(w->arg) on the loop when it is in the cache (as a
+ * certificate or a failure). 0: waiting; 1: the URL was refused at once
+ * (scheme, host) and the failure is in the cache already, nothing to wait
+ * for; -errno when no fetch can start (then answer without waiting).
+ */
+int certfetch_want(struct certfetch *f, struct slice url,
+    struct certfetch_waiter *w, certfetch_cb *cb, void *arg);
+
+/** Transfers running on this worker. */
+size_t certfetch_running(const struct certfetch *f);
+
+/** True when a is in an RFC 6890 special-purpose range. */
+bool certfetch_addr_special(const struct sockaddr *a);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# /metrics and the status page follow real traffic: SIPp sends OPTIONS over
+# UDP and TCP, and the request counter (by method and transport), the
+# response counter (by code) and the latency histogram grow by exactly
+# what was sent; the status page's totals follow.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+wait_listening "$SW_HTTP_PORT" tcp || fail "HTTP not listening"
+URL=http://127.0.0.1:$SW_HTTP_PORT
+
+# metric NAME_AND_LABELS: the current value (0 when the series is absent)
+metric() {
+    curl -s "$URL/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+opt_udp='sipward_sip_requests_total{method="OPTIONS",transport="udp"}'
+opt_tcp='sipward_sip_requests_total{method="OPTIONS",transport="tcp"}'
+ok200='sipward_sip_responses_total{code="200"}'
+lat='sipward_sip_request_duration_seconds_count'
+
+u0=$(metric "$opt_udp"); t0=$(metric "$opt_tcp"); r0=$(metric "$ok200"); l0=$(metric "$lat")
+sipp_run() { # transport calls
+    timeout 30 sipp "127.0.0.1:$SW_PORT" -sf "$SW_E2E/sipp/ops_options.xml" \
+        -t "$1" -m "$2" -r 200 -i 127.0.0.1 -p "$(free_port)" -nostdin \
+        -timeout 20s -timeout_error >"$SW_TMP/sipp.$1.log" 2>&1 \
+        || fail "sipp ($1) failed: $(tail -5 "$SW_TMP/sipp.$1.log")"
+}
+sipp_run u1 40
+sipp_run t1 15
+
+u1=$(metric "$opt_udp"); t1=$(metric "$opt_tcp"); r1=$(metric "$ok200"); l1=$(metric "$lat")
+[ $((u1 - u0)) -eq 40 ] || fail "UDP OPTIONS counter grew by $((u1 - u0)), not 40"
+[ $((t1 - t0)) -eq 15 ] || fail "TCP OPTIONS counter grew by $((t1 - t0)), not 15"
+[ $((r1 - r0)) -eq 55 ] || fail "200 responses grew by $((r1 - r0)), not 55"
+[ $((l1 - l0)) -eq 55 ] || fail "latency histogram count grew by $((l1 - l0)), not 55"
+# The +Inf bucket equals the count, and the buckets are cumulative.
+curl -s "$URL/metrics" | python3 -c '
+import sys
+b = [(l.split("le=\"")[1].split("\"")[0], float(l.split()[-1]))
+     for l in sys.stdin if l.startswith("sipward_sip_request_duration_seconds_bucket")]
+vals = [v for _, v in b]
+assert vals == sorted(vals), "buckets not cumulative"
+assert b[-1][0] == "+Inf" and b[-1][1] >= 55, b[-1]
+' || fail "latency histogram malformed"
+pass "metrics follow SIPp traffic (udp +40, tcp +15, 200 +55)"
+
+curl -s "$URL/" | grep -q "id=requests-total>$((u1 + t1))<" \
+    || fail "status page total is not $((u1 + t1))"
+pass "status page totals follow"
+stop_daemon
+[ "$SW_EXIT" -eq 0 ] || fail "exit $SW_EXIT"
