@@ -517,9 +517,10 @@ build(struct ua *u, char *out, size_t size, size_t *len, const char *method,
     f[nf++] = SIP_FIELD("User-Agent", SLICE_LIT("sipward/" SIPWARD_VERSION));
     if (u->authz[0] && strcmp(method, "ACK") != 0
         && strcmp(method, "CANCEL") != 0) {
-        f[nf++] = SIP_FIELD(
-            u->authz[0] == 'P' ? "Proxy-Authorization" : "Authorization",
-            slice_cstr(u->authz + 1));
+        f[nf++] = (struct sip_field){ u->authz[0] == 'P'
+                ? SLICE_LIT("Proxy-Authorization")
+                : SLICE_LIT("Authorization"),
+            slice_cstr(u->authz + 1) };
     }
     if (body && strcmp(method, "MESSAGE") == 0) {
         ct = SLICE_LIT("text/plain");

@@ -118,18 +118,19 @@ ua__digest(const struct ua_opts *o, struct sip_msg *m, struct slice resp,
     }
     const char *p1[] = { o->user, ":", realm, ":", o->password };
     const char *p2[] = { method, ":", uri };
-    if (hash_hex(md, p1, 5, ha1) != 0 || hash_hex(md, p2, 3, ha2) != 0) {
+    if (hash_hex(md, p1, sizeof(p1) / sizeof(p1[0]), ha1) != 0
+        || hash_hex(md, p2, sizeof(p2) / sizeof(p2[0]), ha2) != 0) {
         return -EIO;
     }
     if (qop) {
         const char *p3[] = { ha1, ":", nonce, ":", "00000001", ":", cnonce,
             ":auth:", ha2 };
-        if (hash_hex(md, p3, 10, rsp) != 0) {
+        if (hash_hex(md, p3, sizeof(p3) / sizeof(p3[0]), rsp) != 0) {
             return -EIO;
         }
     } else {
         const char *p3[] = { ha1, ":", nonce, ":", ha2 };
-        if (hash_hex(md, p3, 5, rsp) != 0) {
+        if (hash_hex(md, p3, sizeof(p3) / sizeof(p3[0]), rsp) != 0) {
             return -EIO;
         }
     }
