@@ -813,7 +813,7 @@ send_once(struct ua *u, const char *target, char *err, size_t errlen)
     request_run(u, u->o->method, body);
     if (!u->net && (u->code == 401 || u->code == 407) && u->o->user) {
         if (ua__digest(u->o, &u->msg, slice_make(u->resp, u->resp_len),
-                u->o->method, target, u->authz, sizeof(u->authz))
+                u->o->method, target, NULL, u->authz, sizeof(u->authz))
             == 0) {
             if (u->o->verbose) {
                 printf("> answering the %d challenge as %s\n", u->code,
@@ -1036,6 +1036,8 @@ ua_request(const struct ua_opts *o, const char *uri)
             struct sip_contact c;
             char cu[UA_BOOK_MAX_URI];
             if (sip_contact_parse(&c, h->value) != 0 || c.star
+                || (c.addr.uri.scheme != SIP_URI_SIP
+                    && c.addr.uri.scheme != SIP_URI_SIPS)
                 || slice_copy(cu, sizeof(cu), c.addr.uri_s) != 0) {
                 continue;
             }

@@ -60,12 +60,13 @@ offers_auth(struct slice qop)
 
 int
 ua__digest(const struct ua_opts *o, struct sip_msg *m, struct slice resp,
-    const char *method, const char *uri, char *out, size_t size)
+    const char *method, const char *uri, const char *cnonce_in, char *out,
+    size_t size)
 {
     struct sip_auth best = { 0 }, a;
     const EVP_MD *md = NULL;
     bool have = false, proxy;
-    char realm[256], nonce[512], opaque[512], algo[32], cnonce[17];
+    char realm[256], nonce[512], opaque[512], algo[32], cnonce[64];
     char ha1[2 * EVP_MAX_MD_SIZE + 1], ha2[sizeof(ha1)], rsp[sizeof(ha1)];
     int n;
 
@@ -104,17 +105,21 @@ ua__digest(const struct ua_opts *o, struct sip_msg *m, struct slice resp,
     }
     snprintf(algo, sizeof(algo), "%s", md == EVP_md5() ? "MD5" : "SHA-256");
     bool qop = offers_auth(best.qop);
-    unsigned char rb[8] = { 0 };
-    FILE *rf = fopen("/dev/urandom", "rb");
-    if (!rf || fread(rb, 1, sizeof(rb), rf) != sizeof(rb)) {
-        memcpy(rb, &resp.p,
-            sizeof(rb) < sizeof(resp.p) ? sizeof(rb) : sizeof(resp.p));
-    }
-    if (rf) {
-        fclose(rf);
-    }
-    for (size_t i = 0; i < sizeof(rb); i++) {
-        snprintf(cnonce + 2 * i, 3, "%02x", rb[i]);
+    if (cnonce_in) {
+        snprintf(cnonce, sizeof(cnonce), "%s", cnonce_in);
+    } else {
+        unsigned char rb[8] = { 0 };
+        FILE *rf = fopen("/dev/urandom", "rb");
+        if (!rf || fread(rb, 1, sizeof(rb), rf) != sizeof(rb)) {
+            memcpy(rb, &resp.p,
+                sizeof(rb) < sizeof(resp.p) ? sizeof(rb) : sizeof(resp.p));
+        }
+        if (rf) {
+            fclose(rf);
+        }
+        for (size_t i = 0; i < sizeof(rb); i++) {
+            snprintf(cnonce + 2 * i, 3, "%02x", rb[i]);
+        }
     }
     const char *p1[] = { o->user, ":", realm, ":", o->password };
     const char *p2[] = { method, ":", uri };

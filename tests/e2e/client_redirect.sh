@@ -129,7 +129,7 @@ C options "sip:x@127.0.0.1:$DEAD"
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(6)' "$DEAD" &
 SILENT=$!
 UAS_PIDS="$UAS_PIDS $SILENT"
-sleep 0.3
+wait_listening "$DEAD" udp || fail "silent socket"
 "$SIPWARD" options "sip:x@127.0.0.1:$DEAD" --no-book --timeout 1 >/dev/null 2>"$SW_TMP/err"
 RC=$?
 [ "$RC" = 3 ] || fail "silence: exit $RC"
