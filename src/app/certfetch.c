@@ -24,7 +24,7 @@ struct entry {
     size_t url_len;
     struct stir_cert *cert; /* validated; NULL for a failure */
     int code;               /* 436 / 437 for a failure */
-    char why[200];
+    char why[512];
     time_t expires;
 };
 
@@ -667,7 +667,7 @@ certcache_fetch_sync(struct certcache *c, struct slice url, time_t now,
         snprintf(why, why_size, "out of memory");
         return CERTCACHE_FAIL;
     }
-    char uwhy[200];
+    char uwhy[512];
     if (x->bad_url || check_url(x, uwhy, sizeof(uwhy)) != 0) {
         if (x->bad_url) {
             snprintf(uwhy, sizeof(uwhy), "info URL too long");
@@ -864,7 +864,7 @@ certfetch_want(struct certfetch *f, struct slice url,
     struct certfetch_waiter *w, certfetch_cb *cb, void *arg)
 {
     struct xfer *x;
-    char why[200];
+    char why[512];
 
     w->cb = cb;
     w->arg = arg;

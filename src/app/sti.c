@@ -407,7 +407,10 @@ trust_load_dir(struct stir_trust *t, const char *dir)
                 && strcmp(e->d_name + n - 4, ".crl") != 0)) {
             continue;
         }
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name)
+            >= (int) sizeof(path)) {
+            continue;
+        }
         char *buf = read_file(path, &len);
         if (buf) {
             int k = stir_trust_add_pem(t, buf, len);
@@ -464,7 +467,10 @@ pki_create(const char *dir, const char *name)
         mkdir(path, 0750);
         *q = '/';
     }
-    snprintf(path, sizeof(path), "%s/trust", dir);
+    if (snprintf(path, sizeof(path), "%s/trust", dir) >= (int) sizeof(path)) {
+        rc = -ENAMETOOLONG;
+        goto out;
+    }
     if ((mkdir(dir, 0750) != 0 && errno != EEXIST)
         || (mkdir(path, 0755) != 0 && errno != EEXIST)) {
         rc = -errno;
@@ -575,7 +581,10 @@ load_keys(struct sti *s, const struct sti_conf *c, const char *store_path,
         if (c->trust[0]) {
             snprintf(trust_dir, trust_size, "%s", c->trust);
         } else {
-            snprintf(trust_dir, trust_size, "%s/trust", dir);
+            if (snprintf(trust_dir, trust_size, "%s/trust", dir)
+                >= (int) trust_size) {
+                return -ENAMETOOLONG;
+            }
         }
         if (access(key, R_OK) != 0) {
             int rc = pki_create(dir, c->cert_name);

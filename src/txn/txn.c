@@ -64,6 +64,7 @@ struct txn {
     uint8_t kind;
     uint8_t state;
     bool reliable;
+    bool unindexed; /* taken out of the lookup indexes already */
     uint8_t buf_class;
     uint16_t code;
     uint32_t gen;
@@ -469,7 +470,9 @@ txn_destroy(struct txn_table *t, struct txn *tx)
 {
     tn_stop(&tx->tn[RT]);
     tn_stop(&tx->tn[TO]);
-    hash_remove(t, tx);
+    if (!tx->unindexed) {
+        hash_remove(t, tx);
+    }
     buf_put(t, tx->msg, tx->buf_class);
     buf_put(t, tx->ack, tx->ack_class);
     tx->msg = tx->ack = NULL;
@@ -574,6 +577,13 @@ txn_table_free(struct txn_table *t)
     for (size_t i = 0; t->buckets && i <= t->mask; i++) {
         while (t->buckets[i]) {
             txn_destroy(t, t->buckets[i]);
+        }
+    }
+    /* Confirmed transactions left the indexes; their Timer I holds them. */
+    for (int i = 0; i < t->nlists; i++) {
+        struct tlist *l = &t->lists[i];
+        while (l->head.next != &l->head) {
+            txn_destroy(t, tn_txn(l->head.next));
         }
     }
     while (t->free) {
@@ -720,6 +730,12 @@ txn_server_absorb(struct txn_table *t, struct txn *tx, bool is_ack)
             tx->state = TXN_CONFIRMED;
             buf_put(t, tx->msg, tx->buf_class);
             tx->msg = NULL;
+            /* Confirmed only absorbs ACK retransmissions, and the core drops
+             * ACKs that match nothing: so leave the lookup indexes now. They
+             * stay small (transactions awaiting an answer or an ACK) and a
+             * busy server keeps them in cache, while Timer I still runs. */
+            hash_remove(t, tx);
+            tx->unindexed = true;
             tn_start(t, &tx->tn[TO], (uint64_t) t->conf.t4_ms);
             return true;
         }

@@ -1,0 +1,109 @@
+#!/bin/sh
+# Verified calls per second end to end, and server CPU per verified call,
+# through sipward's STI-VS (302 interface, chain validation always on) and
+# through Kamailio + secsipid (CertVerify=5: dates + chain, -x fm -X fm) in
+# one run, with the same certificate (x5u served by python http.server on
+# loopback, fetched once and cached), the same SIPp load of distinct valid
+# PASSporTs, and next to `openssl speed ecdsap256` on the same machine.
+#
+#   bench/stir-service/run.sh            CALLS=20000 WORKERS=2 LIMIT=200
+#
+# Not a test: it prints figures. Server CPU = utime+stime of the server
+# process(es) over the run / calls (from /proc). Replay detection is off for
+# sipward here because the PASSporT file is reused across runs.
+set -eu
+cd "$(dirname "$0")/../.."
+CALLS=${CALLS:-20000}
+WORKERS=${WORKERS:-2}
+LIMIT=${LIMIT:-200}
+B=bench/stir-service
+cmake --preset release >/dev/null
+cmake --build --preset release -j2 --target sipward >/dev/null
+SW=$PWD/build/release/sipward
+W=$(mktemp -d /tmp/stir-service.XXXXXX)
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; sleep 0.3; rm -rf "$W"' EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu() { # utime+stime ticks of a process and its threads/children listed
+    t=0
+    for p in "$@"; do
+        set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
+        t=$((t + $1 + $2))
+    done
+    echo $t
+}
+HZ=$(getconf CLK_TCK)
+
+"$SW" pki init "$W/pki" >/dev/null
+"$SW" pki issue --dir "$W/pki" --spc 1234 >/dev/null
+mkdir -p "$W/www" "$W/kcache"
+cp "$W/pki/sp-chain.pem" "$W/www/sp.pem"
+cat "$W/pki/root.pem" "$W/pki/inter.pem" >"$W/ca.pem"
+HP=$(port)
+python3 -m http.server --bind 127.0.0.1 --directory "$W/www" "$HP" \
+    >"$W/http.log" 2>&1 &
+PIDS="$PIDS $!"
+X5U=http://127.0.0.1:$HP/sp.pem
+sleep 0.5
+python3 $B/make-identities.py --key "$W/pki/sp.key" --x5u "$X5U" \
+    --count "$CALLS" >"$W/id.csv"
+
+# load PORT PID...: prints "cps us_per_call failed"
+load() {
+    lp=$1
+    shift
+    sipp "127.0.0.1:$lp" -sf $B/uac_verify.xml -inf "$W/id.csv" -i 127.0.0.1 \
+        -p "$(port)" -m 20 -r 20 -nostdin -timeout 20s >/dev/null 2>&1 || true
+    c0=$(cpu "$@")
+    t0=$(date +%s%N)
+    rc=0
+    sipp "127.0.0.1:$lp" -sf $B/uac_verify.xml -inf "$W/id.csv" -i 127.0.0.1 \
+        -p "$(port)" -m "$CALLS" -r 100000 -l "$LIMIT" -nostdin \
+        -timeout 120s -trace_stat -stf "$W/stat-$lp.csv" >"$W/sipp-$lp.out" \
+        2>&1 || rc=$?
+    t1=$(date +%s%N)
+    c1=$(cpu "$@")
+    col=$(head -1 "$W/stat-$lp.csv" | tr ';' '\n' | grep -n '^FailedCall(C)$' \
+        | cut -d: -f1)
+    failed=$(tail -1 "$W/stat-$lp.csv" | cut -d';' -f"${col:-19}")
+    awk -v n="$CALLS" -v dt=$((t1 - t0)) -v dc=$((c1 - c0)) -v hz="$HZ" \
+        -v f="$failed" -v rc="$rc" 'BEGIN {
+        printf "%8.0f calls/s  %6.1f us server CPU/call  (failed calls: %s, sipp exit %s)\n",
+            n / (dt / 1e9), dc / hz * 1e6 / n, f, rc }'
+}
+
+# --- sipward ---
+SP=$(port)
+(cd "$W" && exec "$SW" serve --set "sip.listen=udp:127.0.0.1:$SP" \
+    --set "http.listen=127.0.0.1:$(port)" --set "server.workers=$WORKERS" \
+    --set "stir.trust=$W/pki/trust" --set stir.http_hosts=127.0.0.1 \
+    --set stir.private_hosts=127.0.0.1 --set stir.replay=off \
+    --set log.level=warn >"$W/sipward.log" 2>&1) &
+SWPID=$!
+PIDS="$PIDS $SWPID"
+sleep 1
+if [ -n "${PERF:-}" ]; then # PERF=file: profile sipward during its run
+    perf record -F 2000 -g -p "$SWPID" -o "$PERF" >/dev/null 2>&1 &
+    PERFPID=$!
+fi
+printf 'sipward STI-VS   (%s workers): ' "$WORKERS"
+load "$SP" "$SWPID"
+[ -z "${PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" || true; }
+kill "$SWPID"
+
+# --- Kamailio + secsipid ---
+KP=$(port)
+kamailio -f $B/kamailio-verify.cfg -DD -E -x fm -X fm -A "CHILDREN=$WORKERS" \
+    -A "PORT=$KP" -A "CACHE_DIR=\"$W/kcache\"" \
+    -A "CA_OPT=\"CertCAFile=$W/ca.pem\"" >"$W/kamailio.log" 2>&1 &
+KPID=$!
+PIDS="$PIDS $KPID"
+sleep 1.5
+printf 'kamailio secsipid (%s children): ' "$WORKERS"
+load "$KP" $KPID $(pgrep -P "$KPID" | tr '\n' ' ')
+kill "$KPID"
+
+echo "openssl speed ecdsap256 (one core):"
+openssl speed -seconds 3 ecdsap256 2>/dev/null | grep -E "^ *256 bits" \
+    | awk '{ printf "  sign %.1f us, verify %.1f us\n", 1e6 / $7, 1e6 / $8 }'
