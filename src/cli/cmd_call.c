@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cli/cli.h"
+#include "cli/cli_stir.h"
 #include "cli/ua.h"
 #include "transport/listen.h"
 
@@ -95,6 +96,9 @@ run(int argc, char **argv, const char *cmd, const char *method)
         { "password-file", required_argument, NULL, 'P' },
         { "text", required_argument, NULL, 'x' },
         { "duration", required_argument, NULL, 'd' },
+        { "sign-key", required_argument, NULL, 'K' },
+        { "x5u", required_argument, NULL, 'X' },
+        { "attest", required_argument, NULL, 'A' },
         { "verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
@@ -105,7 +109,9 @@ run(int argc, char **argv, const char *cmd, const char *method)
         .max_redirects = 5,
         .duration_s = 5,
     };
-    const char *book_path = NULL, *pwfile = NULL;
+    const char *book_path = NULL, *pwfile = NULL, *key_path = NULL;
+    const char *x5u = NULL;
+    struct stir_signer *signer = NULL;
     bool no_book = false;
     char path[4096], pw[512], err[512];
     struct ua_book *book = NULL;
@@ -165,6 +171,18 @@ run(int argc, char **argv, const char *cmd, const char *method)
         case 'x':
             o.text = optarg;
             break;
+        case 'K':
+            key_path = optarg;
+            break;
+        case 'X':
+            x5u = optarg;
+            break;
+        case 'A':
+            if (strlen(optarg) != 1 || !strchr("ABC", optarg[0])) {
+                return cli_usage_error(cmd, "--attest is A, B or C");
+            }
+            o.attest = optarg[0];
+            break;
         case 'v':
             o.verbose = true;
             break;
@@ -212,6 +230,25 @@ run(int argc, char **argv, const char *cmd, const char *method)
                 "on the command line)");
         }
     }
+    if (!key_path != !x5u) {
+        return cli_usage_error(cmd, "--sign-key and --x5u go together");
+    }
+    if (key_path) {
+        size_t klen;
+        char *key = cli_read_file(key_path, &klen);
+        stir_err_init();
+        if (!key) {
+            return cli_usage_error(cmd, "--sign-key: cannot read %s", key_path);
+        }
+        rc = stir_signer_new(&signer, key, klen, slice_cstr(x5u));
+        free(key);
+        if (rc != 0) {
+            return cli_usage_error(cmd,
+                "--sign-key: %s: %s (need an EC P-256 key)", key_path,
+                err_str(rc));
+        }
+        o.signer = signer;
+    }
     if (!no_book) {
         if (!book_path) {
             if (ua_book_default_path(path, sizeof(path)) != 0) {
@@ -222,12 +259,14 @@ run(int argc, char **argv, const char *cmd, const char *method)
         }
         if (ua_book_open(&book, book_path, err, sizeof(err)) != 0) {
             fprintf(stderr, "sipward %s: address book %s\n", cmd, err);
+            stir_signer_free(signer);
             return 3;
         }
         o.book = book;
     }
     rc = ua_request(&o, uri);
     ua_book_close(book);
+    stir_signer_free(signer);
     return rc;
 }
 

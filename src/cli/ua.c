@@ -29,6 +29,7 @@
 #include "sip/sip_hdr.h"
 #include "sip/sip_msg.h"
 #include "sip/sip_uri.h"
+#include "stir/stir.h"
 #include "transport/transport.h"
 #include "txn/txn.h"
 
@@ -62,7 +63,9 @@ struct ua {
     char call_id[48], from_tag[20], branch[40];
     char from[UA_BOOK_MAX_URI + 2];
     char contact[128];
-    char authz[2048]; /* Authorization value for a retry; "" none */
+    char authz[2048];    /* Authorization value for a retry; "" none */
+    char date[40];       /* Date value when signing; "" none */
+    char identity[4096]; /* Identity value; "" none */
     uint32_t cseq;
     char req[MSG_MAX];
     size_t req_len;
@@ -507,7 +510,7 @@ static int
 build(struct ua *u, char *out, size_t size, size_t *len, const char *method,
     const char *ruri, const char *to, uint32_t cseq, bool body)
 {
-    struct sip_field f[4];
+    struct sip_field f[6];
     size_t nf = 0;
     char sdp[512];
     char ip[80];
@@ -521,6 +524,12 @@ build(struct ua *u, char *out, size_t size, size_t *len, const char *method,
                 ? SLICE_LIT("Proxy-Authorization")
                 : SLICE_LIT("Authorization"),
             slice_cstr(u->authz + 1) };
+    }
+    if (u->date[0]) {
+        f[nf++] = SIP_FIELD("Date", slice_cstr(u->date));
+    }
+    if (u->identity[0]) {
+        f[nf++] = SIP_FIELD("Identity", slice_cstr(u->identity));
     }
     if (body && strcmp(method, "MESSAGE") == 0) {
         ct = SLICE_LIT("text/plain");
@@ -674,6 +683,46 @@ on_resp(void *arg, struct txn *tx, int code, struct slice msg)
 }
 
 /*
+ * RFC 8224 §6.1: the Identity header signs the Date, From, To and the
+ * request as built; build once without it, sign, and let the caller build
+ * again with it (same branch, same bytes otherwise).
+ */
+static int
+sign(struct ua *u, const char *method, const char *to, bool body)
+{
+    struct stir_call call;
+    struct stir_sign_opts so = {
+        .attest = u->o->attest ? u->o->attest : 'A',
+        .iat = clock_wall(),
+        .orig_from_pai = true,
+    };
+    int rc;
+
+    sip_date_format(u->date, sizeof(u->date), so.iat);
+    rc = build(u, u->req, sizeof(u->req), &u->req_len, method, u->ruri, to,
+        u->cseq, body);
+    if (rc == 0) {
+        rc = sip_msg_parse(&u->msg, slice_make(u->req, u->req_len));
+    }
+    if (rc == 0) {
+        rc = stir_call_from_msg(&call, &u->msg);
+    }
+    if (rc == 0) {
+        rc = stir_sign(
+            u->o->signer, &call, &so, u->identity, sizeof(u->identity));
+        rc = rc < 0 ? rc : 0;
+    }
+    if (rc != 0) {
+        u->identity[0] = '\0';
+        fprintf(stderr, "sipward %s: cannot sign the request: %s\n", u->o->cmd,
+            rc == STIR_E_NOT_TN ? "From and To must be telephone numbers "
+                                  "for SHAKEN (use --from sip:+1...@host)"
+                                : err_str(rc));
+    }
+    return rc;
+}
+
+/*
  * Sends the request (u->ruri, u->cseq) in a new client transaction and
  * waits for its final response.
  */
@@ -692,6 +741,12 @@ request_run(struct ua *u, const char *method, bool body)
     u->cancel_sent = false;
     u->net = false;
     u->code = 0;
+    u->date[0] = '\0';
+    u->identity[0] = '\0';
+    if (u->o->signer && sign(u, method, to, body) != 0) {
+        net_failure(u, 513);
+        return;
+    }
     if (build(u, u->req, sizeof(u->req), &u->req_len, method, u->ruri, to,
             u->cseq, body)
         != 0) {

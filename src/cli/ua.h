@@ -21,6 +21,7 @@ enum {
 };
 
 struct ua_book;
+struct stir_signer;
 
 struct ua_opts {
     const char *cmd;    /* "options", for messages */
@@ -35,6 +36,10 @@ struct ua_opts {
     const char *user; /* digest username; NULL: do not answer 401/407 */
     const char *password;
     struct ua_book *book; /* NULL: no learning */
+    /* STIR/SHAKEN: when set, requests carry Date and an Identity header
+     * (RFC 8224) signed with this signer at attestation attest. */
+    struct stir_signer *signer;
+    char attest;
 };
 
 /** Sends the request to uri and prints the outcome; returns a UA_EXIT_*. */
