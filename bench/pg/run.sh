@@ -14,6 +14,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SIPWARD=${1:-$ROOT/build/release/sipward}
+SIPWARD=$(cd "$(dirname "$SIPWARD")" && pwd)/$(basename "$SIPWARD")
 N_REG=${N_REG:-20000}
 N_INV=${N_INV:-40000}
 LIMIT=${LIMIT:-400}
@@ -26,9 +27,10 @@ HZ=$(getconf CLK_TCK)
 cleanup() {
     for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
     [ -f "$PG_DIR/env" ] && sh "$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1
-    rm -rf "$T"
+    [ "${KEEP:-0}" = 1 ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
