@@ -812,7 +812,7 @@ dialog_run(struct ua *u)
     } else {
         u->ack_len = 0;
     }
-    if (!u->interrupted) {
+    if (!u->interrupted && u->o->duration_s > 0) {
         phase_run(u, (int64_t) u->o->duration_s * 1000);
     }
     u->ack_len = 0;
