@@ -19,7 +19,6 @@
 
 /* Every code of the IANA SIP "Response Codes" registry, in code order. */
 static const struct sip_code_info codes[] = {
-    /* BEGIN codes */
     E(100, "Trying", "RFC 3261", "21.1.1",
         "The next hop received the request and is working on it. It is hop-"
         "by-hop: it only tells the previous element to stop retransmitting "
@@ -884,14 +883,12 @@ static const struct sip_code_info codes[] = {
         "(unsigned or C-attested calls are blocked more often). Do not "
         "retry the same call immediately; intermediaries must not convert "
         "608 to another code."),
-    /* END codes */
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 /* What RFC 3261 §8.1.3.2 tells a UA to assume for a code it does not know. */
 static const struct sip_code_info generic[] = {
-    /* BEGIN generic */
     E(100, "Provisional", "RFC 3261", "8.1.3.2",
         "A provisional (1xx) response this element does not recognise. It "
         "says the request is still being processed; RFC 3261 §8.1.3.2 tells"
@@ -945,11 +942,9 @@ static const struct sip_code_info generic[] = {
         "range.",
         "Do not retry elsewhere. Read the reason phrase and any Reason "
         "header, and ask the sender which extension defines the code."),
-    /* END generic */
 };
 
 static const struct sip_code_pair pairs[] = {
-    /* BEGIN pairs */
     { 180, 183,
         "Both are provisional responses that create an early dialog. 180 "
         "means the callee is being alerted; the caller normally plays local"
@@ -1048,9 +1043,9 @@ static const struct sip_code_pair pairs[] = {
         "Send 401 when the request lacks valid credentials. Send 403 when "
         "the authenticated user is not allowed to do this (call a barred "
         "destination, register someone else's address), the source address "
-        "is not permitted, or a STIR Date is stale. A 401 after a correct "
-        "answer to a challenge means wrong password; a 403 means wrong "
-        "permissions." },
+        "is not permitted, or a STIR Date is stale. A 401 to a request that"
+        " already carried credentials means they were wrong (user, password"
+        " or realm); a 403 means the permissions are." },
     { 401, 407,
         "Both are digest challenges. 401 comes from the end server (UAS or "
         "registrar) with WWW-Authenticate and is answered with "
@@ -1263,9 +1258,10 @@ static const struct sip_code_pair pairs[] = {
         "481 says the request refers to a dialog or transaction that does "
         "not exist at the receiver. 487 is the normal answer to an INVITE "
         "that was cancelled: the transaction existed and was terminated.",
-        "A CANCEL for an unknown INVITE gets 481 (the CANCEL itself), while"
-        " the INVITE it cancelled gets 487. Seeing 481 on BYE or re-INVITE "
-        "means the dialog state was lost." },
+        "A CANCEL that matches no pending INVITE is answered 481; one that "
+        "matches is answered 200, and the INVITE it cancelled then ends "
+        "with 487. Seeing 481 on BYE or re-INVITE means the dialog state "
+        "was lost." },
     { 482, 483,
         "Both stop requests that travel in circles. 482 is detected: the "
         "server sees its own earlier routing decision in the Via headers "
@@ -1350,7 +1346,6 @@ static const struct sip_code_pair pairs[] = {
         "from analytics and blocking engines in the network. A legitimate "
         "caller should appeal a 608 through its Call-Info contact; with 607"
         " the called person made the decision." },
-    /* END pairs */
 };
 
 #define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
