@@ -8,6 +8,7 @@
 #   bench/net/options.sh            # RUNS=3 CALLS=400000 LIMIT=500
 #   MODE=invite bench/net/options.sh   # INVITE → 405 → ACK instead
 #   SIPWARD=build/x/sipward ...        # another binary
+#   SW_ARGS="--set transport.udp_coalesce_us=0" ...  # extra serve options
 #
 # Not a test: numbers depend on the machine. Loopback only; every SIPp run
 # is bounded by -m and -timeout. Needs the release build (make build) and
@@ -61,7 +62,7 @@ start_sipward() {
         --set "sip.listen=udp:127.0.0.1:$SW_PORT" \
         --set "http.listen=127.0.0.1:${SW_HTTP_PORT:-18080}" \
         --set server.workers="$SW_WORKERS" --set log.level=warn \
-        --set store.path="$WORK/bench.db" >"$WORK/sipward.log" 2>&1) &
+        --set store.path="$WORK/bench.db" ${SW_ARGS:-} >"$WORK/sipward.log" 2>&1) &
     SRV_PID=$!
 }
 

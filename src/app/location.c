@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_metrics.h"
 #include "app/location_int.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -280,6 +281,10 @@ redirect(struct location *l, struct app_req *req)
     };
     sip_wbuf_init(&r.w, buf, REDIRECT_BUF);
     store_aor_read(l->st, slice_cstr(key), r.now, redirect_view, &r);
+    if (r.code == 301 || r.code == 302) {
+        app_metrics_redirect(
+            r.code == 301 ? APP_REDIRECT_MOVED : APP_REDIRECT_REGISTERED);
+    }
     app_req_reply(req, r.code, SLICE_NULL, r.f, r.nf);
     return APP_DONE;
 }

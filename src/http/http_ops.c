@@ -122,6 +122,22 @@ metrics(void *arg, const struct http_req *rq, struct http_resp *rs)
         "sipward_workers %zu\n",
         SIPWARD_VERSION, (double) daemon_uptime_ms(svc->d) / 1000.0,
         daemon_ready(svc->d) ? 1 : 0, daemon_nworkers(svc->d));
+    struct store *st = daemon_store(svc->d);
+    if (st) {
+        struct store_stats ss;
+        store_stats_get(st, &ss);
+        fprintf(f,
+            "# HELP sipward_store_users users in the store\n"
+            "# TYPE sipward_store_users gauge\n"
+            "sipward_store_users %" PRIu64 "\n"
+            "# HELP sipward_store_bindings registered bindings in the store\n"
+            "# TYPE sipward_store_bindings gauge\n"
+            "sipward_store_bindings %" PRIu64 "\n"
+            "# HELP sipward_store_moved entries of the moved directory\n"
+            "# TYPE sipward_store_moved gauge\n"
+            "sipward_store_moved %" PRIu64 "\n",
+            ss.users, ss.bindings, ss.moved);
+    }
     int rc = metrics_write_prometheus(f);
     if (fclose(f) != 0 || rc != 0) {
         free(buf);
@@ -242,7 +258,17 @@ section_overview(FILE *f, struct http_service *svc)
     }
     fputs("</dd><dt>HTTP</dt><dd><code>", f);
     html(f, svc->listen);
-    fputs("</code></dd></dl></section>", f);
+    fputs("</code></dd>", f);
+    struct store *st = daemon_store(svc->d);
+    if (st) {
+        struct store_stats ss;
+        store_stats_get(st, &ss);
+        fprintf(f,
+            "<dt>Store</dt><dd id=store>%" PRIu64 " users, %" PRIu64
+            " bindings, %" PRIu64 " moved</dd>",
+            ss.users, ss.bindings, ss.moved);
+    }
+    fputs("</dl></section>", f);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/store_int.h"
+#include "store/store_metrics.h"
 #include "store/store_pg.h"
 
 enum {
@@ -383,6 +384,7 @@ static void
 run_batch(struct store *st, struct store_req **b, size_t n)
 {
     const struct store_ops *o = st->ops;
+    uint64_t t0 = clock_mono_ns();
     int rc = o->begin(st);
     bool failed = rc != 0;
 
@@ -413,6 +415,8 @@ run_batch(struct store *st, struct store_req **b, size_t n)
     } else {
         atomic_fetch_add(&st->commits, 1);
         atomic_fetch_add(&st->committed_reqs, n);
+        metric_observe(&store_m_commit_latency, 0, clock_mono_ns() - t0);
+        metric_observe(&store_m_batch_size, 0, n);
         for (size_t i = 0; i < n; i++) {
             if (b[i]->result == 0) {
                 int r = apply_idx(st, b[i]);
@@ -561,6 +565,7 @@ store_main(void *arg)
         while (work && batch) {
             size_t n = take_batch(&work, batch);
             run_batch(st, batch, n);
+            metric_gauge_add(&store_m_queue, 0, -(int64_t) n);
         }
         if (!batch) {
             /* No memory for even the batch array: fail what is queued. */
@@ -678,6 +683,7 @@ store_submit(struct store *st, struct store_req *req)
             st->q_head = req;
         }
         st->q_tail = req;
+        metric_gauge_add(&store_m_queue, 0, 1);
         pthread_cond_signal(&st->cond);
     }
     pthread_mutex_unlock(&st->lock);

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "sip/sip_msg.h"
 #include "transport/transport_int.h"
+#include "transport/transport_metrics.h"
 
 #define SWEEP_MS 100
 
@@ -70,6 +71,7 @@ conn_free(struct conn *c)
     c->prev = NULL;
     t->free_conns = c;
     t->nconns--;
+    metric_gauge_add(&transport_m_conns, c->peer.proto, -1);
     if (t->nconns == 0) {
         ev_timer_stop(t->loop, &t->sweep);
     }
@@ -531,6 +533,7 @@ conn_open(struct transport *t, int fd, const struct sockaddr *sa, socklen_t len,
     }
     t->used_conns = c;
     t->nconns++;
+    metric_gauge_add(&transport_m_conns, c->peer.proto, 1);
     c->io.fd = fd;
     if (ev_io_start(t->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, conn_event, c)
         != 0) {

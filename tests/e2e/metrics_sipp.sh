@@ -2,10 +2,14 @@
 # /metrics and the status page follow real traffic: SIPp sends OPTIONS over
 # UDP and TCP, and the request counter (by method and transport), the
 # response counter (by code) and the latency histogram grow by exactly
-# what was sent; the status page's totals follow.
+# what was sent; the status page's totals follow. A moved user added
+# through the admin API moves the store gauges and the commit histograms,
+# and SIPp INVITEs to it move the redirect counter.
 . "$(dirname "$0")/lib.sh"
 
-start_daemon
+printf 'metrics-test-token-0123456789\n' >"$SW_TMP/token"
+chmod 600 "$SW_TMP/token"
+start_daemon --set "http.token_file=$SW_TMP/token"
 wait_listening "$SW_HTTP_PORT" tcp || fail "HTTP not listening"
 URL=http://127.0.0.1:$SW_HTTP_PORT
 
@@ -47,5 +51,30 @@ pass "metrics follow SIPp traffic (udp +40, tcp +15, 200 +55)"
 curl -s "$URL/" | grep -q "id=requests-total>$((u1 + t1))<" \
     || fail "status page total is not $((u1 + t1))"
 pass "status page totals follow"
+
+# Store: a moved user through the API, then INVITEs to it.
+c0=$(metric sipward_store_commit_duration_seconds_count)
+curl -s -X PUT -H "Authorization: Bearer $(cat "$SW_TMP/token")" \
+    -d '{"uri":"sip:bob@elsewhere.example"}' \
+    "$URL/api/v1/moved/sip:bob@127.0.0.1" >/dev/null
+[ "$(metric sipward_store_moved)" = 1 ] || fail "sipward_store_moved is not 1"
+c1=$(metric sipward_store_commit_duration_seconds_count)
+[ $((c1 - c0)) -ge 1 ] || fail "no commit observed"
+[ "$(metric sipward_store_commit_batch_size_count)" -ge 1 ] || fail "no batch size observed"
+[ "$(metric sipward_store_queue_depth)" = 0 ] || fail "store queue not drained"
+m0=$(metric 'sipward_redirects_total{kind="moved"}')
+s0=$(metric 'sipward_sip_responses_total{code="301"}')
+timeout 30 sipp "127.0.0.1:$SW_PORT" -sf "$SW_E2E/sipp/redirect_invite.xml" \
+    -key user bob -key domain 127.0.0.1 -m 10 -r 100 -i 127.0.0.1 \
+    -p "$(free_port)" -nostdin -timeout 20s -timeout_error \
+    >"$SW_TMP/sipp.inv.log" 2>&1 || fail "sipp INVITE: $(tail -5 "$SW_TMP/sipp.inv.log")"
+m1=$(metric 'sipward_redirects_total{kind="moved"}')
+s1=$(metric 'sipward_sip_responses_total{code="301"}')
+[ $((m1 - m0)) -eq 10 ] || fail "moved redirects grew by $((m1 - m0)), not 10"
+[ $((s1 - s0)) -eq 10 ] || fail "301 responses grew by $((s1 - s0)), not 10"
+curl -s "$URL/metrics" | grep -q '^sipward_connections_open{transport="tcp"} ' \
+    || fail "no open-connections gauge"
+curl -s "$URL/" | grep -q 'id=store>0 users, 0 bindings, 1 moved<' || fail "status page store line"
+pass "store gauges, commit histograms, redirects (301 +10)"
 stop_daemon
 [ "$SW_EXIT" -eq 0 ] || fail "exit $SW_EXIT"
