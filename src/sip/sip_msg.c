@@ -293,11 +293,9 @@ name_is(const char *p, const char *lit, size_t len)
         }                                                                      \
     } while (0)
 
-enum sip_hdr_id
-sip_hdr_lookup(struct slice name)
+static inline __attribute__((always_inline)) enum sip_hdr_id
+hdr_lookup(const char *p, size_t len)
 {
-    const char *p = name.p;
-    size_t len = name.len;
 
     if (len == 1) {
         char c = sip__lower(p[0]);
@@ -552,6 +550,12 @@ sip_hdr_lookup(struct slice name)
 }
 
 #undef TRY
+
+enum sip_hdr_id
+sip_hdr_lookup(struct slice name)
+{
+    return name.len ? hdr_lookup(name.p, name.len) : SIP_HDR_OTHER;
+}
 
 static const struct {
     const char *name;
@@ -1048,7 +1052,8 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
             ne--;
         }
         struct slice name = { ns, (size_t) (ne - ns) };
-        uint8_t id = (uint8_t) sip_hdr_lookup(name);
+        uint8_t id = name.len ? (uint8_t) hdr_lookup(ns, name.len)
+                              : (uint8_t) SIP_HDR_OTHER;
         if (id == SIP_HDR_OTHER
             && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)) {
             err = SIP_E_BAD_HDR;
