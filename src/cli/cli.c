@@ -25,6 +25,14 @@ static const struct cli_cmd commands[] = {
         cmd_pki_usage, cmd_pki },
     { "reference", "write the response-code reference as a static site",
         cmd_reference_usage, cmd_reference },
+    { "call", "call a SIP URI (INVITE, BYE; no media)", cmd_call_usage,
+        cmd_call },
+    { "options", "send OPTIONS to a SIP URI (follows redirects)",
+        cmd_options_usage, cmd_options },
+    { "message", "send a MESSAGE to a SIP URI", cmd_message_usage,
+        cmd_message },
+    { "book", "the client's address book (learnt from 301)", cmd_book_usage,
+        cmd_book },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -45,5 +45,13 @@ int cmd_verify(int argc, char **argv);
 extern const char cmd_verify_usage[];
 int cmd_pki(int argc, char **argv);
 extern const char cmd_pki_usage[];
+int cmd_call(int argc, char **argv); /* in cmd_call.c */
+extern const char cmd_call_usage[];
+int cmd_options(int argc, char **argv); /* in cmd_call.c */
+extern const char cmd_options_usage[];
+int cmd_message(int argc, char **argv); /* in cmd_call.c */
+extern const char cmd_message_usage[];
+int cmd_book(int argc, char **argv);
+extern const char cmd_book_usage[];
 
 #endif
