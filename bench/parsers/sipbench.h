@@ -74,9 +74,9 @@ struct sb_fields {
  * hash them without forgetting one. */
 #define SB_STR_FIELDS(X)                                                       \
     X(method)                                                                  \
-    X(ruri_user) X(ruri_host) X(from_user) X(from_host) X(from_tag) X(to_user) \
-        X(to_host) X(to_tag) X(via_branch) X(cseq_method) X(call_id)           \
-            X(identity)
+    X(ruri_user)                                                               \
+    X(ruri_host) X(from_user) X(from_host) X(from_tag) X(to_user) X(to_host)   \
+        X(to_tag) X(via_branch) X(cseq_method) X(call_id) X(identity)
 
 /* ---- what a parser column implements --------------------------------- */
 
