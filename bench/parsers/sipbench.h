@@ -72,11 +72,12 @@ struct sb_fields {
 
 /* X-macro over every string field, so the driver can consume, print and
  * hash them without forgetting one. */
-#define SB_STR_FIELDS(X)                                                       \
-    X(method)                                                                  \
-    X(ruri_user)                                                               \
-    X(ruri_host) X(from_user) X(from_host) X(from_tag) X(to_user) X(to_host)   \
-        X(to_tag) X(via_branch) X(cseq_method) X(call_id) X(identity)
+/* clang-format off */
+#define SB_STR_FIELDS(X) \
+    X(method) X(ruri_user) X(ruri_host) X(from_user) X(from_host) \
+    X(from_tag) X(to_user) X(to_host) X(to_tag) X(via_branch) \
+    X(cseq_method) X(call_id) X(identity)
+/* clang-format on */
 
 /* ---- what a parser column implements --------------------------------- */
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "http/http_html.h"
 #include "sip/sip_codes.h"
 
 const char cmd_reference_usage[] =
@@ -104,37 +105,10 @@ struct site {
     int err; /* first errno met while writing */
 };
 
-/* Writes s[0..n) with the five HTML special characters escaped. */
-static void
-escn(FILE *f, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(s[i], f);
-        }
-    }
-}
-
 static void
 esc(FILE *f, const char *s)
 {
-    escn(f, s, strlen(s));
+    http_html_escape(f, s, strlen(s));
 }
 
 static FILE *
@@ -285,7 +259,7 @@ write_index(struct site *st)
         fputs("</a></td><td class=\"rfc\">", f);
         esc(f, ci->rfc);
         fputs("</td><td class=\"sum\">", f);
-        escn(f, ci->meaning, sip_code_sentence_len(ci->meaning));
+        http_html_escape(f, ci->meaning, sip_code_sentence_len(ci->meaning));
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n<h2 id=\"pairs\">Commonly confused pairs</h2>\n"

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "http/http_html.h"
 #include "http/http_int.h"
 #include "store/store.h"
 
@@ -153,27 +154,7 @@ metrics(void *arg, const struct http_req *rq, struct http_resp *rs)
 static void
 html(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    http_html_escape(f, s, strlen(s));
 }
 
 static void
