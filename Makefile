@@ -31,7 +31,7 @@ FUZZ_SECONDS ?= $(SECONDS)
 fuzz: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
-	./scripts/fuzz.sh build/fuzz $(or $(FUZZ_SECONDS),60)
+	FUZZ_JOBS=$(or $(FUZZ_JOBS),1) ./scripts/fuzz.sh build/fuzz $(or $(FUZZ_SECONDS),60)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

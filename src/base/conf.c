@@ -170,6 +170,25 @@ on_ini_pair(
     return lc->err == 0;
 }
 
+/* What ini_parse_*() returned: 0, or the first bad line (its option's
+ * error, or a syntax error). */
+static int
+load_result(
+    struct conf *c, const char *name, int line, const struct load_ctx *lc)
+{
+    if (line == 0) {
+        return 0;
+    }
+    if (lc->err) {
+        char inner[sizeof(c->err)];
+        memcpy(inner, c->err, sizeof(inner));
+        snprintf(c->err, sizeof(c->err), "%s:%d: %.400s", name, line, inner);
+        return lc->err;
+    }
+    snprintf(c->err, sizeof(c->err), "%s:%d: syntax error", name, line);
+    return CONF_E_SYNTAX;
+}
+
 int
 conf_load_file(struct conf *c, const char *path)
 {
@@ -183,18 +202,15 @@ conf_load_file(struct conf *c, const char *path)
     }
     int line = ini_parse_file(f, on_ini_pair, &lc);
     fclose(f);
-    if (line != 0) {
-        if (lc.err) {
-            char inner[sizeof(c->err)];
-            memcpy(inner, c->err, sizeof(inner));
-            snprintf(
-                c->err, sizeof(c->err), "%s:%d: %.400s", path, line, inner);
-            return lc.err;
-        }
-        snprintf(c->err, sizeof(c->err), "%s:%d: syntax error", path, line);
-        return CONF_E_SYNTAX;
-    }
-    return 0;
+    return load_result(c, path, line, &lc);
+}
+
+int
+conf_load_string(struct conf *c, const char *name, const char *text)
+{
+    struct load_ctx lc = { c, 0, 0 };
+
+    return load_result(c, name, ini_parse_string(text, on_ini_pair, &lc), &lc);
 }
 
 /* "# text" wrapped at word boundaries to fit 78 columns. */

@@ -55,6 +55,8 @@ void conf_add(
 int conf_apply_defaults(struct conf *c);
 /** Reads an INI file; unknown options and bad values are errors. */
 int conf_load_file(struct conf *c, const char *path);
+/** The same from a string in memory; name stands for the file in errors. */
+int conf_load_string(struct conf *c, const char *name, const char *text);
 /** One "section.key=value" override. */
 int conf_set_kv(struct conf *c, const char *kv);
 int conf_set(

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_store.h"
+#include "http/http_body.h"
 
 const char cmd_moved_usage[] =
     "usage: sipward moved add AOR NEW-URI [--note TEXT]\n"
@@ -26,18 +27,6 @@ const char cmd_moved_usage[] =
     "  -c, --config FILE    read store.path and [http] from FILE\n"
     "      --store PATH     the SQLite store (default: var/sipward.db)\n"
     "  -h, --help           this text\n";
-
-static bool
-valid_target(const char *uri)
-{
-    size_t n = strlen(uri);
-
-    if (n == 0 || n > STORE_MAX_FIELD || strpbrk(uri, " \t\r\n<>\"")) {
-        return false;
-    }
-    return strncasecmp(uri, "sip:", 4) == 0 || strncasecmp(uri, "sips:", 5) == 0
-        || strncasecmp(uri, "tel:", 4) == 0;
-}
 
 static void
 print_moved(void *arg, const struct store_moved_row *m)
@@ -115,7 +104,7 @@ cmd_moved(int argc, char **argv)
         return cli_usage_error("moved",
             "'%s' is not a sip: or sips: address-of-record", argv[optind + 1]);
     }
-    if (want == 3 && !valid_target(argv[optind + 2])) {
+    if (want == 3 && !http_moved_target_valid(argv[optind + 2])) {
         return cli_usage_error(
             "moved", "'%s' is not a sip:, sips: or tel: URI", argv[optind + 2]);
     }

@@ -25,6 +25,7 @@
 #include "app/auth.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "http/http_body.h"
 #include "http/http_int.h"
 #include "store/store.h"
 
@@ -53,43 +54,6 @@ path_aor(
         return false;
     }
     return true;
-}
-
-static bool
-body_aor(json_t *j, struct http_resp *rs, char *aor, size_t size)
-{
-    const char *s = json_string_value(json_object_get(j, "aor"));
-
-    if (!s) {
-        http_resp_error(rs, 400, "\"aor\": expected a string (sip:user@host)");
-        return false;
-    }
-    if (store_aor_canon(aor, size, slice_cstr(s)) != 0) {
-        http_resp_error(rs, 400,
-            "\"aor\": '%s' is not a sip: or sips: address-of-record", s);
-        return false;
-    }
-    return true;
-}
-
-/*
- * An optional string member: NULL when absent; answers 400 and sets *bad
- * when present with another type.
- */
-static const char *
-opt_string(json_t *j, const char *key, struct http_resp *rs, bool *bad)
-{
-    json_t *v = json_object_get(j, key);
-
-    if (!v || json_is_null(v)) {
-        return NULL;
-    }
-    if (!json_is_string(v)) {
-        http_resp_error(rs, 400, "\"%s\": expected a string", key);
-        *bad = true;
-        return NULL;
-    }
-    return json_string_value(v);
 }
 
 static unsigned
@@ -271,62 +235,31 @@ moved_get(void *arg, const struct http_req *rq, struct http_resp *rs)
     http_resp_json(rs, 200, vc.out);
 }
 
-/* sip:, sips: or tel:, no blanks or delimiters (it goes into Contact). */
-static bool
-valid_target(const char *uri)
-{
-    size_t n = strlen(uri);
-
-    if (n == 0 || n > STORE_MAX_FIELD || strpbrk(uri, " \t\r\n<>\"")) {
-        return false;
-    }
-    return strncasecmp(uri, "sip:", 4) == 0 || strncasecmp(uri, "sips:", 5) == 0
-        || strncasecmp(uri, "tel:", 4) == 0;
-}
-
 static void
 moved_put_common(struct http_service *svc, const char *aor, json_t *j,
     unsigned ok_status, struct http_resp *rs)
 {
     struct store *st = need_store(svc, rs);
-    bool bad = false;
-    const char *uri = opt_string(j, "uri", rs, &bad);
-    const char *note = bad ? NULL : opt_string(j, "note", rs, &bad);
+    struct http_moved_body m;
 
-    if (!st || bad) {
-        return;
-    }
-    if (!uri) {
-        http_resp_error(rs, 400,
-            "\"uri\": required: the new sip:, sips: or "
-            "tel: URI callers should use");
-        return;
-    }
-    if (!valid_target(uri)) {
-        http_resp_error(
-            rs, 422, "\"uri\": '%s' is not a sip:, sips: or tel: URI", uri);
-        return;
-    }
-    if (note && strlen(note) > STORE_MAX_FIELD) {
-        http_resp_error(
-            rs, 422, "\"note\": longer than %d bytes", STORE_MAX_FIELD);
+    if (!st || !http_body_moved(&m, j, rs)) {
         return;
     }
     struct store_req r = {
         .kind = STORE_REQ_MOVED_PUT,
         .aor = slice_cstr(aor),
-        .uri = slice_cstr(uri),
-        .note = slice_cstr(note ? note : ""),
+        .uri = slice_cstr(m.uri),
+        .note = slice_cstr(m.note ? m.note : ""),
     };
     int rc = store_submit_wait(st, &r);
     if (rc) {
         store_error(rs, aor, rc);
         return;
     }
-    log_info("admin API: %s moved to %s", aor, uri);
+    log_info("admin API: %s moved to %s", aor, m.uri);
     http_resp_json(rs, ok_status,
-        moved_json(slice_cstr(aor), slice_cstr(uri),
-            slice_cstr(note ? note : ""), (int64_t) clock_wall()));
+        moved_json(slice_cstr(aor), slice_cstr(m.uri),
+            slice_cstr(m.note ? m.note : ""), (int64_t) clock_wall()));
 }
 
 /* PUT /api/v1/moved/AOR {"uri": ..., "note": ...}: add or replace. */
@@ -353,7 +286,7 @@ moved_post(void *arg, const struct http_req *rq, struct http_resp *rs)
     if (!j) {
         return;
     }
-    if (body_aor(j, rs, aor, sizeof(aor))) {
+    if (http_body_aor(j, aor, sizeof(aor), rs)) {
         moved_put_common(arg, aor, j, 201, rs);
     }
     json_decref(j);
@@ -457,114 +390,42 @@ user_get(void *arg, const struct http_req *rq, struct http_resp *rs)
     http_resp_json(rs, 200, vc.out);
 }
 
-static bool
-is_hex(const char *s, size_t len)
-{
-    if (strlen(s) != len) {
-        return false;
-    }
-    for (; *s; s++) {
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * Add or replace a user. Either "password" (hashed here, never stored) or
- * the HA1 hashes the CLI computes ("ha1_sha256" and/or "ha1_md5", lower-case
- * hex). "username" defaults to the AOR's user part, "realm" to
- * server.realm.
- */
+/* Add or replace a user (the body: http_body_user). */
 static void
 user_put_common(struct http_service *svc, const char *aor, json_t *j,
     unsigned ok_status, struct http_resp *rs)
 {
     struct store *st = need_store(svc, rs);
-    char md5[AUTH_HEX_MAX] = "", sha[AUTH_HEX_MAX] = "", realm_buf[256];
-    bool bad = false;
-    const char *username = opt_string(j, "username", rs, &bad);
-    const char *realm = bad ? NULL : opt_string(j, "realm", rs, &bad);
-    const char *pw = bad ? NULL : opt_string(j, "password", rs, &bad);
-    const char *h_md5 = bad ? NULL : opt_string(j, "ha1_md5", rs, &bad);
-    const char *h_sha = bad ? NULL : opt_string(j, "ha1_sha256", rs, &bad);
+    struct http_user_body u;
+    char realm[256];
 
-    if (!st || bad) {
-        goto out;
+    if (!st) {
+        return;
     }
-    if (!realm) {
-        pthread_mutex_lock(&svc->lock);
-        snprintf(realm_buf, sizeof(realm_buf), "%s", svc->realm);
-        pthread_mutex_unlock(&svc->lock);
-        realm = realm_buf;
-    }
-    struct slice user = slice_cstr(username);
-    if (!username) {
-        const char *at = strchr(aor, '@');
-        user = slice_make(aor + 4, (size_t) (at - aor - 4));
-    }
-    if (user.len == 0 || strlen(realm) == 0 || strlen(realm) > 255) {
-        http_resp_error(
-            rs, 422, "\"username\" and \"realm\" must not be empty");
-        goto out;
-    }
-    if (pw && (h_md5 || h_sha)) {
-        http_resp_error(rs, 400,
-            "give either \"password\" or the \"ha1_*\" hashes, not both");
-        goto out;
-    }
-    if (pw) {
-        if (!*pw || strlen(pw) > 1023) {
-            http_resp_error(rs, 422, "\"password\": 1 to 1023 bytes");
-            goto out;
-        }
-        if (auth_ha1(AUTH_MD5, user, slice_cstr(realm), slice_cstr(pw), md5)
-                != 0
-            || auth_ha1(
-                   AUTH_SHA256, user, slice_cstr(realm), slice_cstr(pw), sha)
-                != 0) {
-            http_resp_error(rs, 500, "hashing failed");
-            goto out;
-        }
-    } else if (h_md5 || h_sha) {
-        if ((h_md5 && !is_hex(h_md5, 32)) || (h_sha && !is_hex(h_sha, 64))) {
-            http_resp_error(rs, 422,
-                "\"ha1_md5\" is 32 and \"ha1_sha256\" 64 "
-                "lower-case hex digits");
-            goto out;
-        }
-        snprintf(md5, sizeof(md5), "%s", h_md5 ? h_md5 : "");
-        snprintf(sha, sizeof(sha), "%s", h_sha ? h_sha : "");
-    } else {
-        http_resp_error(rs, 400,
-            "\"password\" (or \"ha1_sha256\"/\"ha1_md5\") is required");
-        goto out;
+    pthread_mutex_lock(&svc->lock);
+    snprintf(realm, sizeof(realm), "%s", svc->realm);
+    pthread_mutex_unlock(&svc->lock);
+    if (!http_body_user(&u, j, aor, realm, rs)) {
+        return;
     }
     struct store_req r = {
         .kind = STORE_REQ_USER_PUT,
         .aor = slice_cstr(aor),
-        .username = user,
-        .realm = slice_cstr(realm),
-        .ha1_md5 = slice_cstr(md5),
-        .ha1_sha256 = slice_cstr(sha),
+        .username = u.username,
+        .realm = slice_cstr(u.realm),
+        .ha1_md5 = slice_cstr(u.ha1_md5),
+        .ha1_sha256 = slice_cstr(u.ha1_sha256),
     };
     int rc = store_submit_wait(st, &r);
     if (rc) {
         store_error(rs, aor, rc);
-        goto out;
+    } else {
+        log_info("admin API: user %s added", aor);
+        http_resp_json(rs, ok_status,
+            user_json(slice_cstr(aor), u.username, slice_cstr(u.realm),
+                u.ha1_sha256[0] != '\0', u.ha1_md5[0] != '\0'));
     }
-    log_info("admin API: user %s added", aor);
-    http_resp_json(rs, ok_status,
-        user_json(slice_cstr(aor), user, slice_cstr(realm), sha[0] != '\0',
-            md5[0] != '\0'));
-out:
-    /* The password must not linger in freed memory. */
-    if (pw) {
-        explicit_bzero((char *) pw, strlen(pw));
-    }
-    explicit_bzero(md5, sizeof(md5));
-    explicit_bzero(sha, sizeof(sha));
+    http_user_body_wipe(&u);
 }
 
 static void
@@ -589,7 +450,7 @@ user_post(void *arg, const struct http_req *rq, struct http_resp *rs)
     if (!j) {
         return;
     }
-    if (body_aor(j, rs, aor, sizeof(aor))) {
+    if (http_body_aor(j, aor, sizeof(aor), rs)) {
         user_put_common(arg, aor, j, 201, rs);
     }
     json_decref(j);

@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "http/http_body.h"
 
 enum {
     MAX_ROUTES = 64,
@@ -145,33 +146,8 @@ http_req_header(const struct http_req *rq, const char *name)
 json_t *
 http_req_json(const struct http_req *rq, struct http_resp *rs)
 {
-    const char *ct = http_req_header(rq, "Content-Type");
-    json_error_t je;
-
-    /* Tolerate a missing type (curl -d sends form type, so only refuse
-     * types that are clearly something else). */
-    if (ct && strncasecmp(ct, "application/json", 16) != 0
-        && strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-        http_resp_error(
-            rs, 415, "expected Content-Type application/json, got %s", ct);
-        return NULL;
-    }
-    if (rq->body_len == 0) {
-        http_resp_error(rs, 400, "expected a JSON object in the request body");
-        return NULL;
-    }
-    json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        http_resp_error(rs, 400, "invalid JSON at line %d column %d: %s",
-            je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        http_resp_error(rs, 400, "expected a JSON object in the request body");
-        return NULL;
-    }
-    return j;
+    return http_body_json(
+        http_req_header(rq, "Content-Type"), rq->body, rq->body_len, rs);
 }
 
 int

@@ -25,6 +25,7 @@
 
 #include "app/sti.h"
 #include "base/log.h"
+#include "http/http_body.h"
 #include "http/http_int.h"
 
 static void
@@ -55,70 +56,27 @@ certs_get(void *arg, const struct http_req *rq, struct http_resp *rs)
     http_resp_take(rs, 200, "application/pem-certificate-chain", body, pem.len);
 }
 
-/* A canonical TN from a JSON string (digits, '#', '*'). */
-static bool
-json_tn(json_t *v, char *dst, size_t size)
-{
-    if (json_is_array(v)) {
-        if (json_array_size(v) != 1) {
-            return false;
-        }
-        v = json_array_get(v, 0);
-    }
-    const char *s = json_string_value(v);
-    return s && stir_tn_canon(dst, size, slice_cstr(s)) == 0 && dst[0];
-}
-
 static void
 signing(void *arg, const struct http_req *rq, struct http_resp *rs)
 {
     struct sti *s = arg;
-    json_t *root = http_req_json(rq, rs), *sr;
-    char orig[STIR_TN_MAX], dest[STIR_TN_MAX], out[2048];
+    json_t *root = http_req_json(rq, rs);
+    struct http_sign_body b;
+    char out[2048];
     const char *why = NULL;
 
     if (!root) {
         return;
     }
-    sr = json_object_get(root, "signingRequest");
-    if (!json_is_object(sr)) {
-        http_resp_error(rs, 400, "expected {\"signingRequest\": {...}}");
-        goto out;
-    }
-    const char *attest = json_string_value(json_object_get(sr, "attest"));
-    json_t *iat = json_object_get(sr, "iat");
-    json_t *origid = json_object_get(sr, "origid");
-    json_t *dtn = json_object_get(json_object_get(sr, "dest"), "tn");
-    if (!attest || strlen(attest) != 1 || !strchr("ABC", attest[0])) {
-        http_resp_error(rs, 400, "signingRequest.attest must be A, B or C");
-        goto out;
-    }
-    if (!json_tn(json_object_get(json_object_get(sr, "orig"), "tn"), orig,
-            sizeof(orig))) {
-        http_resp_error(rs, 400,
-            "signingRequest.orig.tn must be a telephone number string");
-        goto out;
-    }
-    if (!json_is_array(dtn) || !json_tn(dtn, dest, sizeof(dest))) {
-        http_resp_error(rs, 400,
-            "signingRequest.dest.tn must be an array of one telephone "
-            "number");
-        goto out;
-    }
-    if (iat && !json_is_integer(iat)) {
-        http_resp_error(rs, 400, "signingRequest.iat must be an integer");
-        goto out;
-    }
-    if (origid && !json_is_string(origid)) {
-        http_resp_error(rs, 400, "signingRequest.origid must be a string");
+    if (!http_body_sign(&b, root, rs)) {
         goto out;
     }
     struct sti_sign_req r = {
-        .attest = attest[0],
-        .orig_tn = orig,
-        .dest_tn = dest,
-        .origid = origid ? json_string_value(origid) : NULL,
-        .iat = iat ? (time_t) json_integer_value(iat) : time(NULL),
+        .attest = b.attest,
+        .orig_tn = b.orig,
+        .dest_tn = b.dest,
+        .origid = b.origid,
+        .iat = b.has_iat ? (time_t) b.iat : time(NULL),
     };
     int n = sti_rest_sign(s, &r, out, sizeof(out), &why);
     if (n < 0) {
@@ -136,36 +94,14 @@ static void
 verification(void *arg, const struct http_req *rq, struct http_resp *rs)
 {
     struct sti *s = arg;
-    json_t *root = http_req_json(rq, rs), *vr;
-    char orig[STIR_TN_MAX], dest[STIR_TN_MAX];
+    json_t *root = http_req_json(rq, rs);
+    struct http_verify_body b;
     struct stir_verdict *v = NULL;
 
     if (!root) {
         return;
     }
-    vr = json_object_get(root, "verificationRequest");
-    if (!json_is_object(vr)) {
-        http_resp_error(rs, 400, "expected {\"verificationRequest\": {...}}");
-        goto out;
-    }
-    const char *identity = json_string_value(json_object_get(vr, "identity"));
-    json_t *t = json_object_get(vr, "time");
-    if (!identity || !identity[0]) {
-        http_resp_error(
-            rs, 400, "verificationRequest.identity must be a string");
-        goto out;
-    }
-    if (!json_tn(json_object_get(json_object_get(vr, "from"), "tn"), orig,
-            sizeof(orig))
-        || !json_tn(json_object_get(json_object_get(vr, "to"), "tn"), dest,
-            sizeof(dest))) {
-        http_resp_error(rs, 400,
-            "verificationRequest.from.tn and to.tn must be telephone "
-            "numbers");
-        goto out;
-    }
-    if (t && !json_is_integer(t)) {
-        http_resp_error(rs, 400, "verificationRequest.time must be an integer");
+    if (!http_body_verify(&b, root, rs)) {
         goto out;
     }
     v = malloc(sizeof(*v));
@@ -173,8 +109,7 @@ verification(void *arg, const struct http_req *rq, struct http_resp *rs)
         http_resp_error(rs, 500, "out of memory");
         goto out;
     }
-    sti_rest_verify(
-        s, orig, dest, identity, t ? (time_t) json_integer_value(t) : 0, v);
+    sti_rest_verify(s, b.orig, b.dest, b.identity, (time_t) b.time, v);
     json_t *o = json_object();
     json_object_set_new(o, "verstat", json_string(sti_verstat(v->code)));
     if (v->code == STIR_PASS) {
