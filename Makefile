@@ -1,8 +1,8 @@
 # The two commands: `make run` and `make test`. Everything else is a helper.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test dev release fuzz format format-check clean \
-	install uninstall
+.PHONY: all deps build run test dev release fuzz crashsafe soak format \
+	format-check clean install uninstall
 
 all: build
 
@@ -32,6 +32,22 @@ fuzz: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	FUZZ_JOBS=$(or $(FUZZ_JOBS),1) ./scripts/fuzz.sh build/fuzz $(or $(FUZZ_SECONDS),60)
+
+# make crashsafe [KILLS=50]: SIGKILL during a mixed write load, KILLS
+# times; every acknowledged write must survive (tests/crashsafe.py). The
+# ASan build, so a restart that touches bad memory fails too.
+crashsafe: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS) --target sipward
+	python3 tests/crashsafe.py --sipward build/asan/sipward \
+		--kills $(or $(KILLS),50)
+
+# make soak [SOAK_SECONDS=600] [SOAK_RATE=calls/s]: mixed SIPp traffic at
+# half the measured maximum; no unexpected response, RSS flat
+# (tests/soak/soak.sh). The release build: ASan's quarantine would grow.
+soak: build
+	SIPWARD=$(CURDIR)/build/release/sipward SW_SRC=$(CURDIR) \
+		sh tests/soak/soak.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -81,14 +81,40 @@ set_value(struct conf *c, const struct conf_table *t, const struct conf_opt *o,
         }
         return 0;
     case CONF_STR: {
+        /* A value means the same from --set as in the file, and what
+         * --print-config writes loads back unchanged: blanks around it go,
+         * as inih drops them, and what inih would cut as a comment (" ;")
+         * or cannot carry on one line (control characters) is refused. */
+        while (*v == ' ' || *v == '\t') {
+            v++;
+        }
+        size_t len = strlen(v);
+        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t')) {
+            len--;
+        }
+        for (size_t i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char) v[i];
+            if ((ch < 0x20 && ch != '\t') || ch == 0x7f
+                || (ch == ';' && i > 0
+                    && (v[i - 1] == ' ' || v[i - 1] == '\t'))) {
+                snprintf(c->err, sizeof(c->err),
+                    "%s.%s: %s at offset %zu (the config file cannot hold "
+                    "it)",
+                    o->section, o->key,
+                    ch == ';' ? "\" ;\" would start a comment"
+                              : "control character",
+                    i);
+                return CONF_E_BAD_VALUE;
+            }
+        }
         size_t max = o->max > 0 ? (size_t) o->max : 4096;
-        if (strlen(v) > max) {
+        if (len > max) {
             snprintf(c->err, sizeof(c->err),
                 "%s.%s: value longer than %zu characters", o->section, o->key,
                 max);
             return CONF_E_OUT_OF_RANGE;
         }
-        char *dup = strdup(v);
+        char *dup = strndup(v, len);
         if (!dup) {
             return -ENOMEM;
         }

@@ -131,6 +131,29 @@ test_file_and_print(void **state)
     assert_non_null(strstr(conf_error(&f->c), "/nonexistent/x.ini"));
 }
 
+/* What the file cannot hold is refused, so --print-config output always
+ * loads back as it was (found by fuzz_conf: a comment on a continuation
+ * line became part of the value). */
+static void
+test_string_fits_the_file(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(conf_set_kv(&f->c, "server.name= a b\t"), 0);
+    assert_string_equal(f->t.name, "a b");
+    assert_int_equal(conf_set_kv(&f->c, "server.name=a;b"), 0);
+    assert_int_equal(conf_set_kv(&f->c, "server.name=a ;b"), CONF_E_BAD_VALUE);
+    assert_non_null(strstr(conf_error(&f->c), "comment"));
+    assert_int_equal(conf_set_kv(&f->c, "server.name=a\nb"), CONF_E_BAD_VALUE);
+    assert_string_equal(f->t.name, "a;b");
+    assert_int_equal(
+        conf_load_string(&f->c, "mem.ini", "[server]\nname = x\n  y ;z\n"),
+        CONF_E_BAD_VALUE);
+    assert_non_null(strstr(conf_error(&f->c), "mem.ini:3:"));
+    assert_int_equal(
+        conf_load_string(&f->c, "mem.ini", "[server]\nname = x ; note\n"), 0);
+    assert_string_equal(f->t.name, "x");
+}
+
 int
 main(void)
 {
@@ -138,6 +161,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_kv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_and_print, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_string_fits_the_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
