@@ -321,18 +321,8 @@ sti__parse_date(struct slice d, time_t *out)
 void
 sti__reason(char *dst, size_t size, int code, const char *text)
 {
-    int n = snprintf(dst, size, "SIP;cause=%d;text=\"", code);
-    size_t o = n > 0 ? (size_t) n : 0;
-
-    for (const char *p = text; *p && o + 2 < size; p++) {
-        /* quoted-string: no raw quotes, backslashes or controls */
-        char ch = *p == '"' || *p == '\\' ? '\'' : *p;
-        dst[o++] = (unsigned char) ch < 0x20 ? ' ' : ch;
-    }
-    if (o + 1 < size) {
-        dst[o++] = '"';
-    }
-    dst[o < size ? o : size - 1] = '\0';
+    /* a cut text still makes a well-formed header */
+    (void) stir_reason_fmt(dst, size, false, code, text);
 }
 
 const char *
