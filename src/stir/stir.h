@@ -254,6 +254,8 @@ const void *stir_cert_pkey(const struct stir_cert *c);
 /** Validity of the leaf. */
 time_t stir_cert_not_before(const struct stir_cert *c);
 time_t stir_cert_not_after(const struct stir_cert *c);
+/** Subject of the leaf, RFC 2253 form ("CN=...,O=..."), cut to size. */
+void stir_cert_subject(const struct stir_cert *c, char *dst, size_t size);
 
 /**
  * Validates the chain to the trust store at time now: validity of every
