@@ -25,13 +25,19 @@ struct entry {
     struct stir_cert *cert; /* validated; NULL for a failure */
     int code;               /* 436 / 437 for a failure */
     char why[512];
-    time_t expires;
+    char subject[256]; /* of the leaf, also when it failed validation */
+    time_t fetched, expires, not_after;
+    uint64_t hits;
 };
 
 struct certcache {
     struct certcache_conf conf;
     char *http_hosts;    /* ",a,b," for cheap matching */
     char *private_hosts; /* same */
+    /* Held for reading from validation until the result is cached, for
+     * writing while the trust store is swapped: no entry validated against
+     * a replaced store survives the swap. Taken before lock. */
+    pthread_rwlock_t trust_lock;
     pthread_mutex_t lock;
     struct entry *b[NBUCKETS];
     size_t count;
@@ -132,6 +138,8 @@ certcache_new(struct certcache **cp, const struct certcache_conf *conf)
     if (!c) {
         return -ENOMEM;
     }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_rwlock_init(&c->trust_lock, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     c->conf = *conf;
     c->http_hosts = host_list(conf->http_hosts);
@@ -140,7 +148,6 @@ certcache_new(struct certcache **cp, const struct certcache_conf *conf)
         certcache_free(c);
         return -ENOMEM;
     }
-    pthread_mutex_init(&c->lock, NULL);
     *cp = c;
     return 0;
 }
@@ -167,6 +174,7 @@ certcache_free(struct certcache *c)
         }
     }
     pthread_mutex_destroy(&c->lock);
+    pthread_rwlock_destroy(&c->trust_lock);
     free(c->http_hosts);
     free(c->private_hosts);
     free(c);
@@ -232,6 +240,7 @@ certcache_get(struct certcache *c, struct slice url, time_t now,
             st = CERTCACHE_FAIL;
         }
         c->st.hits++;
+        e->hits++;
     } else {
         c->st.misses++;
     }
@@ -263,10 +272,12 @@ make_room(struct certcache *c, size_t bucket, time_t now)
     }
 }
 
-/* Takes the reference to cert. */
+/* Takes the reference to cert; seen (may be NULL) is what was parsed,
+ * validated or not, for the listing. */
 static void
-insert(struct certcache *c, struct slice url, struct stir_cert *cert, int code,
-    const char *why, time_t expires, time_t now)
+insert(struct certcache *c, struct slice url, struct stir_cert *cert,
+    const struct stir_cert *seen, int code, const char *why, time_t expires,
+    time_t now)
 {
     uint64_t h = hash_url(url);
 
@@ -297,9 +308,96 @@ insert(struct certcache *c, struct slice url, struct stir_cert *cert, int code,
     e->cert = cert;
     e->code = code;
     snprintf(e->why, sizeof(e->why), "%s", why ? why : "");
+    e->subject[0] = '\0';
+    e->not_after = 0;
+    if (seen) {
+        stir_cert_subject(seen, e->subject, sizeof(e->subject));
+        e->not_after = stir_cert_not_after(seen);
+    }
+    e->fetched = now;
     e->expires = expires;
+    e->hits = 0;
     c->st.entries = c->count;
     pthread_mutex_unlock(&c->lock);
+}
+
+size_t
+certcache_list(struct certcache *c, time_t now, certcache_row_cb *cb, void *arg)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        for (const struct entry *e = c->b[i]; e; e = e->next) {
+            if (e->expires <= now) {
+                continue;
+            }
+            struct certcache_row r = {
+                .url = e->url,
+                .ok = e->cert != NULL,
+                .code = e->code,
+                .why = e->why,
+                .subject = e->subject,
+                .fetched = e->fetched,
+                .expires = e->expires,
+                .not_after = e->not_after,
+                .hits = e->hits,
+            };
+            cb(arg, &r);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+/* Under c->lock. */
+static size_t
+drop(struct certcache *c, const char *url)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        for (struct entry **pp = &c->b[i]; *pp;) {
+            struct entry *e = *pp;
+            if (url && strcmp(e->url, url) != 0) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            entry_free(e);
+            c->count--;
+            n++;
+        }
+    }
+    c->st.entries = c->count;
+    return n;
+}
+
+size_t
+certcache_flush(struct certcache *c, const char *url)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t n = drop(c, url);
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+const struct stir_trust *
+certcache_set_trust(
+    struct certcache *c, const struct stir_trust *t, size_t *flushed)
+{
+    pthread_rwlock_wrlock(&c->trust_lock);
+    const struct stir_trust *old = c->conf.trust;
+    c->conf.trust = t;
+    pthread_mutex_lock(&c->lock);
+    size_t n = drop(c, NULL);
+    pthread_mutex_unlock(&c->lock);
+    pthread_rwlock_unlock(&c->trust_lock);
+    if (flushed) {
+        *flushed = n;
+    }
+    return old;
 }
 
 void
@@ -590,7 +688,7 @@ static void
 xfer_finish(struct xfer *x, CURLcode rc, time_t now)
 {
     struct certcache *c = x->c;
-    struct stir_cert *cert = NULL;
+    struct stir_cert *cert = NULL, *seen = NULL;
     char why[512] = "";
     long status = 0;
     int code = 436;
@@ -598,6 +696,8 @@ xfer_finish(struct xfer *x, CURLcode rc, time_t now)
     if (x->easy) {
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     }
+    /* Validation and caching are one step for a trust-store swap. */
+    pthread_rwlock_rdlock(&c->trust_lock);
     if (x->refused) {
         snprintf(why, sizeof(why),
             "info URL %s resolves to a special-purpose address (RFC 6890) "
@@ -616,18 +716,19 @@ xfer_finish(struct xfer *x, CURLcode rc, time_t now)
     } else if (status != 200) {
         snprintf(
             why, sizeof(why), "fetching %s: HTTP status %ld", x->url, status);
-    } else if (stir_cert_parse(&cert, x->body ? x->body : "", x->len) != 0) {
+    } else if (stir_cert_parse(&seen, x->body ? x->body : "", x->len) != 0) {
         code = 437;
         snprintf(
             why, sizeof(why), "content of %s is not a PEM certificate", x->url);
     } else {
         char vwhy[160] = "";
-        if (stir_cert_validate(cert, c->conf.trust, now, vwhy, sizeof(vwhy))
+        if (stir_cert_validate(seen, c->conf.trust, now, vwhy, sizeof(vwhy))
             != 0) {
             code = 437;
             snprintf(why, sizeof(why), "certificate from %s: %s", x->url,
                 vwhy[0] ? vwhy : "untrusted");
-            cert = stir_cert_deref(cert);
+        } else {
+            cert = stir_cert_ref(seen);
         }
     }
     app_metrics_cert_fetch(cert ? APP_CERT_MISS : APP_CERT_FAILURE,
@@ -644,12 +745,14 @@ xfer_finish(struct xfer *x, CURLcode rc, time_t now)
             exp = stir_cert_not_after(cert);
         }
         log_debug("cached %s until %lld", x->url, (long long) exp);
-        insert(c, slice_cstr(x->url), cert, 0, NULL, exp, now);
+        insert(c, slice_cstr(x->url), cert, seen, 0, NULL, exp, now);
     } else {
         log_info("%s", why);
-        insert(c, slice_cstr(x->url), NULL, code, why,
+        insert(c, slice_cstr(x->url), NULL, seen, code, why,
             now + (time_t) c->conf.neg_ttl, now);
     }
+    pthread_rwlock_unlock(&c->trust_lock);
+    stir_cert_deref(seen);
 }
 
 enum certcache_state
@@ -672,7 +775,8 @@ certcache_fetch_sync(struct certcache *c, struct slice url, time_t now,
         if (x->bad_url) {
             snprintf(uwhy, sizeof(uwhy), "info URL too long");
         }
-        insert(c, url, NULL, 436, uwhy, now + (time_t) c->conf.neg_ttl, now);
+        insert(
+            c, url, NULL, NULL, 436, uwhy, now + (time_t) c->conf.neg_ttl, now);
     } else {
         x->easy = easy_setup(x);
         CURLcode rc =
@@ -885,8 +989,8 @@ certfetch_want(struct certfetch *f, struct slice url,
             snprintf(why, sizeof(why), "info URL too long");
         }
         /* Answered from the cache at once: nothing to wait for. */
-        insert(
-            f->c, url, NULL, 436, why, now + (time_t) f->c->conf.neg_ttl, now);
+        insert(f->c, url, NULL, NULL, 436, why,
+            now + (time_t) f->c->conf.neg_ttl, now);
         xfer_free(x);
         return 1;
     }

@@ -73,6 +73,41 @@ enum certcache_state certcache_get(struct certcache *c, struct slice url,
 enum certcache_state certcache_fetch_sync(struct certcache *c, struct slice url,
     time_t now, struct stir_cert **cert, int *code, char *why, size_t why_size);
 
+/** One cached URL, as the admin API lists it. */
+struct certcache_row {
+    const char *url;
+    bool ok;             /* a validated certificate; false: a failure */
+    int code;            /* 436 / 437 for a failure */
+    const char *why;     /* the failure ("" when ok) */
+    const char *subject; /* leaf subject; "" when nothing parsed */
+    time_t fetched, expires;
+    time_t not_after; /* of the leaf; 0 when nothing parsed */
+    uint64_t hits;    /* lookups answered by this entry */
+};
+typedef void certcache_row_cb(void *arg, const struct certcache_row *r);
+
+/**
+ * Calls cb for every entry still valid at now, under the cache's lock (cb
+ * must be quick and must not call into the cache). Returns the count.
+ */
+size_t certcache_list(
+    struct certcache *c, time_t now, certcache_row_cb *cb, void *arg);
+
+/**
+ * Drops the entry of url (NULL: every entry), so the next call fetches and
+ * validates again. Returns how many were dropped.
+ */
+size_t certcache_flush(struct certcache *c, const char *url);
+
+/**
+ * Validates against t from now on and drops every entry, since they were
+ * validated against the previous store. Waits for validations running
+ * with the previous store, so the caller may free what this returns.
+ * *flushed (may be NULL) gets how many entries were dropped.
+ */
+const struct stir_trust *certcache_set_trust(
+    struct certcache *c, const struct stir_trust *t, size_t *flushed);
+
 /* Counters, for the logs and tests. */
 struct certcache_stats {
     uint64_t hits, misses, fetches, fetch_fail, entries;

@@ -152,20 +152,38 @@ open_store(struct daemon *d, const char *path)
     return store_open(&d->store, &sc);
 }
 
+/*
+ * The trust anchors are files an operator replaces (a new STI-PA list, a
+ * CRL): re-read on every SIGHUP, from a changed stir.trust when the new
+ * config names one. A bad directory keeps the running store (logged).
+ */
+static void
+reload_trust(struct daemon *d, const struct sti_conf *sc)
+{
+    struct sti_trust_info ti;
+    char why[512];
+
+    (void) sti_trust_reload(
+        d->sti, sc && sc->trust[0] ? sc->trust : NULL, &ti, why, sizeof(why));
+}
+
 /* SIGHUP: re-read the file; a bad file is reported and the old config kept. */
 static void
 reload(struct daemon *d)
 {
     if (!d->opts->config_path) {
-        log_info("SIGHUP: no config file given, nothing to reload");
+        log_info("SIGHUP: no config file given, reloading the trust anchors");
+        reload_trust(d, NULL);
         return;
     }
     sd_notify(0, "RELOADING=1");
     struct daemon_config *dc = config_load(d->opts, false);
     if (!dc) {
+        reload_trust(d, NULL);
         sd_notify(0, "READY=1");
         return;
     }
+    reload_trust(d, &dc->stc);
     if (strcmp(dc->ac.sip_listen, d->cfg->ac.sip_listen) != 0
         || strcmp(dc->ac.store_path, d->cfg->ac.store_path) != 0
         || dc->ac.workers != d->cfg->ac.workers) {

@@ -200,7 +200,8 @@ register_done(void *arg)
         reply_field(&r, "Retry-After", start);
         /* A database failure is logged by the store, once per outage: not
          * once per REGISTER while it lasts. */
-        if (c->req.result != STORE_E_DB) {
+        if (c->req.result != STORE_E_DB
+            && c->req.result != STORE_E_UNAVAILABLE) {
             log_warn(
                 "REGISTER %s not stored: %s", c->aor, err_str(c->req.result));
         }

@@ -321,18 +321,8 @@ sti__parse_date(struct slice d, time_t *out)
 void
 sti__reason(char *dst, size_t size, int code, const char *text)
 {
-    int n = snprintf(dst, size, "SIP;cause=%d;text=\"", code);
-    size_t o = n > 0 ? (size_t) n : 0;
-
-    for (const char *p = text; *p && o + 2 < size; p++) {
-        /* quoted-string: no raw quotes, backslashes or controls */
-        char ch = *p == '"' || *p == '\\' ? '\'' : *p;
-        dst[o++] = (unsigned char) ch < 0x20 ? ' ' : ch;
-    }
-    if (o + 1 < size) {
-        dst[o++] = '"';
-    }
-    dst[o < size ? o : size - 1] = '\0';
+    /* a cut text still makes a well-formed header */
+    (void) stir_reason_fmt(dst, size, false, code, text);
 }
 
 const char *
@@ -412,11 +402,14 @@ trust_load_dir(struct stir_trust *t, const char *dir)
             continue;
         }
         char *buf = read_file(path, &len);
-        if (buf) {
-            int k = stir_trust_add_pem(t, buf, len);
-            total += k > 0 ? k : 0;
-            free(buf);
+        int k = buf ? stir_trust_add_pem(t, buf, len) : -(errno ? errno : EIO);
+        if (k > 0) {
+            total += k;
+        } else {
+            log_warn("stir.trust: %s: %s", path,
+                k == 0 ? "no certificate or CRL" : err_str(k));
         }
+        free(buf);
     }
     closedir(d);
     return total;
@@ -620,6 +613,7 @@ sti_new(struct sti **sp, const struct sti_conf *c, const char *store_path,
     }
     stir_err_init();
     pthread_mutex_init(&s->rlock, NULL);
+    pthread_mutex_init(&s->trust_reload, NULL);
     rc = src_parse(&s->vsrc, c->verify_from, "verify_from", ls, nls);
     rc = rc ? rc : src_parse(&s->asrc, c->sign_from, "sign_from", ls, nls);
     if (rc) {
@@ -652,6 +646,7 @@ sti_new(struct sti **sp, const struct sti_conf *c, const char *store_path,
                  "refused (437)",
             trust_dir);
     }
+    snprintf(s->trust_dir, sizeof(s->trust_dir), "%s", trust_dir);
     size_t slots = 1024;
     while (slots < (size_t) c->replay_max) {
         slots <<= 1;
@@ -703,7 +698,63 @@ sti_free(struct sti *s)
     free(s->chain_pem);
     free(s->rslots);
     pthread_mutex_destroy(&s->rlock);
+    pthread_mutex_destroy(&s->trust_reload);
     free(s);
+}
+
+struct certcache *
+sti_certcache(struct sti *s)
+{
+    return s->cache;
+}
+
+int
+sti_trust_reload(struct sti *s, const char *dir, struct sti_trust_info *out,
+    char *why, size_t why_size)
+{
+    struct stir_trust *t = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&s->trust_reload);
+    snprintf(out->dir, sizeof(out->dir), "%s", dir ? dir : s->trust_dir);
+    rc = stir_trust_new(&t);
+    if (rc) {
+        snprintf(why, why_size, "out of memory");
+        goto out;
+    }
+    rc = out->dir[0] ? trust_load_dir(t, out->dir) : -ENOENT;
+    if (rc < 0) {
+        snprintf(why, why_size, "cannot read %s: %s", out->dir,
+            out->dir[0] ? strerror(-rc) : "no stir.trust directory");
+        goto out;
+    }
+    if (stir_trust_anchors(t) == 0) {
+        rc = -ENOENT;
+        snprintf(why, why_size, "no trust anchor in %s", out->dir);
+        goto out;
+    }
+    /* Waits for validations against the old store, then frees it. */
+    stir_trust_free(
+        (struct stir_trust *) certcache_set_trust(s->cache, t, &out->flushed));
+    s->trust = t;
+    t = NULL;
+    snprintf(s->trust_dir, sizeof(s->trust_dir), "%s", out->dir);
+    out->anchors = stir_trust_anchors(s->trust);
+    out->crls = stir_trust_crls(s->trust);
+    rc = 0;
+    log_info("stir: %zu trust anchors and %zu CRLs loaded from %s; %zu "
+             "cached certificates dropped",
+        out->anchors, out->crls, out->dir, out->flushed);
+out:
+    if (rc) {
+        log_warn("stir: trust reload failed, the running trust store stays: "
+                 "%s",
+            why);
+    }
+    stir_trust_free(t);
+    pthread_mutex_unlock(&s->trust_reload);
+    return rc;
 }
 
 int

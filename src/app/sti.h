@@ -82,6 +82,25 @@ bool sti_chain(const struct sti *s, const char *name, struct slice *pem);
 const struct app_service *sti_as_service(struct sti *s);
 const struct app_service *sti_vs_service(struct sti *s);
 
+/** The certificate cache, for the admin API's list and flush. */
+struct certcache *sti_certcache(struct sti *s);
+
+struct sti_trust_info {
+    size_t anchors, crls; /* now loaded */
+    size_t flushed;       /* cached certificates dropped */
+    char dir[4096];       /* where they were read from */
+};
+
+/**
+ * Reads the trust anchors and CRLs of dir (NULL: the directory in use)
+ * into a new store and swaps it in; the certificate cache is emptied,
+ * since its entries were validated against the old store. A directory that
+ * cannot be read, or holds no trust anchor, leaves the running store in
+ * place: returns -errno or -ENOENT with why set. Any thread.
+ */
+int sti_trust_reload(struct sti *s, const char *dir, struct sti_trust_info *out,
+    char *why, size_t why_size);
+
 /* ---- REST (blocking allowed: HTTP threads) ---- */
 
 struct sti_sign_req {

@@ -56,6 +56,9 @@ struct sti {
     size_t chain_len;
     struct stir_trust *trust;
     struct certcache *cache;
+    /* Serializes trust reloads (admin API, SIGHUP); guards trust_dir. */
+    pthread_mutex_t trust_reload;
+    char trust_dir[4096]; /* the directory the store was read from */
     /* replay cache: open addressing, 8-slot probes, oldest overwritten */
     pthread_mutex_t rlock;
     struct sti_replay_slot *rslots;

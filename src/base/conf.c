@@ -127,6 +127,19 @@ set_value(struct conf *c, const struct conf_table *t, const struct conf_opt *o,
     return CONF_E_BAD_VALUE;
 }
 
+static bool
+has_section(const struct conf *c, const char *section)
+{
+    for (size_t i = 0; i < c->ntables; i++) {
+        for (size_t j = 0; j < c->tables[i].count; j++) {
+            if (strcmp(c->tables[i].opts[j].section, section) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 int
 conf_set(
     struct conf *c, const char *section, const char *key, const char *value)
@@ -139,6 +152,9 @@ conf_set(
                 return set_value(c, t, o, value);
             }
         }
+    }
+    if (c->other_sections_ok && !has_section(c, section)) {
+        return 0;
     }
     snprintf(c->err, sizeof(c->err), "unknown option %s.%s", section, key);
     return CONF_E_UNKNOWN_OPTION;
@@ -192,6 +208,10 @@ on_ini_pair(
 {
     struct load_ctx *lc = user;
 
+    /* inih goes on after a refused line: keep the first error's text. */
+    if (lc->err) {
+        return 0;
+    }
     lc->err = conf_set(lc->c, section, name, value);
     return lc->err == 0;
 }

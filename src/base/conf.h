@@ -44,6 +44,9 @@ struct conf_table {
 struct conf {
     struct conf_table tables[CONF_MAX_TABLES];
     size_t ntables;
+    /* Options of sections no table knows are skipped: the CLI reads the
+     * daemon's file for a few of its sections (serve checks the rest). */
+    bool other_sections_ok;
     char err[512];
 };
 

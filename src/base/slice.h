@@ -54,5 +54,10 @@ int slice_to_u64(struct slice s, uint64_t max, uint64_t *out);
  * (dst is then the empty string).
  */
 int slice_copy(char *dst, size_t size, struct slice s);
+/**
+ * Length of the longest prefix of s that is well-formed UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates) without NUL; s.len when all of it is.
+ */
+size_t slice_utf8_prefix(struct slice s);
 
 #endif

@@ -165,8 +165,8 @@ aor_path(struct cli_api *a, const char *coll, struct slice aor, char *out,
     return 0;
 }
 
-static int
-api_error(long status, json_t *j)
+int
+cli_api_error(long status, json_t *j)
 {
     const char *msg = json_string_value(
         json_object_get(json_object_get(j, "error"), "message"));
@@ -217,14 +217,12 @@ cli_api_submit(struct cli_api *a, const struct store_req *r)
     }
     rc = aor_path(a, coll, r->aor, path, sizeof(path));
     if (!rc) {
-        rc = call(a, method, path, body, &status, &resp);
+        rc = cli_api_call(a, method, path, body, &status, &resp);
     }
-    if (rc) {
-        fprintf(stderr, "sipward: the daemon stopped answering\n");
-    } else if (status == 404) {
+    if (!rc && status == 404) {
         rc = STORE_E_NOT_FOUND;
-    } else if (status != 200 && status != 201) {
-        rc = api_error(status, resp);
+    } else if (!rc && status != 200 && status != 201) {
+        rc = cli_api_error(status, resp);
     }
     json_decref(body);
     json_decref(resp);
@@ -248,12 +246,11 @@ list(struct cli_api *a, const char *coll, json_t **arr, json_t **resp)
     char path[64];
 
     snprintf(path, sizeof(path), "/%s", coll);
-    if (call(a, "GET", path, NULL, &status, resp) != 0) {
-        fprintf(stderr, "sipward: the daemon stopped answering\n");
+    if (cli_api_call(a, "GET", path, NULL, &status, resp) != 0) {
         return -EIO;
     }
     if (status != 200) {
-        return api_error(status, *resp);
+        return cli_api_error(status, *resp);
     }
     *arr = json_object_get(*resp, coll);
     return json_is_array(*arr) ? 0 : -EPROTO;
@@ -307,5 +304,17 @@ cli_api_user_list(struct cli_api *a, store_user_cb *cb, void *arg)
         }
     }
     json_decref(resp);
+    return rc;
+}
+
+int
+cli_api_call(struct cli_api *a, const char *method, const char *path,
+    json_t *body, long *status, json_t **out)
+{
+    int rc = call(a, method, path, body, status, out);
+
+    if (rc) {
+        fprintf(stderr, "sipward: the daemon stopped answering\n");
+    }
     return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef SW_CLI_CLI_API_H
 #define SW_CLI_CLI_API_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "http/http_service.h"
@@ -30,6 +31,16 @@ void cli_api_close(struct cli_api *a);
  */
 int cli_api_submit(struct cli_api *a, const struct store_req *r);
 int cli_api_moved_list(struct cli_api *a, store_moved_cb *cb, void *arg);
+
+/**
+ * One request to /api/v1 + path: *status gets the HTTP status, *out the
+ * JSON body (NULL when none; json_decref it). 0, or -EIO after printing
+ * that the daemon stopped answering.
+ */
+int cli_api_call(struct cli_api *a, const char *method, const char *path,
+    json_t *body, long *status, json_t **out);
+/** Prints the API's error message for status; returns -EPROTO. */
+int cli_api_error(long status, json_t *j);
 int cli_api_user_list(struct cli_api *a, store_user_cb *cb, void *arg);
 
 #endif

@@ -19,23 +19,36 @@ static bool cli_conf_loaded;
 static struct cli_api *cli_api; /* set when the daemon answered */
 static const char *cli_path;
 
-int
-cli_store_open(const char *cmd, const struct cli_store_opts *o,
-    struct store **stp, const char **realm_out)
+/* The daemon's file, for the sections the CLI uses. */
+static int
+load_conf(const char *cmd, const char *config_path)
 {
     int rc;
 
     conf_init(&cli_conf);
+    cli_conf.other_sections_ok = true;
     app_conf_register(&cli_conf, &cli_ac);
     http_conf_register(&cli_conf, &cli_hc);
     cli_conf_loaded = true;
     rc = conf_apply_defaults(&cli_conf);
-    if (!rc && o->config_path) {
-        rc = conf_load_file(&cli_conf, o->config_path);
+    if (!rc && config_path) {
+        rc = conf_load_file(&cli_conf, config_path);
     }
     if (rc) {
         fprintf(stderr, "sipward %s: %s\n", cmd, conf_error(&cli_conf));
         return 2;
+    }
+    return 0;
+}
+
+int
+cli_store_open(const char *cmd, const struct cli_store_opts *o,
+    struct store **stp, const char **realm_out)
+{
+    int rc = load_conf(cmd, o->config_path);
+
+    if (rc) {
+        return rc;
     }
     if (realm_out) {
         *realm_out = o->realm ? o->realm : cli_ac.realm;
@@ -107,4 +120,35 @@ const char *
 cli_store_path(void)
 {
     return cli_path ? cli_path : "";
+}
+
+int
+cli_daemon_open(const char *cmd, const char *config_path, struct cli_api **ap)
+{
+    int rc = load_conf(cmd, config_path);
+
+    if (rc) {
+        return rc;
+    }
+    *ap = cli_api_connect(&cli_hc);
+    if (!*ap) {
+        fprintf(stderr,
+            "sipward %s: no daemon answers on http.listen (%s) with the "
+            "admin token (http.token_file); is it running, and is this its "
+            "config (-c)?\n",
+            cmd, cli_hc.listen);
+        cli_daemon_close(NULL);
+        return 1;
+    }
+    return 0;
+}
+
+void
+cli_daemon_close(struct cli_api *a)
+{
+    cli_api_close(a);
+    if (cli_conf_loaded) {
+        conf_release(&cli_conf);
+        cli_conf_loaded = false;
+    }
 }

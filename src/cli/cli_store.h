@@ -36,4 +36,16 @@ int cli_store_submit(struct store *st, struct store_req *r);
 int cli_store_moved_list(struct store *st, store_moved_cb *cb, void *arg);
 int cli_store_user_list(struct store *st, store_user_cb *cb, void *arg);
 
+struct cli_api;
+
+/**
+ * For the commands only a running daemon answers (certs, trust): reads
+ * [http] from config_path (NULL: the defaults) and connects to the admin
+ * API. Prints why and returns 1 when no daemon answers with the token, 2
+ * for a bad config.
+ */
+int cli_daemon_open(
+    const char *cmd, const char *config_path, struct cli_api **ap);
+void cli_daemon_close(struct cli_api *a);
+
 #endif

@@ -14,6 +14,8 @@
  *   GET    /api/v1/users                POST {"aor", "password" | "ha1_*"}
  *   GET    /api/v1/users/AOR            PUT {...}, DELETE
  *   GET    /api/v1/bindings/AOR         DELETE (all, or ?contact=URI)
+ *   GET    /api/v1/certs                DELETE (all, or ?url=URL)
+ *   POST   /api/v1/trust/reload         re-read stir.trust
  *
  * AOR is any sip:/sips: URI (percent-encoded or not); it is canonicalized
  * as the store does (store_aor_canon).
@@ -23,6 +25,8 @@
 #include <strings.h>
 
 #include "app/auth.h"
+#include "app/certfetch.h"
+#include "app/sti.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/http_body.h"
@@ -56,12 +60,18 @@ path_aor(
     return true;
 }
 
+enum {
+    STORE_RETRY_S = 5 /* as the registrar's 500 says to phones */
+};
+
 static unsigned
 store_status(int rc)
 {
     switch (rc) {
     case STORE_E_NOT_FOUND:
         return 404;
+    case STORE_E_ENCODING: /* the client sent text that is not UTF-8 */
+        return 400;
     case STORE_E_TOO_LONG:
     case STORE_E_BAD_AOR:
     case STORE_E_TOO_MANY:
@@ -69,6 +79,8 @@ store_status(int rc)
     case STORE_E_OUT_OF_ORDER:
         return 409;
     case STORE_E_CLOSED:
+    case STORE_E_UNAVAILABLE: /* PostgreSQL away: the same write will
+                                 succeed once it is back */
         return 503;
     default:
         return 500;
@@ -78,7 +90,12 @@ store_status(int rc)
 static void
 store_error(struct http_resp *rs, const char *what, int rc)
 {
-    http_resp_error(rs, store_status(rc), "%s: %s", what, err_str(rc));
+    unsigned status = store_status(rc);
+
+    http_resp_error(rs, status, "%s: %s", what, err_str(rc));
+    if (status == 503) {
+        rs->retry_after = STORE_RETRY_S;
+    }
 }
 
 static struct store *
@@ -88,6 +105,7 @@ need_store(struct http_service *svc, struct http_resp *rs)
 
     if (!st) {
         http_resp_error(rs, 503, "the store is not open");
+        rs->retry_after = STORE_RETRY_S;
     }
     return st;
 }
@@ -102,10 +120,20 @@ by_aor(const void *a, const void *b)
         json_string_value(json_object_get(*y, "aor")));
 }
 
-/* Sorts an array of objects by their "aor" member (the index has no
- * order; callers and diffs want one). */
+static int
+by_url(const void *a, const void *b)
+{
+    json_t *const *x = a;
+    json_t *const *y = b;
+
+    return strcmp(json_string_value(json_object_get(*x, "url")),
+        json_string_value(json_object_get(*y, "url")));
+}
+
+/* Sorts an array of objects with cmp (the index and the certificate cache
+ * have no order; callers and diffs want one). */
 static json_t *
-sorted(json_t *arr)
+sorted(json_t *arr, int (*cmp)(const void *, const void *))
 {
     size_t n = json_array_size(arr);
     json_t **v = calloc(n + 1, sizeof(*v));
@@ -117,7 +145,7 @@ sorted(json_t *arr)
     for (size_t i = 0; i < n; i++) {
         v[i] = json_incref(json_array_get(arr, i));
     }
-    qsort(v, n, sizeof(*v), by_aor);
+    qsort(v, n, sizeof(*v), cmp);
     out = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(out, v[i]);
@@ -199,7 +227,7 @@ moved_list(void *arg, const struct http_req *rq, struct http_resp *rs)
         store_error(rs, "moved directory", rc);
         return;
     }
-    http_resp_json(rs, 200, json_pack("{s:o}", "moved", sorted(arr)));
+    http_resp_json(rs, 200, json_pack("{s:o}", "moved", sorted(arr, by_aor)));
 }
 
 struct view_ctx {
@@ -358,7 +386,7 @@ users_list(void *arg, const struct http_req *rq, struct http_resp *rs)
         store_error(rs, "users", rc);
         return;
     }
-    http_resp_json(rs, 200, json_pack("{s:o}", "users", sorted(arr)));
+    http_resp_json(rs, 200, json_pack("{s:o}", "users", sorted(arr, by_aor)));
 }
 
 static void
@@ -583,8 +611,96 @@ bindings_delete(void *arg, const struct http_req *rq, struct http_resp *rs)
                 : json_pack("{s:s,s:s}", "aor", aor, "removed", "*"));
 }
 
-/* Certificate cache list/flush and trust-anchor reload join here with the
- * STIR services: one row each. */
+/* ---- certificate cache and trust anchors ---- */
+
+static void
+cert_row(void *arg, const struct certcache_row *r)
+{
+    json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I}", "url", r->url, "state",
+        r->ok ? "pass" : "fail", "fetched_at", (json_int_t) r->fetched,
+        "expires_at", (json_int_t) r->expires, "hits", (json_int_t) r->hits);
+
+    if (!o) {
+        return;
+    }
+    if (!r->ok) {
+        json_object_set_new(o, "code", json_integer(r->code));
+        json_object_set_new(o, "error", json_string(r->why));
+    }
+    /* An untrusted certificate still names its subject: that is what an
+     * operator looks for. */
+    if (r->subject[0]) {
+        json_object_set_new(o, "subject", json_string(r->subject));
+        json_object_set_new(
+            o, "not_after", json_integer((json_int_t) r->not_after));
+    }
+    json_array_append_new(arg, o);
+}
+
+/* GET /api/v1/certs: every certificate (or failure) the cache holds. */
+static void
+certs_list(void *arg, const struct http_req *rq, struct http_resp *rs)
+{
+    struct http_service *svc = arg;
+    json_t *arr = json_array();
+
+    (void) rq;
+    certcache_list(
+        sti_certcache(daemon_sti(svc->d)), time(NULL), cert_row, arr);
+    /* Sorted after the cache's lock is released: workers wait on it. */
+    http_resp_json(rs, 200, json_pack("{s:o}", "certs", sorted(arr, by_url)));
+}
+
+/*
+ * DELETE /api/v1/certs[?url=URL]: drops every entry, or the one of URL,
+ * so the next call fetches and validates again (a certificate replaced at
+ * its URL, a revoked one).
+ */
+static void
+certs_flush(void *arg, const struct http_req *rq, struct http_resp *rs)
+{
+    struct http_service *svc = arg;
+    const char *url = http_req_arg(rq, "url");
+
+    if (url && !*url) {
+        http_resp_error(rs, 400, "\"url\": expected the certificate URL");
+        return;
+    }
+    size_t n = certcache_flush(sti_certcache(daemon_sti(svc->d)), url);
+    if (url && n == 0) {
+        http_resp_error(rs, 404, "%s is not in the certificate cache", url);
+        return;
+    }
+    log_info("admin API: %zu cached certificates flushed%s%s", n,
+        url ? " for " : "", url ? url : "");
+    http_resp_json(rs, 200, json_pack("{s:I}", "flushed", (json_int_t) n));
+}
+
+/*
+ * POST /api/v1/trust/reload: re-reads stir.trust. A directory that cannot
+ * be read or holds no anchor keeps the running store: 500 with the reason
+ * (the request was fine, the server's files are not).
+ */
+static void
+trust_reload(void *arg, const struct http_req *rq, struct http_resp *rs)
+{
+    struct http_service *svc = arg;
+    struct sti_trust_info ti;
+    char why[512];
+
+    (void) rq;
+    if (sti_trust_reload(daemon_sti(svc->d), NULL, &ti, why, sizeof(why))
+        != 0) {
+        http_resp_error(rs, 500,
+            "stir.trust: %s; the trust anchors loaded before stay in use", why);
+        return;
+    }
+    http_resp_json(rs, 200,
+        json_pack("{s:s,s:I,s:I,s:I}", "dir", ti.dir, "anchors",
+            (json_int_t) ti.anchors, "crls", (json_int_t) ti.crls, "flushed",
+            (json_int_t) ti.flushed));
+}
+
 static const struct http_route admin_routes[] = {
     { "GET", "/api/v1", HTTP_AUTH, api_index },
     { "GET", "/api/v1/log", HTTP_AUTH, log_get },
@@ -601,6 +717,9 @@ static const struct http_route admin_routes[] = {
     { "DELETE", "/api/v1/users/*", HTTP_AUTH, user_delete },
     { "GET", "/api/v1/bindings/*", HTTP_AUTH, bindings_get },
     { "DELETE", "/api/v1/bindings/*", HTTP_AUTH, bindings_delete },
+    { "GET", "/api/v1/certs", HTTP_AUTH, certs_list },
+    { "DELETE", "/api/v1/certs", HTTP_AUTH, certs_flush },
+    { "POST", "/api/v1/trust/reload", HTTP_AUTH, trust_reload },
 };
 
 #define NADMIN (sizeof(admin_routes) / sizeof(admin_routes[0]))

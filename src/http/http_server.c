@@ -125,6 +125,12 @@ http_resp_error(struct http_resp *rs, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* The message may quote what the client sent; JSON needs UTF-8. */
+    size_t n = strlen(msg);
+    for (size_t i = slice_utf8_prefix(slice_make(msg, n)); i < n;
+         i += 1 + slice_utf8_prefix(slice_make(msg + i + 1, n - i - 1))) {
+        msg[i] = '?';
+    }
     const char *reason = MHD_get_reason_phrase_for(status);
     json_t *j = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", (int) status,
         "reason", reason && *reason ? reason : "Error", "message", msg);
@@ -297,6 +303,11 @@ send_response(struct MHD_Connection *conn, struct http_resp *rs)
     }
     if (rs->allow) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+    }
+    if (rs->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%u", rs->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
     ret = MHD_queue_response(conn, rs->status, r);
     MHD_destroy_response(r);

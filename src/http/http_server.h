@@ -44,7 +44,8 @@ struct http_resp {
     const char *content_type; /* static string */
     char *body;               /* malloc'd; freed by the server */
     size_t len;
-    const char *allow; /* Allow header for 405, static */
+    const char *allow;    /* Allow header for 405, static */
+    unsigned retry_after; /* seconds, for a 503; 0: no Retry-After */
 };
 
 typedef void http_handler(

@@ -251,6 +251,24 @@ stir_cert_not_after(const struct stir_cert *c)
     return c->not_after;
 }
 
+void
+stir_cert_subject(const struct stir_cert *c, char *dst, size_t size)
+{
+    X509_NAME *n = X509_get_subject_name(c->leaf);
+    BIO *b = BIO_new(BIO_s_mem());
+    int len = -1;
+
+    if (size == 0) {
+        return;
+    }
+    dst[0] = '\0';
+    if (b && n && X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0) {
+        len = BIO_read(b, dst, (int) size - 1);
+    }
+    dst[len > 0 ? len : 0] = '\0';
+    BIO_free(b);
+}
+
 static void
 fmt_time(time_t t, char *dst, size_t size)
 {

@@ -254,6 +254,8 @@ const void *stir_cert_pkey(const struct stir_cert *c);
 /** Validity of the leaf. */
 time_t stir_cert_not_before(const struct stir_cert *c);
 time_t stir_cert_not_after(const struct stir_cert *c);
+/** Subject of the leaf, RFC 2253 form ("CN=...,O=..."), cut to size. */
+void stir_cert_subject(const struct stir_cert *c, char *dst, size_t size);
 
 /**
  * Validates the chain to the trust store at time now: validity of every
@@ -354,19 +356,24 @@ void stir_verify_pem(struct stir_vctx *v, const struct stir_call *call,
     const struct stir_policy *pol, time_t now, struct stir_verdict *out);
 
 /**
- * Reason header value for a failed verdict when policy lets the call
- * continue (ATIS-1000074 §5.3.2, RFC 3326): `SIP ;cause=438
- * ;text="Invalid Identity Header"`; with stir_proto (RFC 9410) the protocol
- * is STIR. Returns the length, 0 for a pass, or -ENOSPC.
+ * Reason header value (RFC 3326) for a failed verdict, as the STI-VS sends
+ * it (ATIS-1000074 §5.3.2): `SIP;cause=438;text="<what failed>"`, the text
+ * being the verdict's precise reason (or the code's phrase when it has
+ * none); with stir_proto (RFC 9410) the protocol is STIR. Returns the
+ * length, 0 for a pass, or -ENOSPC.
  */
 int stir_reason_value(
     const struct stir_verdict *v, bool stir_proto, char *dst, size_t size);
 
 /**
- * verstat value for the asserted identity (3GPP TS 24.229, ATIS-1000074):
- * "TN-Validation-Passed", "TN-Validation-Failed", or "No-TN-Validation"
- * when the request carried no usable Identity (428).
+ * The same for any cause and text (a replay refused with 403, a 428):
+ * quotes, backslashes and controls in text are replaced so the
+ * quoted-string stays valid. Returns the length or -ENOSPC (dst is then
+ * truncated but terminated).
  */
+int stir_reason_fmt(
+    char *dst, size_t size, bool stir_proto, int cause, const char *text);
+
 const char *stir_verstat(const struct stir_verdict *v);
 
 /* ---- Signing (RFC 8224 §6.1) ---- */

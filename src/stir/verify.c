@@ -673,6 +673,35 @@ stir_verify_pem(struct stir_vctx *v, const struct stir_call *call,
 }
 
 int
+stir_reason_fmt(
+    char *dst, size_t size, bool stir_proto, int cause, const char *text)
+{
+    if (size == 0) {
+        return -ENOSPC;
+    }
+    int n = snprintf(
+        dst, size, "%s;cause=%d;text=\"", stir_proto ? "STIR" : "SIP", cause);
+    if (n < 0 || (size_t) n >= size) {
+        dst[size - 1] = '\0';
+        return -ENOSPC;
+    }
+    size_t o = (size_t) n;
+    const char *p = text;
+    /* keep room for the closing quote: a cut text is still a header */
+    for (; *p && o + 2 < size; p++) {
+        char ch = *p == '"' || *p == '\\' ? '\'' : *p;
+        dst[o++] = (unsigned char) ch < 0x20 ? ' ' : ch;
+    }
+    if (o + 1 >= size) {
+        dst[o] = '\0';
+        return -ENOSPC;
+    }
+    dst[o++] = '"';
+    dst[o] = '\0';
+    return *p ? -ENOSPC : (int) o;
+}
+
+int
 stir_reason_value(
     const struct stir_verdict *v, bool stir_proto, char *dst, size_t size)
 {
@@ -682,9 +711,8 @@ stir_reason_value(
         }
         return 0;
     }
-    int n = snprintf(dst, size, "%s ;cause=%d ;text=\"%s\"",
-        stir_proto ? "STIR" : "SIP", v->code, stir_code_phrase(v->code));
-    return n < 0 || (size_t) n >= size ? -ENOSPC : n;
+    return stir_reason_fmt(dst, size, stir_proto, v->code,
+        v->reason[0] ? v->reason : stir_code_phrase(v->code));
 }
 
 const char *

@@ -393,7 +393,8 @@ run_batch(struct store *st, struct store_req **b, size_t n)
         b[i]->result = r;
         /* A database failure leaves the transaction unknown: drop it all.
          * A refused request (out of order, ...) wrote nothing. */
-        if (r == STORE_E_DB || r == -ENOMEM || r == -EIO) {
+        if (r == STORE_E_DB || r == STORE_E_UNAVAILABLE || r == -ENOMEM
+            || r == -EIO) {
             failed = true;
             rc = r;
         }
@@ -409,8 +410,11 @@ run_batch(struct store *st, struct store_req **b, size_t n)
             log_error("store: transaction of %zu requests failed: %s", n,
                 err_str(rc));
         }
+        /* Unavailable tells the caller the same write may succeed
+         * later (503, Retry-After); anything else is a failure. */
         for (size_t i = 0; i < n; i++) {
-            b[i]->result = STORE_E_DB;
+            b[i]->result =
+                rc == STORE_E_UNAVAILABLE ? STORE_E_UNAVAILABLE : STORE_E_DB;
         }
     } else {
         atomic_fetch_add(&st->commits, 1);

@@ -40,8 +40,9 @@ enum store_err {
     STORE_E_CLOSED = STORE_E_FIRST - 7,   /* store shutting down */
     STORE_E_BAD_AOR = STORE_E_FIRST - 8,
     STORE_E_ENCODING = STORE_E_FIRST - 9, /* not UTF-8 (PostgreSQL text) */
-    /* the database is away: a back end's begin() while it reconnects; the
-     * requests complete with STORE_E_DB */
+    /* the database is away (a back end's begin() while it reconnects, or
+     * a statement that found the connection gone); the requests complete
+     * with it, so callers can say "retry later" */
     STORE_E_UNAVAILABLE = STORE_E_FIRST - 10,
 };
 

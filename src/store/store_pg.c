@@ -261,45 +261,7 @@ out:
 static bool
 utf8_ok(struct slice s)
 {
-    const unsigned char *p = (const unsigned char *) s.p;
-    size_t i = 0;
-
-    while (i < s.len) {
-        unsigned char c = p[i];
-        size_t n;
-        uint32_t cp;
-        if (c == 0) {
-            return false;
-        }
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= s.len || (p[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800)
-            || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
-            || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return false;
-        }
-        i += n + 1;
-    }
-    return true;
+    return slice_utf8_prefix(s) == s.len;
 }
 
 /* Parameters of one statement: text as raw bytes (binary format of text:
@@ -389,6 +351,7 @@ failed(struct store_pg *g, PGresult *r, const char *what)
 
     if (!c || PQstatus(c) == CONNECTION_BAD || fatal_state(r)) {
         lost(g, msg);
+        rc = STORE_E_UNAVAILABLE;
     } else {
         char m[256];
         snprintf(m, sizeof(m), "%s", msg);

@@ -49,18 +49,29 @@ code=$(api A POST /api/v1/moved '{"aor":"sip:carol@example.com","uri":"sip:carol
 c_on_b() { [ "$(api B GET /api/v1/moved/sip:carol@example.com)" = 200 ]; }
 until_ms 1000 c_on_b >/dev/null || fail "node B did not see A's write"
 
+# Text PostgreSQL cannot store (not UTF-8) is the client's fault: 400.
+code=$(api A PUT "/api/v1/moved/sip:%FFbob@example.com" '{"uri":"sip:bob@x.example"}')
+[ "$code" = 400 ] || fail "a non-UTF-8 AOR answered $code: $(cat "$SW_TMP/body")"
+grep -q "UTF-8" "$SW_TMP/body" || fail "non-UTF-8 message: $(cat "$SW_TMP/body")"
+pass "a non-UTF-8 AOR is a 400"
+
 # ---- PostgreSQL goes away ----
 sh "$SW_SRC/scripts/pg.sh" halt "$PG_DIR" || fail "halt"
 t0=$(date +%s%3N)
 code=$(api A POST /api/v1/moved '{"aor":"sip:dan@example.com","uri":"sip:dan@x.example","note":""}')
 dt=$(($(date +%s%3N) - t0))
-[ "$code" -ge 500 ] || fail "write with the database down answered $code"
+# 503 with Retry-After, not a bare 500: the same write succeeds later.
+[ "$code" = 503 ] || fail "write with the database down answered $code: $(cat "$SW_TMP/body")"
+grep -qi "^Retry-After: [1-9]" "$SW_TMP/headers" || fail "no Retry-After: $(cat "$SW_TMP/headers")"
+grep -q "database unavailable" "$SW_TMP/body" || fail "503 message: $(cat "$SW_TMP/body")"
 [ $dt -lt 2000 ] || fail "the failing write took $dt ms"
 c_on_b || fail "node B forgot carol while the database is down"
 [ "$(api A GET /api/v1/moved/sip:dan@example.com)" = 404 ] || fail "dan half-written"
 sleep 1
 code=$(api B POST /api/v1/moved '{"aor":"sip:dan@example.com","uri":"sip:dan@x.example","note":""}')
-[ "$code" -ge 500 ] || fail "write on B with the database down answered $code"
+[ "$code" = 503 ] || fail "write on B with the database down answered $code"
+code=$(api B DELETE /api/v1/users/sip:nobody@example.com)
+[ "$code" = 503 ] || [ "$code" = 404 ] || fail "user delete with the database down answered $code"
 pass "database down: writes fail in $dt ms, reads go on"
 
 sh "$SW_SRC/scripts/pg.sh" up "$PG_DIR" || fail "up"

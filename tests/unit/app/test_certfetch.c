@@ -120,12 +120,63 @@ test_refusals_cached(void **state)
     certcache_free(c);
 }
 
+static void
+count_row(void *arg, const struct certcache_row *r)
+{
+    size_t *n = arg;
+
+    assert_false(r->ok);
+    assert_int_equal(r->code, 436);
+    assert_non_null(strstr(r->why, "not allowed"));
+    assert_string_equal(r->subject, "");
+    assert_true(r->expires > r->fetched);
+    (*n)++;
+}
+
+/* Listing, flushing one URL or all, and a trust swap emptying the cache. */
+static void
+test_list_flush(void **state)
+{
+    struct certcache *c = cache_new("");
+    struct stir_cert *cert = NULL;
+    char why[512];
+    int code = 0;
+    time_t now = time(NULL);
+    size_t n = 0;
+    (void) state;
+
+    struct slice a = SLICE_LIT("http://a.example.net/sp.pem");
+    struct slice b = SLICE_LIT("http://b.example.net/sp.pem");
+    certcache_fetch_sync(c, a, now, &cert, &code, why, sizeof(why));
+    certcache_fetch_sync(c, b, now, &cert, &code, why, sizeof(why));
+    assert_int_equal(certcache_list(c, now, count_row, &n), 2);
+    assert_int_equal(n, 2);
+    /* Expired entries are not listed. */
+    assert_int_equal(certcache_list(c, now + 31, count_row, &n), 0);
+
+    assert_int_equal(certcache_flush(c, "http://nothing.example/x.pem"), 0);
+    assert_int_equal(certcache_flush(c, "http://a.example.net/sp.pem"), 1);
+    assert_int_equal(certcache_get(c, a, now, &cert, &code, why, sizeof(why)),
+        CERTCACHE_MISS);
+    assert_int_equal(certcache_get(c, b, now, &cert, &code, why, sizeof(why)),
+        CERTCACHE_FAIL);
+
+    size_t flushed = 0;
+    assert_null(certcache_set_trust(c, NULL, &flushed));
+    assert_int_equal(flushed, 1);
+    certcache_fetch_sync(c, a, now, &cert, &code, why, sizeof(why));
+    assert_int_equal(certcache_flush(c, NULL), 1);
+    assert_int_equal(certcache_list(c, now, count_row, &n), 0);
+    certcache_free(c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_special_ranges),
         cmocka_unit_test(test_refusals_cached),
+        cmocka_unit_test(test_list_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,6 +125,28 @@ test_file_and_print(void **state)
     assert_int_equal(conf_load_file(&f->c, path), CONF_E_OUT_OF_RANGE);
     assert_non_null(strstr(conf_error(&f->c), ":2:"));
     assert_non_null(strstr(conf_error(&f->c), "server.workers"));
+
+    /* inih goes on after a bad line: the first error is the one told. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    const char *two = "[server]\nnope = 1\nworkers = 3\n";
+    assert_int_equal(write(fd, two, strlen(two)), (ssize_t) strlen(two));
+    close(fd);
+    assert_int_equal(conf_load_file(&f->c, path), CONF_E_UNKNOWN_OPTION);
+    assert_non_null(
+        strstr(conf_error(&f->c), ":2: unknown option server.nope"));
+
+    /* Sections no table knows: an error, unless the reader asked to skip
+     * them (the CLI reading the daemon's file); known sections stay strict. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    const char *other = "[stir]\npolicy = mark\n[server]\nworkers = 5\n";
+    assert_int_equal(write(fd, other, strlen(other)), (ssize_t) strlen(other));
+    close(fd);
+    assert_int_equal(conf_load_file(&f->c, path), CONF_E_UNKNOWN_OPTION);
+    f->c.other_sections_ok = true;
+    assert_int_equal(conf_load_file(&f->c, path), 0);
+    assert_int_equal(f->t.workers, 5);
+    assert_int_equal(
+        conf_set_kv(&f->c, "server.nope=1"), CONF_E_UNKNOWN_OPTION);
     unlink(path);
 
     assert_true(conf_load_file(&f->c, "/nonexistent/x.ini") < 0);

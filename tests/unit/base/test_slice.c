@@ -74,6 +74,23 @@ test_copy(void **state)
     assert_string_equal(buf, "");
 }
 
+static void
+test_utf8_prefix(void **state)
+{
+    (void) state;
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("sip:b\xc3\xb6"
+                                                 "b@x")),
+        10);
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("\xf0\x9f\x93\x9e")), 4);
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("sip:\xff")), 4);
+    /* overlong '/', a surrogate, a cut sequence, NUL */
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("a\xc0\xaf")), 1);
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("ab\xed\xa0\x80")), 2);
+    assert_int_equal(slice_utf8_prefix(SLICE_LIT("abc\xe2\x82")), 3);
+    assert_int_equal(slice_utf8_prefix(slice_make("a\0b", 3)), 1);
+    assert_int_equal(slice_utf8_prefix(SLICE_NULL), 0);
+}
+
 static const char *const test_names[] = { "first defect", "second defect" };
 
 static void
@@ -99,6 +116,7 @@ main(void)
         cmocka_unit_test(test_trim_sub_chr),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_utf8_prefix),
         cmocka_unit_test(test_err_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -834,12 +834,22 @@ test_reason_and_verstat(void **state)
     run(f, &m, L_SPC, NULL, &out);
     assert_string_equal(stir_verstat(&out), "TN-Validation-Failed");
     assert_true(stir_reason_value(&out, false, buf, sizeof(buf)) > 0);
-    assert_string_equal(
-        buf, "SIP ;cause=438 ;text=\"Invalid Identity Header\"");
+    /* the precise failure, not the code's phrase */
+    assert_non_null(strstr(buf, "SIP;cause=438;text=\""));
+    assert_non_null(strstr(buf, "dest.tn"));
+    assert_int_equal(buf[strlen(buf) - 1], '"');
     stir_verify_pem(f->v, &m.call, NULL, 0, f->trust, &f->pol, NOW, &out);
     assert_true(stir_reason_value(&out, true, buf, sizeof(buf)) > 0);
-    assert_string_equal(buf, "STIR ;cause=436 ;text=\"Bad Identity Info\"");
+    assert_int_equal(strncmp(buf, "STIR;cause=436;text=\"", 20), 0);
     assert_int_equal(stir_reason_value(&out, true, buf, 10), -ENOSPC);
+    /* cut short: still one closed quoted-string */
+    assert_int_equal(stir_reason_value(&out, true, buf, 30), -ENOSPC);
+    assert_int_equal(strlen(buf), 29);
+    assert_int_equal(buf[28], '"');
+    assert_true(stir_reason_fmt(
+                    buf, sizeof(buf), false, 403, "a \"quoted\" \\ text\r\n")
+        > 0);
+    assert_string_equal(buf, "SIP;cause=403;text=\"a 'quoted' ' text  \"");
     m.call.nidentity = 0;
     run(f, &m, L_SPC, NULL, &out);
     assert_string_equal(stir_verstat(&out), "No-TN-Validation");
