@@ -9,10 +9,17 @@
 #include "cli/cli_stir.h"
 #include "cli/ua.h"
 #include "transport/listen.h"
+#include "transport/tls.h"
 
 #define COMMON_OPTS                                                            \
-    "      --transport T     udp, tcp (default: the URI's transport\n"         \
-    "                        parameter, else udp; sips: is not supported)\n"   \
+    "      --transport T     udp, tcp or tls (default: the URI's transport\n"  \
+    "                        parameter, else udp; sips: is always tls)\n"      \
+    "      --tls-ca FILE     trust the CAs in FILE (PEM) for the server's\n"   \
+    "                        certificate (default: the system's CAs)\n"        \
+    "      --tls-cert FILE   present this client certificate (PEM chain)\n"    \
+    "      --tls-key FILE    its private key (default: in --tls-cert)\n"       \
+    "      --tls-insecure    do not verify the server's certificate (for\n"    \
+    "                        tests only: anyone could answer)\n"               \
     "      --max-redirects N follow at most N redirects (default 5)\n"         \
     "      --book PATH       the address book (default\n"                      \
     "                        $XDG_DATA_HOME/sipward/book.db or\n"              \
@@ -33,6 +40,11 @@
     "the address book (old URI -> new URI) and later requests for the old\n"   \
     "URI go straight to the new one; 302 records nothing. See 'sipward\n"      \
     "book'.\n"                                                                 \
+    "\n"                                                                       \
+    "TLS (sips:, ;transport=tls, --transport tls; port 5061 by default):\n"    \
+    "TLS 1.2 or later, the server's certificate must chain to a trusted CA\n"  \
+    "and name the URI's host (subjectAltName DNS or IP). A sips: request\n"    \
+    "is never redirected to a sip: URI.\n"                                     \
     "\n"                                                                       \
     "Prints one line: the final response and who sent it. On 403, 428,\n"      \
     "436, 437 and 438 also the Reason header and what the code means.\n"       \
@@ -99,6 +111,10 @@ run(int argc, char **argv, const char *cmd, const char *method)
         { "sign-key", required_argument, NULL, 'K' },
         { "x5u", required_argument, NULL, 'X' },
         { "attest", required_argument, NULL, 'A' },
+        { "tls-ca", required_argument, NULL, 'C' },
+        { "tls-cert", required_argument, NULL, 'E' },
+        { "tls-key", required_argument, NULL, 'k' },
+        { "tls-insecure", no_argument, NULL, 'I' },
         { "verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
@@ -112,6 +128,8 @@ run(int argc, char **argv, const char *cmd, const char *method)
     const char *book_path = NULL, *pwfile = NULL, *key_path = NULL;
     const char *x5u = NULL;
     struct stir_signer *signer = NULL;
+    struct transport_tls_client_conf tlsc = { 0 };
+    struct transport_tls *tls = NULL;
     bool no_book = false;
     char path[4096], pw[512], err[512];
     struct ua_book *book = NULL;
@@ -127,10 +145,24 @@ run(int argc, char **argv, const char *cmd, const char *method)
                 o.transport = TRANSPORT_UDP;
             } else if (strcasecmp(optarg, "tcp") == 0) {
                 o.transport = TRANSPORT_TCP;
+            } else if (strcasecmp(optarg, "tls") == 0) {
+                o.transport = TRANSPORT_TLS;
             } else {
                 return cli_usage_error(
-                    cmd, "--transport: udp or tcp, not '%s'", optarg);
+                    cmd, "--transport: udp, tcp or tls, not '%s'", optarg);
             }
+            break;
+        case 'C':
+            tlsc.ca_file = optarg;
+            break;
+        case 'E':
+            tlsc.cert_file = optarg;
+            break;
+        case 'k':
+            tlsc.key_file = optarg;
+            break;
+        case 'I':
+            tlsc.insecure = true;
             break;
         case 'R':
             o.max_redirects = (int) strtol(optarg, &end, 10);
@@ -230,6 +262,9 @@ run(int argc, char **argv, const char *cmd, const char *method)
                 "on the command line)");
         }
     }
+    if (tlsc.key_file && !tlsc.cert_file) {
+        return cli_usage_error(cmd, "--tls-key needs --tls-cert");
+    }
     if (!key_path != !x5u) {
         return cli_usage_error(cmd, "--sign-key and --x5u go together");
     }
@@ -249,6 +284,13 @@ run(int argc, char **argv, const char *cmd, const char *method)
         }
         o.signer = signer;
     }
+    /* Made up front so that a bad --tls-* file is a usage error; cheap
+     * (the system's CAs are read only when a handshake needs them). */
+    if (transport_tls_client_new(&tls, &tlsc, err, sizeof(err)) != 0) {
+        stir_signer_free(signer);
+        return cli_usage_error(cmd, "--tls-*: %s", err);
+    }
+    o.tls = tls;
     if (!no_book) {
         if (!book_path) {
             if (ua_book_default_path(path, sizeof(path)) != 0) {
@@ -260,6 +302,7 @@ run(int argc, char **argv, const char *cmd, const char *method)
         if (ua_book_open(&book, book_path, err, sizeof(err)) != 0) {
             fprintf(stderr, "sipward %s: address book %s\n", cmd, err);
             stir_signer_free(signer);
+            transport_tls_free(tls);
             return 3;
         }
         o.book = book;
@@ -267,6 +310,7 @@ run(int argc, char **argv, const char *cmd, const char *method)
     rc = ua_request(&o, uri);
     ua_book_close(book);
     stir_signer_free(signer);
+    transport_tls_free(tls);
     return rc;
 }
 

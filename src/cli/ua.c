@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,11 +32,13 @@
 #include "sip/sip_msg.h"
 #include "sip/sip_uri.h"
 #include "stir/stir.h"
+#include "transport/tls.h"
 #include "transport/transport.h"
 #include "txn/txn.h"
 
 #define MAX_TARGETS 32
 #define MSG_MAX     65535
+#define CONNECT_MS  5000 /* TCP connect, and then the TLS handshake */
 
 struct target {
     char uri[UA_BOOK_MAX_URI];
@@ -50,6 +54,7 @@ struct ua {
     struct ev_timer tick, deadline, hold;
     struct ev_io io, sigio;
     int fd, sigfd;
+    SSL *ssl; /* TLS: on fd */
     enum transport_proto proto;
     struct transport_ep dst;
     char dst_str[64];
@@ -93,6 +98,44 @@ io_now(void *arg)
     return clock_mono_ms();
 }
 
+/* Waits up to ms for events on fd: >0 ready, 0 timeout, <0 error. */
+static int
+wait_fd(int fd, short events, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    int n;
+
+    do {
+        n = poll(&p, 1, ms);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Writes part of m: bytes written, or 0 with *want set to the poll event
+ * to wait for, or -errno. */
+static ssize_t
+write_some(struct ua *u, struct slice m, short *want)
+{
+    if (u->ssl) {
+        ERR_clear_error();
+        int r =
+            SSL_write(u->ssl, m.p, m.len > INT32_MAX ? INT32_MAX : (int) m.len);
+        if (r > 0) {
+            return r;
+        }
+        int e = SSL_get_error(u->ssl, r);
+        *want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0
+                                                                     : -EPIPE;
+    }
+    ssize_t n = send(u->fd, m.p, m.len, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        *want = POLLOUT;
+        return 0;
+    }
+    return n < 0 ? -errno : n;
+}
+
 static int
 send_all(struct ua *u, struct slice m)
 {
@@ -102,19 +145,13 @@ send_all(struct ua *u, struct slice m)
         return -ENOTCONN;
     }
     while (off < m.len) {
-        ssize_t n = send(u->fd, m.p + off, m.len - off, MSG_NOSIGNAL);
+        short want = 0;
+        ssize_t n = write_some(u, slice_sub(m, off, m.len), &want);
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd p = { .fd = u->fd, .events = POLLOUT };
-                if (poll(&p, 1, 2000) <= 0) {
-                    return -ETIMEDOUT;
-                }
-                continue;
-            }
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
+            return (int) n;
+        }
+        if (n == 0 && wait_fd(u->fd, want, 2000) <= 0) {
+            return -ETIMEDOUT;
         }
         off += (size_t) n;
     }
@@ -137,6 +174,12 @@ io_send(void *arg, const struct transport_ep *dst, struct slice msg)
 static void
 conn_close(struct ua *u)
 {
+    if (u->ssl) {
+        SSL_shutdown(u->ssl); /* close_notify, not waiting for the peer's */
+        SSL_free(u->ssl);
+        u->ssl = NULL;
+        ERR_clear_error();
+    }
     if (u->fd >= 0) {
         close(u->fd);
         u->fd = -1;
@@ -144,14 +187,137 @@ conn_close(struct ua *u)
     u->rlen = 0;
 }
 
-/* Resolves and connects to uri (sip/sips). 0, or -errno with err set. */
+/* Connects fd to one resolved address, waiting up to CONNECT_MS for a
+ * stream. 0 or -errno. */
+static int
+connect_one(struct ua *u, const struct addrinfo *ai)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+
+    u->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+    if (u->fd < 0) {
+        return -errno;
+    }
+    /* UDP too is connected: the kernel picks the source address for the
+     * Via, and an ICMP port unreachable comes back as ECONNREFUSED. */
+    fcntl(u->fd, F_SETFL, O_NONBLOCK);
+    if (connect(u->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+        return 0;
+    }
+    if (errno != EINPROGRESS || u->proto == TRANSPORT_UDP) {
+        return -errno;
+    }
+    if (wait_fd(u->fd, POLLOUT, CONNECT_MS) <= 0) {
+        return -ETIMEDOUT;
+    }
+    getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+    return -soerr;
+}
+
+/* The TLS handshake on the connected fd, the certificate checked for
+ * host. 0, or -EPROTO / -ETIMEDOUT with the reason in why. */
+static int
+tls_handshake(struct ua *u, const char *host, char *why, size_t whylen)
+{
+    uint64_t deadline = clock_mono_ms() + CONNECT_MS;
+    char desc[1024];
+
+    if (transport_tls_client_ssl(u->o->tls, u->fd, host, &u->ssl) != 0) {
+        snprintf(why, whylen, "TLS: out of memory");
+        return -ENOMEM;
+    }
+    for (;;) {
+        ERR_clear_error();
+        errno = 0;
+        int r = SSL_connect(u->ssl);
+        int sys_errno = errno;
+        if (r == 1) {
+            break;
+        }
+        int e = SSL_get_error(u->ssl, r);
+        uint64_t now = clock_mono_ms();
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+            size_t n;
+            if (transport_tls_connect_error(u->ssl, r, sys_errno, why, whylen)
+                    == TRANSPORT_TLS_UNTRUSTED
+                && (n = strlen(why)) < whylen) {
+                snprintf(why + n, whylen - n,
+                    "; give its CA with --tls-ca "
+                    "FILE");
+            }
+            return -EPROTO;
+        }
+        if (now >= deadline
+            || wait_fd(u->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+                   (int) (deadline - now))
+                <= 0) {
+            snprintf(why, whylen, "TLS handshake timed out (is %s a TLS port?)",
+                u->dst_str);
+            return -ETIMEDOUT;
+        }
+    }
+    transport_tls_describe(u->ssl, desc, sizeof(desc));
+    if (u->o->verbose) {
+        printf("TLS with %s (%s): %s\n", u->dst_str, host, desc);
+    }
+    if (!transport_tls_verified(u->ssl)) {
+        /* Only --tls-insecure gets here: say it every time. */
+        fprintf(stderr,
+            "sipward %s: WARNING: --tls-insecure: the certificate of %s was "
+            "NOT verified; anyone could be answering\n",
+            u->o->cmd, u->dst_str);
+        if (u->o->verbose) {
+            printf("WARNING: TLS certificate NOT VERIFIED (--tls-insecure)\n");
+        }
+    }
+    return 0;
+}
+
+/*
+ * The transport of uri (§18, §26.2): sips: is TLS (RFC 5630: whatever its
+ * transport parameter says, TLS over TCP), else the transport parameter,
+ * else UDP; --transport overrides. -EINVAL with err set when sips: is
+ * asked to go over something else.
+ */
+static int
+uri_proto(struct ua *u, const struct sip_uri *pu, const char *uri, char *err,
+    size_t errlen)
+{
+    struct slice tp;
+
+    u->proto = TRANSPORT_UDP;
+    if (sip_param_get(pu->params, SLICE_LIT("transport"), &tp)) {
+        if (slice_caseeq(tp, SLICE_LIT("tcp"))) {
+            u->proto = TRANSPORT_TCP;
+        } else if (slice_caseeq(tp, SLICE_LIT("tls"))) {
+            u->proto = TRANSPORT_TLS;
+        }
+    }
+    if (pu->scheme == SIP_URI_SIPS) {
+        u->proto = TRANSPORT_TLS;
+    }
+    if (u->o->transport >= 0) {
+        if (pu->scheme == SIP_URI_SIPS && u->o->transport != TRANSPORT_TLS) {
+            snprintf(err, errlen,
+                "%s: a sips: URI goes over TLS only, not --transport %s", uri,
+                transport_proto_name((enum transport_proto) u->o->transport));
+            return -EINVAL;
+        }
+        u->proto = (enum transport_proto) u->o->transport;
+    }
+    return 0;
+}
+
+/* Resolves and connects to uri (sip/sips), over TLS when its transport is.
+ * 0, or -errno with err set (-EINVAL: the URI cannot be used). */
 static int
 conn_open(struct ua *u, const char *uri, char *err, size_t errlen)
 {
     struct sip_uri pu;
-    struct slice tp;
     char host[256];
     char port[8];
+    char why[768] = "";
     struct addrinfo hints = { 0 }, *res = NULL;
     union transport_sa la;
     socklen_t lalen = sizeof(la);
@@ -164,23 +330,9 @@ conn_open(struct ua *u, const char *uri, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a sip: or sips: URI", uri);
         return -EINVAL;
     }
-    u->proto = pu.scheme == SIP_URI_SIPS ? TRANSPORT_TLS : TRANSPORT_UDP;
-    if (sip_param_get(pu.params, SLICE_LIT("transport"), &tp)) {
-        if (slice_caseeq(tp, SLICE_LIT("tcp"))) {
-            u->proto = TRANSPORT_TCP;
-        } else if (slice_caseeq(tp, SLICE_LIT("tls"))) {
-            u->proto = TRANSPORT_TLS;
-        } else if (slice_caseeq(tp, SLICE_LIT("udp"))) {
-            u->proto = TRANSPORT_UDP;
-        }
-    }
-    if (u->o->transport >= 0) {
-        u->proto = (enum transport_proto) u->o->transport;
-    }
-    if (u->proto == TRANSPORT_TLS) {
-        snprintf(
-            err, errlen, "%s: TLS is not supported by the client yet", uri);
-        return -EPROTONOSUPPORT;
+    rc = uri_proto(u, &pu, uri, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     struct slice h = pu.host;
     if (pu.host_type == SIP_HOST_IPV6 && h.len >= 2) {
@@ -191,9 +343,9 @@ conn_open(struct ua *u, const char *uri, char *err, size_t errlen)
         return -EINVAL;
     }
     /* RFC 3263 SRV/NAPTR lookups are not done: A/AAAA and the default
-     * port only. */
+     * port of the transport (§19.1.2). */
     snprintf(port, sizeof(port), "%u",
-        pu.has_port ? pu.port : (pu.scheme == SIP_URI_SIPS ? 5061 : 5060));
+        pu.has_port ? pu.port : (u->proto == TRANSPORT_TLS ? 5061 : 5060));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = u->proto == TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
@@ -203,55 +355,33 @@ conn_open(struct ua *u, const char *uri, char *err, size_t errlen)
             gai_strerror(rc));
         return -EHOSTUNREACH;
     }
-    memset(&u->dst, 0, sizeof(u->dst));
-    transport_ep_set_addr(&u->dst, res->ai_addr, res->ai_addrlen);
-    u->dst.proto = u->proto;
-    transport_ep_str(&u->dst, u->dst_str, sizeof(u->dst_str));
-    u->fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-    if (u->fd < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "socket: %s", strerror(-rc));
-        goto out;
+    /* Each address in turn (RFC 3263 §4.3: the next on failure). */
+    rc = -EHOSTUNREACH;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        memset(&u->dst, 0, sizeof(u->dst));
+        transport_ep_set_addr(&u->dst, ai->ai_addr, ai->ai_addrlen);
+        u->dst.proto = u->proto;
+        transport_ep_str(&u->dst, u->dst_str, sizeof(u->dst_str));
+        rc = connect_one(u, ai);
+        if (rc == 0) {
+            break;
+        }
+        snprintf(why, sizeof(why), "%s", strerror(-rc));
+        conn_close(u);
     }
-    if (u->proto == TRANSPORT_UDP) {
-        /* Connected: the kernel picks the source address for the Via, and
-         * an ICMP port unreachable comes back as ECONNREFUSED. */
-        if (connect(u->fd, res->ai_addr, res->ai_addrlen) != 0) {
-            rc = -errno;
-            goto fail;
-        }
-        fcntl(u->fd, F_SETFL, O_NONBLOCK);
-    } else {
-        fcntl(u->fd, F_SETFL, O_NONBLOCK);
-        if (connect(u->fd, res->ai_addr, res->ai_addrlen) != 0) {
-            if (errno != EINPROGRESS) {
-                rc = -errno;
-                goto fail;
-            }
-            struct pollfd p = { .fd = u->fd, .events = POLLOUT };
-            int soerr = 0;
-            socklen_t sl = sizeof(soerr);
-            if (poll(&p, 1, 5000) <= 0) {
-                rc = -ETIMEDOUT;
-                goto fail;
-            }
-            getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-            if (soerr) {
-                rc = -soerr;
-                goto fail;
-            }
-        }
+    if (rc == 0 && u->proto == TRANSPORT_TLS) {
+        rc = tls_handshake(u, host, why, sizeof(why));
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot connect to %s over %s: %s", uri,
+            u->dst_str, transport_proto_name(u->proto), why);
+        conn_close(u);
+        goto out;
     }
     getsockname(u->fd, &la.sa, &lalen);
     struct transport_ep lep = { 0 };
     transport_ep_set_addr(&lep, &la.sa, lalen);
     transport_ep_str(&lep, u->local, sizeof(u->local));
-    rc = 0;
-    goto out;
-fail:
-    snprintf(err, errlen, "%s: cannot connect to %s over %s: %s", uri,
-        u->dst_str, transport_proto_name(u->proto), strerror(-rc));
-    conn_close(u);
 out:
     freeaddrinfo(res);
     return rc;
@@ -334,6 +464,31 @@ handle_msg(struct ua *u, struct slice in)
     ua__rearm(u);
 }
 
+/* Reads from the stream: bytes, 0 at the end, -EAGAIN, or -errno. */
+static ssize_t
+read_some(struct ua *u, char *buf, size_t len)
+{
+    if (!u->ssl) {
+        ssize_t n = recv(u->fd, buf, len, 0);
+        if (n < 0
+            && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return -EAGAIN;
+        }
+        return n < 0 ? -errno : n;
+    }
+    ERR_clear_error();
+    int r = SSL_read(u->ssl, buf, (int) len);
+    if (r > 0) {
+        return r;
+    }
+    int e = SSL_get_error(u->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        return -EAGAIN;
+    }
+    ERR_clear_error();
+    return e == SSL_ERROR_ZERO_RETURN ? 0 : -ECONNRESET;
+}
+
 static void
 on_io(void *arg, uint32_t events)
 {
@@ -353,34 +508,41 @@ on_io(void *arg, uint32_t events)
         }
         return;
     }
-    ssize_t n = recv(u->fd, u->rbuf + u->rlen, MSG_MAX - u->rlen, 0);
-    if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    /* TLS: until OpenSSL has nothing left, since what it already
+     * decrypted does not make the socket readable again. */
+    do {
+        if (u->rlen >= MSG_MAX) {
+            u->rlen = 0; /* no message is that long: drop it */
+        }
+        ssize_t n = read_some(u, u->rbuf + u->rlen, MSG_MAX - u->rlen);
+        if (n == -EAGAIN) {
             return;
         }
-        ev_io_stop(u->loop, &u->io);
-        conn_close(u);
-        if (!u->done) {
-            net_failure(u, 503);
-        }
-        return;
-    }
-    u->rlen += (size_t) n;
-    for (;;) {
-        size_t mlen;
-        int rc = sip_msg_frame(slice_make(u->rbuf, u->rlen), &mlen);
-        if (rc < 0) {
-            if (rc != -EAGAIN) {
-                u->rlen = 0; /* garbage: drop it */
+        if (n <= 0) {
+            ev_io_stop(u->loop, &u->io);
+            conn_close(u);
+            if (!u->done) {
+                net_failure(u, 503);
             }
-            break;
+            return;
         }
-        if (rc == 0) {
-            handle_msg(u, slice_make(u->rbuf, mlen));
+        u->rlen += (size_t) n;
+        for (;;) {
+            size_t mlen;
+            int rc = sip_msg_frame(slice_make(u->rbuf, u->rlen), &mlen);
+            if (rc < 0) {
+                if (rc != -EAGAIN) {
+                    u->rlen = 0; /* garbage: drop it */
+                }
+                break;
+            }
+            if (rc == 0) {
+                handle_msg(u, slice_make(u->rbuf, mlen));
+            }
+            memmove(u->rbuf, u->rbuf + mlen, u->rlen - mlen);
+            u->rlen -= mlen;
         }
-        memmove(u->rbuf, u->rbuf + mlen, u->rlen - mlen);
-        u->rlen -= mlen;
-    }
+    } while (u->ssl);
 }
 
 static void
@@ -550,8 +712,9 @@ build(struct ua *u, char *out, size_t size, size_t *len, const char *method,
     struct sip_req_opts ro = {
         .method = slice_cstr(method),
         .ruri = slice_cstr(ruri),
-        .via_transport =
-            u->proto == TRANSPORT_TCP ? SLICE_LIT("TCP") : SLICE_LIT("UDP"),
+        .via_transport = u->proto == TRANSPORT_TLS ? SLICE_LIT("TLS")
+            : u->proto == TRANSPORT_TCP            ? SLICE_LIT("TCP")
+                                                   : SLICE_LIT("UDP"),
         .via_host = slice_cstr(u->local),
         .branch = slice_cstr(u->branch),
         .from = slice_cstr(u->from),
@@ -859,8 +1022,14 @@ send_once(struct ua *u, const char *target, char *err, size_t errlen)
     }
     u->ruri = target;
     u->authz[0] = '\0';
-    snprintf(u->contact, sizeof(u->contact), "<sip:sipward@%s%s>", u->local,
-        u->proto == TRANSPORT_TCP ? ";transport=tcp" : "");
+    /* §8.1.1.8: a sips: request carries a sips: Contact. */
+    bool sips = strncasecmp(target, "sips:", 5) == 0;
+    snprintf(u->contact, sizeof(u->contact), "<%s:sipward@%s%s>",
+        sips ? "sips" : "sip", u->local,
+        sips                            ? ""
+            : u->proto == TRANSPORT_TLS ? ";transport=tls"
+            : u->proto == TRANSPORT_TCP ? ";transport=tcp"
+                                        : "");
     if (!u->o->from) {
         snprintf(u->from, sizeof(u->from), "<sip:sipward@%s>", u->local);
     }
@@ -916,17 +1085,12 @@ next_target(struct target *t, size_t n)
     return best;
 }
 
-/* Prints the parts of a failure a user needs: Reason, Warning, and for the
- * codes whose fix is not obvious the catalog's explanation. */
+/* The Reason and Warning headers of the parsed response u->msg. */
 static void
-explain_failure(struct ua *u)
+print_reasons(struct ua *u)
 {
     const struct sip_msg *m = &u->msg;
-    bool brief = u->o->verbose;
 
-    if (sip_msg_parse(&u->msg, slice_make(u->resp, u->resp_len)) != 0) {
-        return;
-    }
     for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REASON); h;
          h = sip_msg_hdr_next(m, h)) {
         struct sip_reason r;
@@ -941,6 +1105,19 @@ explain_failure(struct ua *u)
          h = sip_msg_hdr_next(m, h)) {
         printf("  Warning: " SLICE_FMT "\n", SLICE_ARG(h->value));
     }
+}
+
+/* Prints the parts of a failure a user needs: Reason, Warning, and for the
+ * codes whose fix is not obvious the catalog's explanation. */
+static void
+explain_failure(struct ua *u)
+{
+    bool brief = u->o->verbose;
+
+    if (sip_msg_parse(&u->msg, slice_make(u->resp, u->resp_len)) != 0) {
+        return;
+    }
+    print_reasons(u);
     switch (u->code) {
     case 403:
     case 428:
@@ -954,6 +1131,55 @@ explain_failure(struct ua *u)
     }
     if (brief && u->code >= 300) {
         cli_code_brief(stdout, u->code, 2);
+    }
+}
+
+/*
+ * What a 3xx to the Request-URI itself carries: the answer of an STI-VS
+ * (verstat on the asserted identity, ATIS-1000074 §5.3.1) or of an STI-AS
+ * (the Identity header to copy into the INVITE) through its 302
+ * interface, and any Reason.
+ */
+static void
+print_carried(struct ua *u)
+{
+    const struct sip_msg *m = &u->msg;
+    const struct sip_hdr *h;
+    bool any = false;
+
+    if (sip_msg_parse(&u->msg, slice_make(u->resp, u->resp_len)) != 0) {
+        return;
+    }
+    for (h = sip_msg_hdr(m, SIP_HDR_P_ASSERTED_IDENTITY); h;
+         h = sip_msg_hdr_next(m, h)) {
+        struct slice v = h->value;
+        const char *p = memmem(v.p, v.len, "verstat=", 8);
+        if (p) {
+            struct slice vs = slice_sub(v, (size_t) (p - v.p) + 8, v.len);
+            size_t n = 0;
+            while (n < vs.len && !strchr(";>, \t", vs.p[n])) {
+                n++;
+            }
+            printf("  verstat=%.*s (P-Asserted-Identity: " SLICE_FMT ")\n",
+                (int) n, vs.p, SLICE_ARG(v));
+            any = true;
+        }
+    }
+    h = sip_msg_hdr_find(m, SLICE_LIT("P-Attestation-Indicator"));
+    if (h) {
+        printf("  attestation " SLICE_FMT "\n", SLICE_ARG(h->value));
+    }
+    h = sip_msg_hdr(m, SIP_HDR_IDENTITY);
+    if (h) {
+        printf("  Identity (%zu bytes, to copy into the INVITE): %.*s...\n",
+            h->value.len, (int) (h->value.len < 40 ? h->value.len : 40),
+            h->value.p);
+        any = true;
+    }
+    print_reasons(u);
+    if (!any && sip_msg_hdr(m, SIP_HDR_REASON) == NULL) {
+        printf("  (no verstat, Identity or Reason: the server redirects the "
+               "URI to itself)\n");
     }
 }
 
@@ -973,6 +1199,75 @@ chain_str(char *out, size_t size, char (*tried)[UA_BOOK_MAX_URI], size_t n,
     }
 }
 
+/* What the Contacts of a 3xx held besides new targets. */
+struct redirect {
+    bool self;                       /* the Request-URI itself */
+    char loop_uri[UA_BOOK_MAX_URI];  /* one tried before */
+    char downgrade[UA_BOOK_MAX_URI]; /* a sip: one for a sips: target */
+};
+
+/*
+ * Adds the Contacts of the 3xx in u->resp (for target t) to the target
+ * set: never one already in it (§8.1.3.4), and for a sips: target never
+ * a sip: one (RFC 5630 forbids the downgrade). The Contact URI becomes the
+ * Request-URI (§19.1.5). Returns how many were added.
+ */
+static size_t
+add_targets(struct ua *u, const struct target *t, struct target *targets,
+    size_t *ntargets, unsigned *order, struct redirect *rd)
+{
+    bool sips = strncasecmp(t->uri, "sips:", 5) == 0;
+    size_t nnew = 0;
+
+    if (sip_msg_parse(&u->msg, slice_make(u->resp, u->resp_len)) != 0) {
+        return 0;
+    }
+    for (const struct sip_hdr *h = sip_msg_hdr(&u->msg, SIP_HDR_CONTACT); h;
+         h = sip_msg_hdr_next(&u->msg, h)) {
+        struct sip_contact c;
+        char cu[UA_BOOK_MAX_URI];
+        if (sip_contact_parse(&c, h->value) != 0 || c.star
+            || (c.addr.uri.scheme != SIP_URI_SIP
+                && c.addr.uri.scheme != SIP_URI_SIPS)
+            || slice_copy(cu, sizeof(cu), c.addr.uri_s) != 0) {
+            continue;
+        }
+        if (sips && c.addr.uri.scheme == SIP_URI_SIP) {
+            if (u->o->verbose) {
+                printf(
+                    "  refused %s (a sips: request is not downgraded)\n", cu);
+            }
+            snprintf(rd->downgrade, sizeof(rd->downgrade), "%s", cu);
+            continue;
+        }
+        bool seen = false;
+        for (size_t i = 0; i < *ntargets && !seen; i++) {
+            seen = uri_same(targets[i].uri, cu);
+            if (seen && targets[i].tried) {
+                if (&targets[i] == t) {
+                    rd->self = true;
+                } else if (!rd->loop_uri[0]) {
+                    snprintf(rd->loop_uri, sizeof(rd->loop_uri), "%s", cu);
+                }
+            }
+        }
+        if (seen || *ntargets >= MAX_TARGETS) {
+            continue;
+        }
+        struct target *n = &targets[(*ntargets)++];
+        snprintf(n->uri, sizeof(n->uri), "%s", cu);
+        n->q = c.q < 0 ? 1000 : c.q;
+        n->order = ++*order;
+        n->tried = false;
+        nnew++;
+        if (u->o->verbose) {
+            printf(
+                "  new target %s (q=%d.%03d)\n", cu, n->q / 1000, n->q % 1000);
+        }
+    }
+    return nnew;
+}
+
 int
 ua_request(const struct ua_opts *o, const char *uri)
 {
@@ -986,7 +1281,7 @@ ua_request(const struct ua_opts *o, const char *uri)
     size_t ntargets = 0, ntried = 0;
     unsigned order = 0;
     int redirects = 0, rc = UA_EXIT_NET;
-    char err[1024] = "", loop_uri[UA_BOOK_MAX_URI] = "";
+    char err[1024] = "";
     char start[UA_BOOK_MAX_URI], chain[4096];
     sigset_t ss;
 
@@ -1009,6 +1304,9 @@ ua_request(const struct ua_opts *o, const char *uri)
         fprintf(stderr, "sipward %s: out of memory\n", o->cmd);
         goto out;
     }
+    /* OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a server that
+     * went away must be an EPIPE, not a killed client. */
+    signal(SIGPIPE, SIG_IGN);
     if (u->invite) {
         /* Ctrl-C cancels the call instead of killing the client. */
         sigemptyset(&ss);
@@ -1053,13 +1351,12 @@ ua_request(const struct ua_opts *o, const char *uri)
         int src = send_once(u, t->uri, err, sizeof(err));
         if (src != 0 || u->net) {
             fprintf(stderr, "sipward %s: %s\n", o->cmd, err);
-            rc = src == -EINVAL ? UA_EXIT_USAGE : UA_EXIT_NET;
-            if (src == -EINVAL || src == -EPROTONOSUPPORT) {
-                rc = src == -EINVAL ? UA_EXIT_USAGE : UA_EXIT_NET;
-                if (ntargets == 1) {
-                    goto out;
-                }
+            if (src == -EINVAL && !redirects) {
+                rc = UA_EXIT_USAGE; /* the URI the user gave */
+                goto out;
             }
+            /* A Contact we cannot use is the 3xx's failure, not ours. */
+            rc = src == -EINVAL ? UA_EXIT_FINAL : UA_EXIT_NET;
             continue; /* §8.1.3.4: a failed target, try the next */
         }
         if (u->code < 300 || u->code >= 400) {
@@ -1074,53 +1371,11 @@ ua_request(const struct ua_opts *o, const char *uri)
             goto out;
         }
 
-        /* 3xx: the Contacts become new targets, never one already tried
-         * (§8.1.3.4, §19.1.5: the Contact URI is used as the new
-         * Request-URI, its header parameters dropped). */
         redirects++;
         char reason[64];
         slice_copy(reason, sizeof(reason), u->msg.reason);
-        if (sip_msg_parse(&u->msg, slice_make(u->resp, u->resp_len)) != 0) {
-            break;
-        }
-        const char *best = NULL;
-        int bestq = -1;
-        size_t nnew = 0;
-        for (const struct sip_hdr *h = sip_msg_hdr(&u->msg, SIP_HDR_CONTACT); h;
-             h = sip_msg_hdr_next(&u->msg, h)) {
-            struct sip_contact c;
-            char cu[UA_BOOK_MAX_URI];
-            if (sip_contact_parse(&c, h->value) != 0 || c.star
-                || (c.addr.uri.scheme != SIP_URI_SIP
-                    && c.addr.uri.scheme != SIP_URI_SIPS)
-                || slice_copy(cu, sizeof(cu), c.addr.uri_s) != 0) {
-                continue;
-            }
-            bool seen = false;
-            for (size_t i = 0; i < ntargets && !seen; i++) {
-                seen = uri_same(targets[i].uri, cu);
-                if (seen && targets[i].tried && !loop_uri[0]) {
-                    snprintf(loop_uri, sizeof(loop_uri), "%s", cu);
-                }
-            }
-            int q = c.q < 0 ? 1000 : c.q;
-            if (q > bestq) {
-                bestq = q;
-                best = h->value.p; /* marker only */
-            }
-            if (seen || ntargets >= MAX_TARGETS) {
-                continue;
-            }
-            struct target *n = &targets[ntargets++];
-            snprintf(n->uri, sizeof(n->uri), "%s", cu);
-            n->q = q;
-            n->order = ++order;
-            nnew++;
-            if (o->verbose) {
-                printf("  new target %s (q=%d.%03d)\n", cu, q / 1000, q % 1000);
-            }
-        }
-        (void) best;
+        struct redirect rd = { 0 };
+        size_t nnew = add_targets(u, t, targets, &ntargets, &order, &rd);
         if (o->verbose) {
             printf("%d %s from %s: %zu new target%s\n", u->code, reason, t->uri,
                 nnew, nnew == 1 ? "" : "s");
@@ -1147,17 +1402,31 @@ ua_request(const struct ua_opts *o, const char *uri)
             goto out;
         }
         if (!next_target(targets, ntargets)) {
-            if (loop_uri[0]) {
-                chain_str(chain, sizeof(chain), tried, ntried, loop_uri);
+            rc = UA_EXIT_FINAL;
+            if (rd.self) {
+                /* The same URI again (an STI-AS/STI-VS 302 interface does
+                 * this on purpose): never retried, but its answer is the
+                 * outcome. */
+                printf("%d %s from %s pointed back at the same URI (not "
+                       "retried, RFC 3261 §8.1.3.4)\n",
+                    u->code, reason, t->uri);
+                print_carried(u);
+            } else if (rd.loop_uri[0]) {
+                chain_str(chain, sizeof(chain), tried, ntried, rd.loop_uri);
                 fprintf(stderr,
                     "sipward %s: redirect loop: %s (%s was already tried)\n",
-                    o->cmd, chain, loop_uri);
+                    o->cmd, chain, rd.loop_uri);
+            } else if (rd.downgrade[0]) {
+                fprintf(stderr,
+                    "sipward %s: %d %s from %s redirects to %s: refused, a "
+                    "sips: request is never redirected to a sip: URI (RFC "
+                    "5630)\n",
+                    o->cmd, u->code, reason, t->uri, rd.downgrade);
             } else {
                 fprintf(stderr,
                     "sipward %s: %d %s from %s with no usable Contact\n",
                     o->cmd, u->code, reason, t->uri);
             }
-            rc = UA_EXIT_FINAL;
             goto out;
         }
     }

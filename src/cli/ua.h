@@ -22,6 +22,7 @@ enum {
 
 struct ua_book;
 struct stir_signer;
+struct transport_tls;
 
 struct ua_opts {
     const char *cmd;    /* "options", for messages */
@@ -40,6 +41,9 @@ struct ua_opts {
      * (RFC 8224) signed with this signer at attestation attest. */
     struct stir_signer *signer;
     char attest;
+    /* TLS (sips:, ;transport=tls, --transport tls): the client context
+     * (transport/tls.h). */
+    struct transport_tls *tls;
 };
 
 /** Sends the request to uri and prints the outcome; returns a UA_EXIT_*. */

@@ -6,15 +6,6 @@
 # to the daemon: 404 -> exit 1).
 . "$(dirname "$0")/lib.sh"
 
-UAS_PIDS=""
-client_cleanup() {
-    for p in $UAS_PIDS; do
-        kill -KILL "$p" 2>/dev/null
-    done
-    cleanup
-}
-trap client_cleanup EXIT
-
 uas() {
     name=$1 sc=$2 port=$3 calls=$4
     shift 4
@@ -22,7 +13,7 @@ uas() {
     (cd "$SW_TMP/$name" && exec timeout 50 sipp -sf "$SW_E2E/sipp/$sc.xml" \
         -i 127.0.0.1 -p "$port" -m "$calls" -nostdin -trace_logs -trace_err \
         "$@" >/dev/null 2>&1) &
-    UAS_PIDS="$UAS_PIDS $!"
+    SW_BG_PIDS="$SW_BG_PIDS $!"
 }
 uas_log() {
     cat "$SW_TMP/$1"/*_logs.log 2>/dev/null

@@ -8,15 +8,6 @@
 # are recorded to their end; exit codes 0/1/2/3.
 . "$(dirname "$0")/lib.sh"
 
-UAS_PIDS=""
-client_cleanup() {
-    for p in $UAS_PIDS; do
-        kill -KILL "$p" 2>/dev/null
-    done
-    cleanup
-}
-trap client_cleanup EXIT
-
 # uas NAME SCENARIO PORT CALLS [sipp args]: a SIPp UAS in the background.
 uas() {
     name=$1 sc=$2 port=$3 calls=$4
@@ -25,7 +16,7 @@ uas() {
     (cd "$SW_TMP/$name" && exec timeout 50 sipp -sf "$SW_E2E/sipp/$sc.xml" \
         -i 127.0.0.1 -p "$port" -m "$calls" -nostdin -trace_logs -trace_err \
         "$@" >/dev/null 2>&1) &
-    UAS_PIDS="$UAS_PIDS $!"
+    SW_BG_PIDS="$SW_BG_PIDS $!"
     wait_listening "$port" udp || fail "SIPp $name not listening on $port"
 }
 uas_log() {
@@ -128,7 +119,7 @@ C options "sip:x@127.0.0.1:$DEAD"
 [ "$RC" = 3 ] || fail "refused: exit $RC: $OUT"
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(6)' "$DEAD" &
 SILENT=$!
-UAS_PIDS="$UAS_PIDS $SILENT"
+SW_BG_PIDS="$SW_BG_PIDS $SILENT"
 wait_listening "$DEAD" udp || fail "silent socket"
 "$SIPWARD" options "sip:x@127.0.0.1:$DEAD" --no-book --timeout 1 >/dev/null 2>"$SW_TMP/err"
 RC=$?

@@ -16,7 +16,14 @@ SW_TMP=$(mktemp -d /tmp/sw-e2e.XXXXXX)
 SW_PID=""
 SW_LOG=$SW_TMP/daemon.log
 
+# Background peers a test started (SIPp, python servers): add their PIDs
+# to SW_BG_PIDS and they are killed on exit.
+SW_BG_PIDS=""
+
 cleanup() {
+    for p in $SW_BG_PIDS; do
+        kill -KILL "$p" 2>/dev/null
+    done
     if [ -n "$SW_PID" ] && kill -0 "$SW_PID" 2>/dev/null; then
         kill -KILL "$SW_PID" 2>/dev/null
     fi
