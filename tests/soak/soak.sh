@@ -181,5 +181,5 @@ esac
 
 stop_daemon
 [ "$SW_EXIT" = 0 ] || fail "daemon exit status $SW_EXIT after the soak"
-[ $failed = 0 ] || fail "soak: unexpected responses or RSS growth (see above)"
+[ $failed = 0 ] || { SW_KEEP=1; fail "soak: unexpected responses or RSS growth (see above)"; }
 pass "soak: ${SECS}s at $RATE calls/s, every call as expected, RSS flat"
