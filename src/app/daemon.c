@@ -333,6 +333,14 @@ run(struct daemon *d)
     if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
         rc = 1;
     }
+    if (rc == 0 && sti_inline(d->sti)
+        && app_pipeline_set_proxy(d->pipeline, d->cfg->stc.next_hop,
+               d->cfg->stc.record_route, d->listeners, d->nlisteners, err,
+               sizeof(err))
+            != 0) {
+        log_error("stir.next_hop: %s", err);
+        rc = 1;
+    }
     if (rc == 0
         && (app_pipeline_add(d->pipeline, sti_as_service(d->sti)) != 0
             || app_pipeline_add(d->pipeline, sti_vs_service(d->sti)) != 0)) {

@@ -186,8 +186,7 @@ udp_send(struct transport *t, const struct transport_ep *dst, struct slice msg)
     if (fd < 0) {
         /* No socket for that listener: any UDP socket of the same family. */
         for (size_t i = 0; i < t->nudp; i++) {
-            if (t->ls[t->udp[i].listener].addr.ss_family
-                == dst->addr.sa.sa_family) {
+            if (t->ls[t->udp[i].ls].addr.ss_family == dst->addr.sa.sa_family) {
                 fd = t->udp[i].fd;
                 break;
             }
@@ -289,6 +288,7 @@ transport_new(struct transport **tp, struct ev_loop *loop,
             struct udp_sock *u = &t->udp[t->nudp++];
             u->fd = fd;
             u->listener = (uint16_t) i;
+            u->ls = (uint16_t) i;
             u->t = t;
             rc = ev_io_start(loop, &u->io, fd, EPOLLIN, udp_readable, u);
             if (rc) {
@@ -315,6 +315,59 @@ transport_new(struct transport **tp, struct ev_loop *loop,
 fail:
     transport_free(t);
     return rc;
+}
+
+int
+transport_udp_private(
+    struct transport *t, size_t listener, uint16_t *id, uint16_t *port)
+{
+    uint16_t want = (uint16_t) (TRANSPORT_MAX_LISTENERS + listener);
+    union transport_sa sa;
+    socklen_t len = sizeof(sa);
+    int rc;
+
+    if (listener >= t->nls || t->ls[listener].proto != TRANSPORT_UDP) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < t->nudp; i++) {
+        if (t->udp[i].listener == want) {
+            if (getsockname(t->udp[i].fd, &sa.sa, &len) != 0) {
+                return -errno;
+            }
+            goto found;
+        }
+    }
+    struct transport_listener l = t->ls[listener];
+    if (l.addr.ss_family == AF_INET6) {
+        ((struct sockaddr_in6 *) &l.addr)->sin6_port = 0;
+    } else {
+        ((struct sockaddr_in *) &l.addr)->sin_port = 0;
+    }
+    int fd = transport_socket_open(&l, false);
+    if (fd < 0) {
+        return fd;
+    }
+    if (getsockname(fd, &sa.sa, &len) != 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    struct udp_sock *u = &t->udp[t->nudp];
+    u->fd = fd;
+    u->listener = want;
+    u->ls = (uint16_t) listener;
+    u->t = t;
+    rc = ev_io_start(t->loop, &u->io, fd, EPOLLIN, udp_readable, u);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    t->nudp++;
+found:
+    *id = want;
+    *port =
+        ntohs(sa.sa.sa_family == AF_INET6 ? sa.in6.sin6_port : sa.in.sin_port);
+    return 0;
 }
 
 void

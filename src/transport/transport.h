@@ -107,6 +107,18 @@ void transport_free(struct transport *t);
 int transport_send(
     struct transport *t, const struct transport_ep *dst, struct slice msg);
 
+/**
+ * This worker's own UDP socket beside UDP listener i (same address, a port
+ * of its own, opened on first use): what a proxy sends its requests from
+ * and names in its Via, so that the responses come back to this worker
+ * (SO_REUSEPORT spreads datagrams to the shared port over every worker)
+ * where its client transactions live. *id is the transport_ep.listener to
+ * send with (messages received on it carry it too), *port its port.
+ * 0 or -errno.
+ */
+int transport_udp_private(
+    struct transport *t, size_t listener, uint16_t *id, uint16_t *port);
+
 /** Writes the pending UDP batch (sendmmsg). */
 void transport_flush(struct transport *t);
 

@@ -36,7 +36,8 @@ struct conn {
 
 struct udp_sock {
     int fd;
-    uint16_t listener;
+    uint16_t listener; /* transport_ep.listener of what it receives */
+    uint16_t ls;       /* the configured listener it belongs to */
     struct ev_io io;
     struct transport *t;
 };
@@ -65,7 +66,7 @@ struct transport {
     struct transport_listener ls[TRANSPORT_MAX_LISTENERS];
     size_t nls;
 
-    struct udp_sock udp[TRANSPORT_MAX_LISTENERS];
+    struct udp_sock udp[2 * TRANSPORT_MAX_LISTENERS]; /* + private ones */
     size_t nudp;
     struct stream_sock stream[TRANSPORT_MAX_LISTENERS];
     size_t nstream;
