@@ -57,6 +57,23 @@ struct udp_out {
     socklen_t addrlen;
 };
 
+/* UDP GSO limits: the kernel's UDP_MAX_SEGMENTS, and segments small enough
+ * to pass an Ethernet path unfragmented (GSO cannot fragment). */
+enum {
+    UDP_GSO_MAX_SEGS = 64,
+    UDP_GSO_MAX_SEG = 1400,
+    UDP_GSO_MAX_BYTES = 65000,
+};
+
+/* Span over which the UDP arrival rate is counted, ms. */
+#define RATE_WINDOW_MS 10
+
+/* Control message carrying one UDP_SEGMENT size. */
+union udp_gso_cmsg {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+};
+
 struct transport {
     struct ev_loop *loop;
     const struct transport_conf *conf;
@@ -72,6 +89,9 @@ struct transport {
     size_t nstream;
 
     uint64_t rx_since_sleep; /* datagrams read since the last sleep */
+    uint64_t win_start;      /* rate window: its start (ms), */
+    uint64_t win_count;      /* datagrams read in it so far, */
+    uint64_t win_prev;       /* and in the window before */
 
     /* UDP receive slots. */
     size_t batch;
@@ -88,6 +108,9 @@ struct transport {
     size_t ntx;
     struct mmsghdr *tx_msgs;
     struct iovec *tx_iov;
+    union udp_gso_cmsg *tx_cmsg; /* per message */
+    uint32_t *tx_group;          /* datagrams in each message */
+    bool udp_gso_off;            /* the kernel has no UDP GSO */
 
     /* Stream connections. */
     struct conn *conns;
