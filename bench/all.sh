@@ -5,7 +5,8 @@
 # bench/results/<date>.json and regenerates docs/PERFORMANCE.md and the
 # plots under docs/perf/.
 #
-#   QUICK=1            one run each, fewer calls and load steps (< 3 min)
+#   QUICK=1            one run each, fewer calls, bindings and load steps
+#                      (< 3 min)
 #   SECTIONS="..."     a subset of: parsers options location stir sti
 #                      (default all; a partial run leaves docs/ alone
 #                      unless RENDER=1)
@@ -52,7 +53,7 @@ sed 's/^/   /' "$WORK/machine.txt"
 if [ "$QUICK" = 1 ]; then
     PARSER_ARGS=(-W 0 -r 1 -t 0.5 -n 10 re osip sofia sipward)
     NET_ENV=(RUNS=1 CALLS=100000 WARMUP=5000)
-    LOC_ENV=(DURATION=2 CAL_SECS=1 RUNS=1 NUSERS=2000 "REGAUTH_ALGS=MD5" "LAT_STEPS=0.5 0.9" LAT_SECS=3)
+    LOC_ENV=(DURATION=2 CAL_SECS=1 RUNS=1 NUSERS=2000 NBIND=200000 "REGAUTH_ALGS=MD5" "LAT_STEPS=0.5 0.9" LAT_SECS=2)
     STIR_SECS=1
     STI_ENV=(CALLS=2000 OPENSSL_SECS=0)
     LIMITS=(parsers=40 options=30 location=110 stir=30 sti=40)

@@ -13,6 +13,7 @@ same run and the ratio sipward/peer; "better" says which way is better.
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -75,10 +76,37 @@ def collect_parsers(work, fig):
                         cols[col].get(key), "lower")
 
 
-def medians(path, prefix="MEDIAN "):
+def medians(path, modes=False):
+    """Median of every figure over the runs of each (server, mode), from
+    the per-run lines ("kamailio 301 cps=..." or "sipward rps=..."), so a
+    section stopped by its time limit still gives the runs it finished."""
+    runs = {}
+    if not os.path.exists(path):
+        return {}
+    with open(path, errors="replace") as f:
+        for l in f:
+            w = l.split()
+            if len(w) < 2 or w[0] not in ("sipward", "kamailio"):
+                continue
+            if modes:
+                if "=" in w[1] or w[1] == "latency":
+                    continue
+                d = kvs(l)
+                mode = w[1] + (f"-{d['alg']}" if "alg" in d else "")
+            elif "=" in w[1]:
+                d, mode = kvs(l), ""
+            else:
+                continue
+            runs.setdefault((w[0], mode), []).append(d)
     out = {}
-    for d in lines(path, prefix):
-        out[(d.get("name"), d.get("mode", ""))] = d
+    for key, rs in runs.items():
+        m = {}
+        for k in rs[0]:
+            vals = [num(r.get(k)) for r in rs]
+            vals = [v for v in vals if v is not None]
+            m[k] = statistics.median(vals) if vals else rs[0][k]
+        m["runs"] = len(rs)
+        out[key] = m
     return out
 
 
@@ -99,7 +127,7 @@ LOCATION = (("301", "INVITE -> 301 -> ACK", "calls/s"),
 
 
 def collect_location(work, fig):
-    m = medians(f"{work}/location.log")
+    m = medians(f"{work}/location.log", modes=True)
     for mode, what, rate_unit in LOCATION:
         sw, k = m.get(("sipward", mode)), m.get(("kamailio", mode))
         if not sw or not k:
@@ -128,11 +156,27 @@ def collect_location(work, fig):
     mem = m.get(("sipward", "memory"))
     if mem:
         n = num(mem.get("bindings")) or 0
-        fig.add("registrar", f"RSS holding {n:,.0f} bindings", "MB",
-                round(num(mem["rss_kb"]) / 1024, 1), "", None, "lower",
-                f"{mem.get('per_binding_bytes')} bytes a binding, loaded in "
-                f"{mem.get('load_s')} s; empty daemon "
-                f"{num(mem.get('empty_rss_kb')) / 1024:.0f} MB")
+        per = num(mem.get("per_binding_bytes")) or 0
+        empty = (num(mem.get("empty_rss_kb")) or 0) / 1024
+        extra = "" if n >= 1e6 else (
+            f" (QUICK: fewer bindings; at that rate 1,000,000 would take "
+            f"about {empty + per * 1e6 / 2**20:,.0f} MB)")
+        k = m.get(("kamailio", "memory"), {})
+        kmb = num(k.get("pss_kb"))
+        knote = ""
+        if kmb:
+            knote = (f"; Kamailio: PSS of all its processes (usrloc is in "
+                     f"shared memory) after SIPp registered "
+                     f"{num(k.get('bindings')) or 0:,.0f} new AORs, "
+                     f"{num(k.get('per_binding_bytes')) or 0:.0f} bytes a binding, empty "
+                     f"{(num(k.get('empty_pss_kb')) or 0) / 1024:.0f} MB")
+        fig.add("registrar", f"memory holding {n:,.0f} bindings", "MB",
+                round(num(mem["rss_kb"]) / 1024, 1),
+                "Kamailio" if kmb else "", round(kmb / 1024, 1) if kmb else
+                None, "lower",
+                f"sipward: RSS, {per:.0f} bytes a binding, loaded from the "
+                f"store in {mem.get('load_s')} s; empty daemon {empty:.0f} MB"
+                f"{extra}{knote}")
 
 
 def latency_series(work):
@@ -308,8 +352,8 @@ def plots(res, docdir):
         with open(path, "w") as f:
             for r in rows:
                 f.write(",".join("" if r[k] is None else str(r[k]) for k in (
-                    "offered", "achieved", "srv_cpu_pct", "p50_us", "p90_us",
-                    "p99_us")) + "\n")
+                    "offered", "achieved", "srv_us_per_call", "p50_us",
+                    "p90_us", "p99_us")) + "\n")
         data[srv] = path
     when = f"{res['date']}, {res['machine'].get('cpu', '')}"
     sw, ka = data["sipward"], data["kamailio"]
@@ -323,8 +367,8 @@ plot x title "offered = completed" with lines dt 2 lw 1.5 lc rgb "#555555", \\
      "{sw}" using 1:2 title "sipward" with linespoints lw 2 pt 7 lc rgb "#1f77b4", \\
      "{ka}" using 1:2 title "Kamailio (-x fm -X fm, 1 worker)" with linespoints lw 2 pt 5 lc rgb "#d62728"
 set output "{pdir}/cpu.png"
-set title "Server CPU against offered load ({when})"
-set ylabel "server CPU, % of one core"
+set title "Server CPU per call against offered load ({when})"
+set ylabel "server CPU per completed call, µs"
 plot "{sw}" using 1:3 title "sipward" with linespoints lw 2 pt 7 lc rgb "#1f77b4", \\
      "{ka}" using 1:3 title "Kamailio (-x fm -X fm, 1 worker)" with linespoints lw 2 pt 5 lc rgb "#d62728"
 set output "{pdir}/latency.png"
@@ -362,6 +406,7 @@ def series_table(res):
 
 def render(res, docdir, json_name):
     m = res["machine"]
+    os.makedirs(docdir, exist_ok=True)
     pngs = plots(res, docdir)
     la = m.get("loadavg_start", "?")
     cores = num(m.get("cores")) or 1

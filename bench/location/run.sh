@@ -150,6 +150,37 @@ peer_run() { # NAME MODE PORT PIDS
 
 kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 
+# Proportional set size (kB) of every process of the Kamailio we started:
+# its usrloc lives in shared memory, which RSS would count once per process.
+kam_pss_kb() {
+    local p sum=0
+    for p in $(kam_pids "$1"); do
+        sum=$((sum + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+    done
+    echo "$sum"
+}
+
+# Kamailio's memory for NBIND bindings: SIPp registers NBIND new AORs
+# (the peers' register.xml) into usrloc; PSS before and after.
+kamailio_memory() {
+    local pss0 pss1 t0 t1 ok
+    start_kamailio
+    pss0=$(kam_pss_kb "$SRV_PID")
+    t0=$(date +%s.%N)
+    timeout $((NBIND / 2000 + 60)) sipp "127.0.0.1:$KAM_PORT" -sf "$PEER/sipp/register.xml" \
+        -key prefix m -i 127.0.0.1 -p "${LOCAL_PORT:-5094}" -nd -nostdin \
+        -buff_size 4194304 -r 200000 -rp 1000 -l 1000 -m "$NBIND" \
+        -timeout $((NBIND / 2000 + 50))s -trace_stat -stf "$WORK/kmem.csv" \
+        >"$WORK/kmem.log" 2>&1 || true
+    t1=$(date +%s.%N)
+    pss1=$(kam_pss_kb "$SRV_PID")
+    ok=$(kv ok "$(python3 "$PEER/tools/sippstats.py" "$WORK/kmem.csv")")
+    stop_server
+    echo "kamailio memory bindings=${ok:-0} pss_kb=$pss1 empty_pss_kb=$pss0" \
+        "per_binding_bytes=$(((pss1 - pss0) * 1024 / (${ok:-0} > 0 ? ok : 1)))" \
+        "load_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')" | tee -a "$RESULTS"
+}
+
 for MODE in "${MODES[@]}"; do
     case "$MODE" in
     301 | 302 | register)
@@ -217,10 +248,11 @@ PY
         t1=$(date +%s.%N)
         rss=$(awk '/^VmRSS/{print $2}' "/proc/$SRV_PID/status")
         hwm=$(awk '/^VmHWM/{print $2}' "/proc/$SRV_PID/status")
-        n=$(python3 "$ROOT/tests/e2e/sipreq.py" $SW_PORT invite "sip:m999999@127.0.0.1" | grep -c '^Contact:')
+        n=$(python3 "$ROOT/tests/e2e/sipreq.py" $SW_PORT invite "sip:m$NBIND@127.0.0.1" | grep -c '^Contact:' || true)
         # A lookup still answers at once.
-        out=$(python3 "$ROOT/tests/e2e/sipreq.py" $SW_PORT invite "sip:m777@127.0.0.1" | head -1)
+        out=$(python3 "$ROOT/tests/e2e/sipreq.py" $SW_PORT invite "sip:m777@127.0.0.1" | sed -n 1p)
         stop_server
+        if [ "${KAM_MEM:-1}" = 1 ]; then kamailio_memory; fi
         echo "sipward memory bindings=$NBIND lookup_contacts=$n rss_kb=$rss hwm_kb=$hwm empty_rss_kb=$base per_binding_bytes=$(( (rss - base) * 1024 / NBIND )) load_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') invite=\"$out\"" | tee -a "$RESULTS"
         ;;
     latency)

@@ -25,7 +25,7 @@ LIMIT=${LIMIT:-200}
 MODES=${MODES:-verify sign}
 OPENSSL_SECS=${OPENSSL_SECS:-3}
 B=bench/stir-service
-cmake --preset release >/dev/null
+[ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target sipward >/dev/null
 SW=$PWD/build/release/sipward
 W=$(mktemp -d /tmp/stir-service.XXXXXX)

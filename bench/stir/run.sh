@@ -6,7 +6,8 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-3}
 BIN=$SRC/build/release/bench/stir/bench_stir
-(cd "$SRC" && cmake --preset release >/dev/null &&
+# configure only a tree that was never configured (make build does it)
+(cd "$SRC" && { [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null; } &&
     cmake --build --preset release --target bench_stir -j2 >/dev/null)
 echo "== openssl speed -seconds $SECS ecdsap256 (one core)"
 ossl=$(openssl speed -seconds "$SECS" ecdsap256 2>/dev/null | grep -E 'sign/s|256 bits ecdsa')
