@@ -9,8 +9,10 @@
 # callee gets TN-Validation-Failed and the Reason (policy mark). A
 # certificate fetched first (deferred verification) still ends forwarded.
 # CANCEL is answered 200 and relayed: the callee gets it, the caller 487.
-# A next hop that never answers earns 408. STI-AS inline: the callee gets
-# an INVITE with Identity and Date that `sipward verify` validates.
+# With Record-Route the callee's own BYE goes to the caller. A next hop
+# that never answers earns 408. STI-AS inline: the callee gets an INVITE
+# with Identity and Date that `sipward verify` validates. An IPv6 next hop
+# gets an INVITE without Identity as is (no_identity=pass).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sti_common.inc"
 
@@ -35,7 +37,7 @@ uas() {
     mkdir -p "$SW_TMP/$name"
     sed -e "s|@HDR@|$hdr|" -e "s|@RE@|$re|" -e "s|@HDR2@|$hdr2|" \
         -e "s|@RE2@|$re2|" "$SW_E2E/sipp/$sc.xml" >"$SW_TMP/$name/uas.xml"
-    (cd "$SW_TMP/$name" && exec timeout 60 sipp -sf uas.xml -i 127.0.0.1 \
+    (cd "$SW_TMP/$name" && exec timeout 60 sipp -sf uas.xml -i "${UAS_IP:-127.0.0.1}" \
         -p "$UAS_PORT" -t "$t" -m 1 -nostdin -timeout 40s -timeout_error \
         -trace_logs -trace_err -trace_msg >/dev/null 2>&1) &
     UAS_PID=$!
@@ -75,14 +77,18 @@ call() {
     }
 }
 
-# inline_daemon ARGS: (re)starts the daemon trusting our PKI, with ARGS.
-inline_daemon() {
+# stop_prev: stops the running daemon (exit 0) and picks a new port.
+stop_prev() {
     if [ -n "$SW_PID" ]; then
         stop_daemon
         [ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
         rm -f "$SW_LOG"
         SW_PORT=$(free_port)
     fi
+}
+# inline_daemon ARGS: (re)starts the daemon trusting our PKI, with ARGS.
+inline_daemon() {
+    stop_prev
     start_daemon --set "stir.trust=$P/trust" --set stir.http_hosts=127.0.0.1 \
         --set stir.private_hosts=127.0.0.1 "$@"
 }
@@ -182,6 +188,23 @@ PY
     "$SW_TMP/signed.sip" >"$SW_TMP/verify.out" 2>&1 \
     || fail "the signed INVITE does not verify: $(cat "$SW_TMP/verify.out")"
 pass "AS inline: the callee got Identity and Date, and sipward verify passes it"
+
+# ---- IPv6 next hop (in brackets), no_identity=pass: forwarded as is ----
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
+    2>/dev/null; then
+    V6_PORT=$(free_port)
+    stop_prev
+    inline_daemon --set stir.vs_mode=proxy \
+        --set "sip.listen=udp:127.0.0.1:$SW_PORT,tcp:127.0.0.1:$SW_PORT,udp:[::1]:$V6_PORT" \
+        --set "stir.next_hop=udp:[::1]:$UAS_PORT"
+    UAS_IP=::1 uas v6 sti_uas u1 "From:" "user=phone>;tag=" \
+        "Via:" "^ *SIP/2.0/UDP \[::1\]:[0-9]+;branch=z9hG4bKsw"
+    call v6 sti_call u1 - $A
+    uas_done v6
+    pass "IPv6 next hop: an INVITE without Identity forwarded as is, 200, ACK, BYE"
+else
+    echo "skip: no IPv6 loopback"
+fi
 stop_daemon
 [ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
 pass "sti_inline"
