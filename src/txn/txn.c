@@ -889,6 +889,9 @@ txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
             tn_stop(&tx->tn[RT]); /* any response stops Timer A */
             tx->code = (uint16_t) code;
             if (code < 200) {
+                /* §17.1.1.2: Timer B times out Calling only; once the far
+                 * end rings, how long to wait is the TU's choice (CANCEL). */
+                tn_stop(&tx->tn[TO]);
                 tx->state = TXN_PROCEEDING;
                 if (tx->proxy && code > 100) {
                     /* §16.6 item 11: Timer C replaces B once it rings. */

@@ -471,6 +471,30 @@ test_client_proxy_invite(void **state)
 }
 
 static void
+test_client_invite_proceeding_waits(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("INVITE", "z9hG4bKc5");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    struct txn_match r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
+    /* Ringing past Timer B is no timeout (§17.1.1.2). */
+    advance(f, 64000);
+    assert_int_equal(f->cb_calls, 1);
+    assert_int_equal(f->cb_code, 180);
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(f->cb_code, 200);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
 test_full_table_reclaims_completed(void **state)
 {
     struct fake *f = *state;
@@ -552,6 +576,8 @@ main(void)
             test_client_invite_ack_and_timer_d, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_client_invite_timer_b, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_invite_proceeding_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_full_table_reclaims_completed, setup, teardown),
         cmocka_unit_test_setup_teardown(
