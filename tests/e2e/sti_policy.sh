@@ -41,8 +41,7 @@ wait $HPID || {
     fail "hanging fetch did not end in 436"
 }
 pass "the waiting INVITE got 436 when the fetch timed out"
-stop_daemon
-[ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
+stop_clean
 
 rm -f "$SW_TMP/daemon.log"
 SW_PORT=$(free_port)
@@ -57,6 +56,5 @@ invite mark_failed_verstat 302 "P-Asserted-Identity:" \
     "$(sign_id "$P/sp.key" "$X5U/sp.pem" $A 12155551213)" 12155550001
 invite mark_passed 302 "P-Asserted-Identity:" "verstat=TN-Validation-Passed" \
     "$(sign_id "$P/sp.key" "$X5U/sp.pem" $A 12155551213)" $A
-stop_daemon
-[ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
+stop_clean
 pass "sti_policy"

@@ -55,6 +55,5 @@ RID=$(sign_id "$P/sp.key" "$X5U/sp.pem" $A 12155551213)
 invite replay_first 302 "P-Asserted-Identity:" "TN-Validation-Passed" "$RID" $A
 invite replay_again 302 "Reason:" "cause=403;text=.PASSporT replayed" "$RID" $A
 
-stop_daemon
-[ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
+stop_clean
 pass "sti_verify"
