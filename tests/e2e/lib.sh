@@ -66,10 +66,11 @@ for _ in range(200):
 PY
 }
 
-# Waits until something listens on 127.0.0.1:$1 over $2 (udp|tcp).
+# Waits until something listens on 127.0.0.1:$1 over $2 (udp|tcp), for
+# up to 60 s: the ASan daemon starts slowly on a loaded machine.
 wait_listening() {
     port=$1 proto=$2 i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 600 ]; do
         if [ "$proto" = udp ]; then
             ss -Hlnu "sport = :$port" 2>/dev/null | grep -q . && return 0
         else

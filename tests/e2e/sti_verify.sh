@@ -10,8 +10,9 @@
 
 make_pki
 start_certs
+# A generous fetch timeout: python's http.server is slow on a loaded box.
 start_daemon --set "stir.trust=$P/trust" --set stir.http_hosts=127.0.0.1 \
-    --set stir.private_hosts=127.0.0.1
+    --set stir.private_hosts=127.0.0.1 --set stir.fetch_timeout_ms=20000
 A=12155551212
 NOW=$(date +%s)
 
