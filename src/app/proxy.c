@@ -36,6 +36,34 @@ struct app_forward {
 
 static struct log_limit fwd_limit;
 
+/* What became of the requests the proxy took: sent on, answered here
+ * because they could not be (483, 5xx), or unanswered by the next hop. */
+enum {
+    FWD_SENT,
+    FWD_REFUSED,
+    FWD_TIMEOUT,
+    FWD_COUNT
+};
+
+static bool
+fwd_labels(size_t i, char *buf, size_t len)
+{
+    static const char *const r[FWD_COUNT] = { "forwarded", "refused",
+        "timeout" };
+    snprintf(buf, len, "result=\"%s\"", r[i]);
+    return true;
+}
+
+static struct metric m_forwarded = {
+    .name = "sipward_proxy_requests_total",
+    .help = "requests the inline proxy took: forwarded, refused (answered "
+            "here: 483, 5xx) or timeout (the next hop never answered: 408)",
+    .type = METRIC_COUNTER,
+    .nseries = FWD_COUNT,
+    .labels = fwd_labels,
+};
+METRIC_REGISTER(m_forwarded)
+
 static const char hex[] = "0123456789abcdef";
 
 static void
@@ -450,6 +478,7 @@ client_cb(void *arg, struct txn *tx, int code, struct slice msg)
         /* Timer B/F/C: nobody answered (§16.7 item 6 / §16.8). */
         log_warn_limited(&fwd_limit, "next hop %s: no answer (%d)",
             w->p->proxy.next_hop_text, code);
+        metric_inc(&m_forwarded, FWD_TIMEOUT);
         if (f->invite && txn_state(tx) == TXN_PROCEEDING) {
             send_cancel(f);
         }
@@ -618,6 +647,7 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
     }
     txn_client_proxy(f->ctx);
     txn_set_user(r->tx, f);
+    metric_inc(&m_forwarded, FWD_SENT);
     return 0;
 fail:
     log_warn_limited(&fwd_limit, "cannot forward " SLICE_FMT " to %s: %s",
@@ -625,6 +655,7 @@ fail:
     if (f) {
         forward_free(f);
     }
+    metric_inc(&m_forwarded, FWD_REFUSED);
     app__send_response(w, r, m, code, SLICE_NULL, NULL, 0);
     return rc;
 }

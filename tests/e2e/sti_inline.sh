@@ -214,6 +214,12 @@ grep -A12 "BYE sip" "$SW_TMP"/tcp/*_messages.log | grep -q "^Route:.*$SW_PORT" \
 pass "TCP: passed with Record-Route, 200, ACK and BYE (our Route removed) relayed"
 # nobody at the next hop any more: Timer B (64*T1) answers 408
 SIPP_RECV_TIMEOUT=20000 invite next_hop_down 408 "Via:" "." "$(sid)" $A
+M=$(curl -s "http://127.0.0.1:$SW_HTTP_PORT/metrics")
+# INVITE and BYE forwarded (the ACK is stateless), then the timed-out one
+echo "$M" | grep -q '^sipward_proxy_requests_total{result="forwarded"} 3$' \
+    && echo "$M" | grep -q '^sipward_proxy_requests_total{result="timeout"} 1$' \
+    || fail "proxy metrics: $(echo "$M" | grep proxy)"
+pass "metrics: 3 forwarded, 1 timed out"
 
 # ---- STI-AS inline: the callee gets a signed INVITE ----
 inline_daemon --set stir.sign_from=127.0.0.1 \
