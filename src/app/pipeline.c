@@ -347,6 +347,7 @@ app_req_defer(struct app_req *r)
     w->deferred = d;
     txn_set_user(r->tx, d);
     w->stats.deferred++;
+    metric_gauge_add(&app_m_waiting, 0, 1);
     if (r->msg->method == SIP_METHOD_INVITE
         && txn_state(r->tx) == TXN_PROCEEDING && !txn_code(r->tx)) {
         /* §17.2.1: tell the client we have it, which stops its Timer A. */
@@ -368,6 +369,7 @@ deferred_free(struct app_deferred *d)
 {
     struct app_worker *w = d->w;
 
+    metric_gauge_add(&app_m_waiting, 0, -1);
     if (d->prev) {
         d->prev->next = d->next;
     } else {
