@@ -535,6 +535,29 @@ route_to_us(const struct app_worker *w, const struct sip_msg *m)
                                                                         : NULL;
 }
 
+/*
+ * Where r goes and the Via we put on it: the next hop; but what the next
+ * hop sends us inside a dialog (the callee's BYE, its ACK to a re-INVITE)
+ * goes towards the caller, not back where it came from.
+ */
+static int
+target(struct app_worker *w, const struct app_req *r,
+    const struct sip_hdr *route, struct transport_ep *dst, const char **via,
+    char *buf, size_t size)
+{
+    uint16_t port;
+
+    *dst = w->hop;
+    *via = w->via;
+    if (!r->msg->to_tag.len || !from_next_hop(w, r->src)) {
+        return 0;
+    }
+    int rc = upstream_target(r->msg, route, dst);
+    rc = rc ? rc : hop_for(w, dst, buf, size, &port);
+    *via = buf;
+    return rc;
+}
+
 /* The request as it goes on, into w->fwd; route: the top Route naming
  * us, or NULL. */
 static int
@@ -586,8 +609,7 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
     struct txn_match tm;
     struct transport_ep dst;
     char branch[48], via[128];
-    const char *our_via = w->via;
-    uint16_t port;
+    const char *our_via;
     size_t len;
     int rc, code = 500;
 
@@ -602,17 +624,10 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
         goto fail;
     }
     const struct sip_hdr *route = route_to_us(w, m);
-    dst = w->hop;
-    if (m->to_tag.len && from_next_hop(w, r->src)) {
-        /* The callee's side speaks (a BYE from the callee): towards the
-         * caller, not back where it came from. */
-        rc = upstream_target(m, route, &dst);
-        rc = rc ? rc : hop_for(w, &dst, via, sizeof(via), &port);
-        if (rc) {
-            code = rc == -EHOSTUNREACH ? 502 : 503;
-            goto fail;
-        }
-        our_via = via;
+    rc = target(w, r, route, &dst, &our_via, via, sizeof(via));
+    if (rc) {
+        code = rc == -EHOSTUNREACH ? 502 : 503;
+        goto fail;
     }
     struct slice br = new_branch(w, branch, sizeof(branch));
     rc = build_forward(r, fw, route, our_via, br, &len);
@@ -670,7 +685,10 @@ app__proxy_ack(struct app_worker *w, struct app_req *r)
 {
     const struct sip_msg *m = r->msg;
     uint64_t h = 0xcbf29ce484222325ULL;
-    char branch[48];
+    const struct sip_hdr *route = route_to_us(w, m);
+    struct transport_ep dst;
+    char branch[48], via[128];
+    const char *our_via;
     struct sip_wbuf b;
     size_t len;
 
@@ -684,10 +702,11 @@ app__proxy_ack(struct app_worker *w, struct app_req *r)
     sip_wbuf_puts(&b, "z9hG4bKswa");
     put_hex(&b, h, 16);
     if (m->max_forwards == 0
-        || build_forward(r, NULL, route_to_us(w, m), w->via,
-               slice_make(branch, b.len), &len)
+        || target(w, r, route, &dst, &our_via, via, sizeof(via)) != 0
+        || build_forward(
+               r, NULL, route, our_via, slice_make(branch, b.len), &len)
             != 0) {
         return;
     }
-    transport_send(w->tr, &w->hop, slice_make(w->fwd, len));
+    transport_send(w->tr, &dst, slice_make(w->fwd, len));
 }
