@@ -1347,6 +1347,10 @@ ua_request(const struct ua_opts *o, const char *uri)
     /* OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a server that
      * went away must be an EPIPE, not a killed client. */
     signal(SIGPIPE, SIG_IGN);
+    if (o->verbose) {
+        /* -v shows a call as it happens, also through a pipe or a file. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    }
     if (u->invite) {
         /* Ctrl-C cancels the call instead of killing the client. */
         sigemptyset(&ss);
