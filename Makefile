@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is a helper.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test dev release fuzz crashsafe soak format \
+.PHONY: all deps build run test dev release fuzz crashsafe soak bench format \
 	format-check clean install uninstall
 
 all: build
@@ -48,6 +48,13 @@ crashsafe: deps
 soak: build
 	SIPWARD=$(CURDIR)/build/release/sipward SW_SRC=$(CURDIR) \
 		sh tests/soak/soak.sh
+
+# Every performance figure beside its peer's (bench/all.sh), never part of
+# `make test`: bench/results/<date>.json, docs/PERFORMANCE.md, docs/perf/.
+# QUICK=1: under 3 minutes.
+bench: build
+	@./scripts/bench-deps.sh
+	QUICK=$(QUICK) bench/all.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

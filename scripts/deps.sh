@@ -1,9 +1,11 @@
 #!/bin/sh
-# Installs the Debian packages sipward needs to build, test and run.
+# Installs the Debian packages sipward needs to build, test and run, or the
+# packages named as arguments (scripts/bench-deps.sh, bench/parsers).
 # Idempotent: apt-get runs only when something is missing.
 set -eu
 
-PKGS="build-essential cmake pkg-config clang clang-format
+PKGS="$*"
+[ -n "$PKGS" ] || PKGS="build-essential cmake pkg-config clang clang-format
 libssl-dev openssl libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libpq-dev libmicrohttpd-dev libinih-dev libcmocka-dev
 sip-tester python3 iproute2 curl procps

@@ -7,10 +7,10 @@
  * Keeps CONC registrations in flight over one UDP socket: REGISTER ->
  * 401 -> REGISTER with Authorization (RFC 7616, qop=auth, MD5 or SHA-256)
  * -> 200, user PREFIX1..PREFIXN in turn. Prints completed registrations
- * per second and, given the server's PID, its CPU time per registration
- * (utime + stime of all its threads, from /proc/PID/stat).
+ * per second and, given the server's PIDs, its CPU time per registration
+ * (utime + stime of all their threads, from /proc/PID/stat).
  *
- *   regauth PORT NUSERS SECONDS [CONC [ALG [SERVER_PID]]]
+ *   regauth PORT NUSERS SECONDS [CONC [ALG [SERVER_PID[,PID...]]]]
  *   users: PREFIX (env REGAUTH_PREFIX, default "ra-"), password "pw",
  *   domain env REGAUTH_DOMAIN (default bench.example.net)
  *
@@ -164,7 +164,7 @@ answer_401(struct slot *s, unsigned idx, const char *msg)
 }
 
 static unsigned long
-proc_ticks(const char *pid)
+proc_ticks_one(const char *pid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%s/stat", pid);
@@ -187,12 +187,30 @@ proc_ticks(const char *pid)
     return 0;
 }
 
+/* Kamailio serves from several processes: sum a comma-separated list. */
+static unsigned long
+proc_ticks(const char *pids)
+{
+    char one[32];
+    unsigned long sum = 0;
+    while (*pids) {
+        size_t n = strcspn(pids, ",");
+        if (n > 0 && n < sizeof(one)) {
+            memcpy(one, pids, n);
+            one[n] = '\0';
+            sum += proc_ticks_one(one);
+        }
+        pids += n + (pids[n] == ',');
+    }
+    return sum;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc < 4) {
         fprintf(stderr,
-            "usage: regauth PORT NUSERS SECONDS [CONC [ALG [SERVER_PID]]]\n");
+            "usage: regauth PORT NUSERS SECONDS [CONC [ALG [PID[,PID]]]]\n");
         return 2;
     }
     unsigned port = (unsigned) atoi(argv[1]);

@@ -22,9 +22,10 @@ MODE=${MODE:-options}
 SCENARIO="$HERE/sipp/$MODE.xml"
 LIMIT=${LIMIT:-500}
 SW_WORKERS=${SW_WORKERS:-1}
-KAM_PORT=5070
-SW_PORT=5072
-SIPP_PORT=5090
+# Ports: override when something else on the machine uses the defaults.
+KAM_PORT=${KAM_PORT:-5070}
+SW_PORT=${SW_PORT:-5072}
+SIPP_PORT=${SIPP_PORT:-5090}
 WORK=${BENCH_WORK:-$ROOT/build/bench-net}
 SIPWARD=${SIPWARD:-$ROOT/build/release/sipward}
 KAM_CFG=${KAM_CFG:-$HERE/kamailio-options.cfg}
@@ -53,7 +54,7 @@ tree_ticks() {
 
 start_kamailio() {
     /usr/sbin/kamailio -f "$KAM_CFG" -DD -E -a no -m 256 -M 16 -x fm -X fm \
-        -A CHILDREN=1 >"$WORK/kamailio.log" 2>&1 &
+        -A CHILDREN=1 -A PORT="$KAM_PORT" >"$WORK/kamailio.log" 2>&1 &
     SRV_PID=$!
 }
 
@@ -66,9 +67,11 @@ start_sipward() {
     SRV_PID=$!
 }
 
+# wait_port PORT: until the server we started (SRV_PID) holds it, so a
+# server of someone else on that port is never measured.
 wait_port() {
     for _ in $(seq 50); do
-        ss -Hlnu "sport = :$1" | grep -q . && return 0
+        ss -Hlnup "sport = :$1" | grep -q "pid=$SRV_PID," && return 0
         sleep 0.1
     done
     echo "server not listening on $1" >&2
@@ -82,7 +85,7 @@ run_one() {
     # warm-up
     timeout 60 sipp "127.0.0.1:$port" -sf "$SCENARIO" \
         -i 127.0.0.1 -p $SIPP_PORT -nd -nostdin -buff_size 4194304 \
-        -r 200000 -l "$LIMIT" -m 20000 -timeout 30s >/dev/null 2>&1 || true
+        -r 200000 -l "$LIMIT" -m "${WARMUP:-20000}" -timeout 30s >/dev/null 2>&1 || true
     local c0 t0 c1 t1
     c0=$(tree_ticks "$SRV_PID")
     t0=$(date +%s.%N)
@@ -140,6 +143,7 @@ med = {}
 for name, rs in rows.items():
     m = {k: statistics.median(float(r[k]) for r in rs) for k in rs[0]}
     med[name] = m
+    print(f"MEDIAN name={name} " + " ".join(f"{k}={v:g}" for k, v in m.items()))
     print(f"median {name}: {m['rps']:.0f} req/s, failed {m['failed']:.0f}, "
           f"{m['cpu_ms_per_10k']:.1f} ms CPU per 10k requests "
           f"({m['cpu_us_per_req']:.2f} us/request: user "

@@ -43,7 +43,7 @@ shift $((OPTIND - 1))
 make -s all
 if [ $# -gt 0 ]; then COLS="$*"; else COLS=$(make -s columns); fi
 
-OUT=results/$(date +%Y%m%d-%H%M%S)
+OUT=${OUT:-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 NMSG=$(ls corpus/*.sip | wc -l)
 NBYTES=$(cat corpus/*.sip | wc -c)
@@ -93,6 +93,18 @@ wait_quiet() {
 	echo "pinning : ${PIN[*]:-none}"
 	echo "busy    : $(busy_pct)% of all CPUs used by other processes (1 s sample before the runs)"
 } | tee "$OUT/env.txt"
+
+# Library version of each column, for the summary lines.
+for c in $COLS; do
+	case $c in
+	re | re_norand) v=$(dpkg-query -W -f='${Version}' libre-dev 2>/dev/null) ;;
+	osip) v=$(dpkg-query -W -f='${Version}' libosip2-dev 2>/dev/null) ;;
+	sofia) v=$(dpkg-query -W -f='${Version}' libsofia-sip-ua-dev 2>/dev/null) ;;
+	sipward) v=$(git -C ../.. rev-parse --short HEAD 2>/dev/null) ;;
+	*) v= ;;
+	esac
+	echo "$c ${v:-NA}"
+done >"$OUT/versions.txt"
 
 # ---- 1. the columns must agree on every extracted field ------------------
 echo
@@ -164,7 +176,7 @@ if [ "$DO_PER" = 1 ]; then
 fi
 
 # ---- 6. the table ------------------------------------------------------------
-awk -v nbytes="$NBYTES" -v nmsg="$NMSG" -v cols="$COLS" '
+awk -v nbytes="$NBYTES" -v nmsg="$NMSG" -v cols="$COLS" -v summary_file="$OUT/summary.txt" '
 function kv(line, key,   i, n, a, b) {
 	n = split(line, a, " ")
 	for (i = 1; i <= n; i++) { split(a[i], b, "="); if (b[1] == key) return b[2] }
@@ -187,6 +199,7 @@ FILENAME ~ /timing/ && /^RESULT/ {
 	wall[c] = wall[c] " " ns; cpuns[c] = cpuns[c] " " cpu; nall[c]++
 	if (kv($0, "cpu_s") / kv($0, "wall_s") >= 0.97) { clean[c] = clean[c] " " ns; nclean[c]++ }
 }
+FILENAME ~ /versions/ { ver[$1] = $2 }
 FILENAME ~ /alloc/ && /^ALLOC/ {
 	c = kv($0, "name"); al[c] = kv($0, "allocs_per_msg"); ab[c] = kv($0, "bytes_per_msg")
 }
@@ -206,13 +219,20 @@ END {
 			(c in ir) ? sprintf("%.0f", ir[c]) : "-",
 			(c in ir) ? sprintf("%.1f", ir[c] * nmsg / nbytes) : "-",
 			(c in al) ? al[c] : "-", (c in ab) ? sprintf("%.0f", ab[c]) : "-"
+		summary = summary sprintf("PARSER name=%s wall_ns=%.0f cpu_ns=%.0f ir_per_msg=%s allocs_per_msg=%s alloc_bytes_per_msg=%s version=%s\n",
+			c, m, median(cpuns[c]), (c in ir) ? sprintf("%.0f", ir[c]) : "NA",
+			(c in al) ? al[c] : "NA", (c in ab) ? sprintf("%.0f", ab[c]) : "NA",
+			(c in ver) ? ver[c] : "NA")
 	}
 	printf "\nns/msg, msgs/s, MB/s: median wall clock of the mix over the clean rounds (all rounds if none is clean);\n"
 	printf "clean: rounds whose CPU time was >= 97%% of their wall time (not descheduled by other load);\n"
 	printf "cpu ns: median over all rounds of the process CPU time per message; wall min..max: all rounds;\n"
 	printf "Ir/msg: instructions per message under callgrind (incl. the harness, see column null);"
 	printf " Ir/B: per input byte;\nallocs, alloc B: malloc/calloc/realloc calls and bytes requested per message.\n"
-}' "$OUT/timing.txt" "$OUT/alloc.txt" "$OUT/callgrind.txt" | tee "$OUT/table.txt"
+	# one machine-readable line per column (bench/all.sh reads them)
+	printf "\n%s", summary
+	printf "%s", summary > summary_file
+}' "$OUT/versions.txt" "$OUT/timing.txt" "$OUT/alloc.txt" "$OUT/callgrind.txt" | tee "$OUT/table.txt"
 
 if [ "$DO_PER" = 1 ]; then
 	awk -v cols="$COLS" '

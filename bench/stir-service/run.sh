@@ -5,8 +5,14 @@
 # one run, with the same certificate (x5u served by python http.server on
 # loopback, fetched once and cached), the same SIPp load of distinct valid
 # PASSporTs, and next to `openssl speed ecdsap256` on the same machine.
+# Then the same for signing: INVITE without Identity -> 302 with the
+# Identity, sipward's STI-AS against Kamailio + secsipid_build_identity
+# (kamailio-sign.cfg), with the same key.
 #
 #   bench/stir-service/run.sh            CALLS=20000 WORKERS=2 LIMIT=200
+#   MODES=verify OPENSSL_SECS=0 ...      verify only, no openssl speed
+#
+# Lines starting "STI " are machine-readable (bench/all.sh reads them).
 #
 # Not a test: it prints figures. Server CPU = utime+stime of the server
 # process(es) over the run / calls (from /proc). Replay detection is off for
@@ -16,13 +22,15 @@ cd "$(dirname "$0")/../.."
 CALLS=${CALLS:-20000}
 WORKERS=${WORKERS:-2}
 LIMIT=${LIMIT:-200}
+MODES=${MODES:-verify sign}
+OPENSSL_SECS=${OPENSSL_SECS:-3}
 B=bench/stir-service
-cmake --preset release >/dev/null
+[ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target sipward >/dev/null
 SW=$PWD/build/release/sipward
 W=$(mktemp -d /tmp/stir-service.XXXXXX)
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; sleep 0.3; rm -rf "$W"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"' EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu() { # utime+stime ticks of a process and its threads/children listed
@@ -49,16 +57,20 @@ sleep 0.5
 python3 $B/make-identities.py --key "$W/pki/sp.key" --x5u "$X5U" \
     --count "$CALLS" >"$W/id.csv"
 
-# load PORT PID...: prints "cps us_per_call failed"
+# load MODE NAME PORT PID...: prints a human line and an "STI" line
 load() {
-    lp=$1
-    shift
-    sipp "127.0.0.1:$lp" -sf $B/uac_verify.xml -inf "$W/id.csv" -i 127.0.0.1 \
+    mode=$1 name=$2 lp=$3
+    shift 3
+    sc=$B/uac_verify.xml inf="-inf $W/id.csv"
+    [ "$mode" = sign ] && sc=$B/uac_sign.xml inf=""
+    # shellcheck disable=SC2086
+    sipp "127.0.0.1:$lp" -sf "$sc" $inf -i 127.0.0.1 \
         -p "$(port)" -m 20 -r 20 -nostdin -timeout 20s >/dev/null 2>&1 || true
     c0=$(cpu "$@")
     t0=$(date +%s%N)
     rc=0
-    sipp "127.0.0.1:$lp" -sf $B/uac_verify.xml -inf "$W/id.csv" -i 127.0.0.1 \
+    # shellcheck disable=SC2086
+    sipp "127.0.0.1:$lp" -sf "$sc" $inf -i 127.0.0.1 \
         -p "$(port)" -m "$CALLS" -r 100000 -l "$LIMIT" -nostdin \
         -timeout 120s -trace_stat -stf "$W/stat-$lp.csv" >"$W/sipp-$lp.out" \
         2>&1 || rc=$?
@@ -68,42 +80,86 @@ load() {
         | cut -d: -f1)
     failed=$(tail -1 "$W/stat-$lp.csv" | cut -d';' -f"${col:-19}")
     awk -v n="$CALLS" -v dt=$((t1 - t0)) -v dc=$((c1 - c0)) -v hz="$HZ" \
-        -v f="$failed" -v rc="$rc" 'BEGIN {
+        -v f="${failed:-NA}" -v rc="$rc" -v mode="$mode" -v name="$name" 'BEGIN {
         printf "%8.0f calls/s  %6.1f us server CPU/call  (failed calls: %s, sipp exit %s)\n",
-            n / (dt / 1e9), dc / hz * 1e6 / n, f, rc }'
+            n / (dt / 1e9), dc / hz * 1e6 / n, f, rc
+        printf "STI mode=%s name=%s calls_per_s=%.0f us_per_call=%.1f failed=%s calls=%d sipp_rc=%s\n",
+            mode, name, n / (dt / 1e9), dc / hz * 1e6 / n, f, n, rc }' | tee -a "$W/sti.txt"
 }
 
-# --- sipward ---
-SP=$(port)
-(cd "$W" && exec "$SW" serve --set "sip.listen=udp:127.0.0.1:$SP" \
-    --set "http.listen=127.0.0.1:$(port)" --set "server.workers=$WORKERS" \
-    --set "stir.trust=$W/pki/trust" --set stir.http_hosts=127.0.0.1 \
-    --set stir.private_hosts=127.0.0.1 --set stir.replay=off \
-    --set log.level=warn >"$W/sipward.log" 2>&1) &
-SWPID=$!
-PIDS="$PIDS $SWPID"
-sleep 1
-if [ -n "${PERF:-}" ]; then # PERF=file: profile sipward during its run
-    perf record -F 2000 -g -p "$SWPID" -o "$PERF" >/dev/null 2>&1 &
-    PERFPID=$!
+# start_sipward ARGS...: the daemon on a free port, SP and SWPID set
+start_sipward() {
+    SP=$(port)
+    (cd "$W" && exec "$SW" serve --set "sip.listen=udp:127.0.0.1:$SP" \
+        --set "http.listen=127.0.0.1:$(port)" --set "server.workers=$WORKERS" \
+        --set "store.path=$W/sw.db" --set log.level=warn "$@" \
+        >>"$W/sipward.log" 2>&1) &
+    SWPID=$!
+    PIDS="$PIDS $SWPID"
+    sleep 1
+}
+
+# kamailio_load MODE CFG -A ...: Kamailio in its best configuration on a
+# free port, under MODE's load, then stopped
+kamailio_load() {
+    mode=$1 cfg=$2
+    shift 2
+    KP=$(port)
+    kamailio -f "$cfg" -DD -E -x fm -X fm -A "CHILDREN=$WORKERS" \
+        -A "PORT=$KP" "$@" >>"$W/kamailio.log" 2>&1 &
+    KPID=$!
+    PIDS="$PIDS $KPID"
+    sleep 1.5
+    printf 'kamailio secsipid %s (%s children): ' "$mode" "$WORKERS"
+    load "$mode" kamailio "$KP" $KPID $(pgrep -P "$KPID" | tr '\n' ' ')
+    kill "$KPID"
+}
+
+for mode in $MODES; do
+    case $mode in
+    verify)
+        start_sipward --set "stir.trust=$W/pki/trust" \
+            --set stir.http_hosts=127.0.0.1 --set stir.private_hosts=127.0.0.1 \
+            --set stir.replay=off
+        if [ -n "${PERF:-}" ]; then # PERF=file: profile sipward during its run
+            perf record -F 2000 -g -p "$SWPID" -o "$PERF" >/dev/null 2>&1 &
+            PERFPID=$!
+        fi
+        printf 'sipward STI-VS   (%s workers): ' "$WORKERS"
+        load verify sipward "$SP" "$SWPID"
+        [ -z "${PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" || true; }
+        kill "$SWPID"
+        kamailio_load verify $B/kamailio-verify.cfg -A "CACHE_DIR=\"$W/kcache\"" \
+            -A "CA_OPT=\"CertCAFile=$W/ca.pem\""
+        ;;
+    sign)
+        # sipward signs what comes from SIPp's address (stir.sign_from).
+        start_sipward --set stir.sign_from=127.0.0.1 --set "stir.key=$W/pki/sp.key" \
+            --set "stir.cert=$W/pki/sp-chain.pem" --set "stir.x5u=$X5U"
+        printf 'sipward STI-AS   (%s workers): ' "$WORKERS"
+        load sign sipward "$SP" "$SWPID"
+        kill "$SWPID"
+        kamailio_load sign $B/kamailio-sign.cfg -A "X5U=\"$X5U\"" \
+            -A "KEY_FILE=\"$W/pki/sp.key\""
+        ;;
+    *)
+        echo "unknown mode $mode" >&2
+        exit 2
+        ;;
+    esac
+done
+
+# sipward/Kamailio ratios of this run
+awk '/^STI / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        cpu[v["mode"], v["name"]] = v["us_per_call"]; rate[v["mode"], v["name"]] = v["calls_per_s"] }
+    END { n = split("verify sign", m, " ")
+        for (i = 1; i <= n; i++) if (cpu[m[i], "kamailio"] > 0)
+            printf "RATIO %s sipward/kamailio: CPU per call %.2f, calls/s %.2f\n", m[i],
+                cpu[m[i], "sipward"] / cpu[m[i], "kamailio"],
+                rate[m[i], "sipward"] / rate[m[i], "kamailio"] }' "$W/sti.txt"
+
+if [ "$OPENSSL_SECS" != 0 ]; then
+    echo "openssl speed ecdsap256 (one core):"
+    openssl speed -seconds "$OPENSSL_SECS" ecdsap256 2>/dev/null | grep -E "^ *256 bits" \
+        | awk '{ printf "  sign %.1f us, verify %.1f us\n", 1e6 / $7, 1e6 / $8 }'
 fi
-printf 'sipward STI-VS   (%s workers): ' "$WORKERS"
-load "$SP" "$SWPID"
-[ -z "${PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" || true; }
-kill "$SWPID"
-
-# --- Kamailio + secsipid ---
-KP=$(port)
-kamailio -f $B/kamailio-verify.cfg -DD -E -x fm -X fm -A "CHILDREN=$WORKERS" \
-    -A "PORT=$KP" -A "CACHE_DIR=\"$W/kcache\"" \
-    -A "CA_OPT=\"CertCAFile=$W/ca.pem\"" >"$W/kamailio.log" 2>&1 &
-KPID=$!
-PIDS="$PIDS $KPID"
-sleep 1.5
-printf 'kamailio secsipid (%s children): ' "$WORKERS"
-load "$KP" $KPID $(pgrep -P "$KPID" | tr '\n' ' ')
-kill "$KPID"
-
-echo "openssl speed ecdsap256 (one core):"
-openssl speed -seconds 3 ecdsap256 2>/dev/null | grep -E "^ *256 bits" \
-    | awk '{ printf "  sign %.1f us, verify %.1f us\n", 1e6 / $7, 1e6 / $8 }'

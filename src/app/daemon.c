@@ -2,6 +2,7 @@
 #include "app/daemon.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -201,6 +202,73 @@ reload(struct daemon *d)
     sd_notify(0, "READY=1");
 }
 
+/*
+ * The systemd watchdog (WatchdogSec=): WATCHDOG=1 every half interval, but
+ * only while every worker's loop stamped its heartbeat within that half
+ * interval. A worker stuck in a loop or a blocking call stops the pings,
+ * and systemd restarts the service instead of letting it answer nothing.
+ */
+struct watchdog {
+    uint64_t interval_ms; /* 0: no watchdog */
+    uint64_t next_ms;     /* next ping due */
+    bool starved;         /* a stuck worker was logged */
+};
+
+static void
+watchdog_init(struct watchdog *wd)
+{
+    uint64_t usec = 0;
+
+    memset(wd, 0, sizeof(*wd));
+    /* > 0 only when WATCHDOG_USEC is set for this very process. */
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+        wd->interval_ms = usec / 1000;
+        log_info("systemd watchdog: %llu ms; pinging every %llu ms while "
+                 "every worker runs",
+            (unsigned long long) wd->interval_ms,
+            (unsigned long long) wd->interval_ms / 2);
+    }
+}
+
+/* Milliseconds poll() may sleep before the next ping is due (-1: none). */
+static int
+watchdog_wait_ms(const struct watchdog *wd)
+{
+    if (!wd->interval_ms) {
+        return -1;
+    }
+    uint64_t now = clock_mono_ms();
+    return wd->next_ms > now ? (int) (wd->next_ms - now) : 0;
+}
+
+static void
+watchdog_tick(struct watchdog *wd, const struct daemon *d)
+{
+    uint64_t now = clock_mono_ms(), half = wd->interval_ms / 2;
+
+    if (!wd->interval_ms || now < wd->next_ms) {
+        return;
+    }
+    wd->next_ms = now + half;
+    for (size_t i = 0; i < d->nworkers; i++) {
+        uint64_t beat = worker_beat_ms(&d->workers[i]);
+        if (now > beat && now - beat > half) {
+            if (!wd->starved) {
+                log_error("worker %zu: no heartbeat for %llu ms: not "
+                          "pinging the systemd watchdog",
+                    i, (unsigned long long) (now - beat));
+            }
+            wd->starved = true;
+            return;
+        }
+    }
+    if (wd->starved) {
+        log_info("every worker runs again: pinging the systemd watchdog");
+        wd->starved = false;
+    }
+    sd_notify(0, "WATCHDOG=1");
+}
+
 static int
 run(struct daemon *d)
 {
@@ -265,6 +333,14 @@ run(struct daemon *d)
     if (rc == 0 && app_pipeline_new(&d->pipeline) != 0) {
         rc = 1;
     }
+    if (rc == 0 && sti_inline(d->sti)
+        && app_pipeline_set_proxy(d->pipeline, d->cfg->stc.next_hop,
+               d->cfg->stc.record_route, d->listeners, d->nlisteners, err,
+               sizeof(err))
+            != 0) {
+        log_error("stir.next_hop: %s", err);
+        rc = 1;
+    }
     if (rc == 0
         && (app_pipeline_add(d->pipeline, sti_as_service(d->sti)) != 0
             || app_pipeline_add(d->pipeline, sti_vs_service(d->sti)) != 0)) {
@@ -279,7 +355,13 @@ run(struct daemon *d)
         log_error("location service: %s", err);
         rc = 1;
     }
+    struct watchdog wd;
+    watchdog_init(&wd);
     struct worker_env env = {
+        /* Several beats per half interval: a worker merely busy for a
+         * moment still counts as alive. */
+        .heartbeat_ms =
+            wd.interval_ms ? (wd.interval_ms / 8 ? wd.interval_ms / 8 : 1) : 0,
         .listeners = d->listeners,
         .nlisteners = d->nlisteners,
         .tconf = &d->tc,
@@ -323,6 +405,12 @@ run(struct daemon *d)
 
     while (rc == 0) {
         struct signalfd_siginfo si;
+        struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+        int ready = poll(&pfd, 1, watchdog_wait_ms(&wd));
+        watchdog_tick(&wd, d);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) {
+            continue;
+        }
         ssize_t n = read(sfd, &si, sizeof(si));
         if (n != (ssize_t) sizeof(si)) {
             if (n < 0 && errno == EINTR) {

@@ -1,5 +1,5 @@
 #define LOG_MODULE "pipeline"
-#include "app/pipeline.h"
+#include "app/pipeline_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,61 +12,6 @@
 #include "base/log.h"
 #include "sip/sip_codes.h"
 #include "sip/sip_hdr.h"
-
-#define MAX_SERVICES 16
-#define MAX_TAGS     64
-
-struct app_pipeline {
-    const struct app_service *svc[MAX_SERVICES];
-    size_t nsvc;
-    uint32_t allow;
-    char allow_hdr[256];
-    char supported_hdr[512];
-    const char *tags[MAX_TAGS];
-    size_t ntags;
-};
-
-/* Deferred requests up to this size come from a per-worker free list. */
-#define DEFER_SLAB 4096
-#define DEFER_KEEP 1024
-
-struct app_deferred {
-    struct app_deferred *prev, *next;
-    struct app_worker *w;
-    bool slab; /* DEFER_SLAB bytes, returns to the free list */
-    struct txn *tx;
-    uint32_t gen;
-    uint64_t t0_ns; /* when deferred: the latency metric's start */
-    struct transport_ep src;
-    size_t len;
-    char req[]; /* the request, copied: the receive buffer is gone */
-};
-
-struct app_worker {
-    const struct app_pipeline *p;
-    struct ev_loop *loop;
-    struct transport *tr;
-    struct txn_table *txn;
-    int id;
-    void *wstate[MAX_SERVICES];
-    bool started[MAX_SERVICES];
-    struct arena scratch;
-    struct app_deferred *deferred; /* pending, for cleanup */
-    struct app_deferred *dfree;    /* free slabs */
-    size_t ndfree;
-    struct app_worker_stats stats;
-    struct sip_msg msg;  /* the request being handled */
-    struct sip_msg dmsg; /* a deferred request being completed */
-    char out[65536];     /* responses are built here */
-    char ip[64];         /* the source address, for received= */
-    char dip[64];        /* same, for a deferred request */
-    /* Our own listeners as text, to spot a request that came back to us. */
-    struct {
-        char host[64];
-        uint16_t port;
-    } self[TRANSPORT_MAX_LISTENERS];
-    size_t nself;
-};
 
 static struct log_limit bad_limit;
 
@@ -273,6 +218,15 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
 }
 
 int
+app__send_response(struct app_worker *w, struct app_req *r,
+    const struct sip_msg *m, int code, struct slice reason,
+    const struct sip_field *extra, size_t nextra)
+{
+    return send_response(
+        w, r, m, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
+}
+
+int
 app_req_reply_body(struct app_req *r, int code, struct slice reason,
     const struct sip_field *extra, size_t nextra, struct slice ctype,
     struct slice body)
@@ -337,26 +291,46 @@ app_req_stateful(struct app_req *r)
     return txn_server_new(r->w->txn, &tm, &r->dest, &r->tx);
 }
 
+void *
+app__hold_get(struct app_worker *w, size_t size, bool *slab)
+{
+    *slab = size <= HOLD_SLAB;
+    if (*slab && w->hfree) {
+        void *p = w->hfree;
+        memcpy(&w->hfree, p, sizeof(void *));
+        w->nhfree--;
+        return p;
+    }
+    return malloc(*slab ? HOLD_SLAB : size);
+}
+
+void
+app__hold_put(struct app_worker *w, void *p, bool slab)
+{
+    if (slab && w->nhfree < HOLD_KEEP) {
+        memcpy(p, &w->hfree, sizeof(void *));
+        w->hfree = p;
+        w->nhfree++;
+        return;
+    }
+    free(p);
+}
+
 struct app_deferred *
 app_req_defer(struct app_req *r)
 {
     struct app_worker *w = r->w;
     struct app_deferred *d;
+    bool slab;
 
     if (app_req_stateful(r) != 0) {
         return NULL;
     }
-    bool slab = sizeof(*d) + r->msg->buf.len <= DEFER_SLAB;
-    if (slab && w->dfree) {
-        d = w->dfree;
-        w->dfree = d->next;
-        w->ndfree--;
-    } else {
-        d = malloc(slab ? DEFER_SLAB : sizeof(*d) + r->msg->buf.len);
-        if (!d) {
-            return NULL;
-        }
+    d = app__hold_get(w, sizeof(*d) + r->msg->buf.len, &slab);
+    if (!d) {
+        return NULL;
     }
+    d->held = APP_HELD_DEFERRED;
     d->slab = slab;
     d->w = w;
     d->tx = r->tx;
@@ -373,6 +347,7 @@ app_req_defer(struct app_req *r)
     w->deferred = d;
     txn_set_user(r->tx, d);
     w->stats.deferred++;
+    metric_gauge_add(&app_m_waiting, 0, 1);
     if (r->msg->method == SIP_METHOD_INVITE
         && txn_state(r->tx) == TXN_PROCEEDING && !txn_code(r->tx)) {
         /* §17.2.1: tell the client we have it, which stops its Timer A. */
@@ -394,6 +369,7 @@ deferred_free(struct app_deferred *d)
 {
     struct app_worker *w = d->w;
 
+    metric_gauge_add(&app_m_waiting, 0, -1);
     if (d->prev) {
         d->prev->next = d->next;
     } else {
@@ -405,13 +381,7 @@ deferred_free(struct app_deferred *d)
     if (txn_gen(d->tx) == d->gen && txn_user(d->tx) == d) {
         txn_set_user(d->tx, NULL);
     }
-    if (d->slab && w->ndfree < DEFER_KEEP) {
-        d->next = w->dfree;
-        w->dfree = d;
-        w->ndfree++;
-        return;
-    }
-    free(d);
+    app__hold_put(w, d, d->slab);
 }
 
 static bool
@@ -422,6 +392,27 @@ deferred_live(const struct app_deferred *d)
             || txn_state(d->tx) == TXN_PROCEEDING);
 }
 
+/* A request context for a deferred request; m is its copy, parsed. */
+static int
+deferred_req(struct app_deferred *d, const struct sip_msg *m, struct app_req *r)
+{
+    struct app_worker *w = d->w;
+    const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+    struct sip_via v;
+
+    memset(r, 0, sizeof(*r));
+    if (!h || sip_via_parse(&v, h->value) != 0) {
+        return -EINVAL;
+    }
+    r->msg = m;
+    r->src = &d->src;
+    r->w = w;
+    r->scratch = &w->scratch;
+    r->tx = d->tx;
+    route_response(r, &v, w->dip, sizeof(w->dip));
+    return 0;
+}
+
 /* Re-parses the copy of a deferred request and answers it. */
 static int
 deferred_send(struct app_deferred *d, int code, struct slice reason,
@@ -429,20 +420,12 @@ deferred_send(struct app_deferred *d, int code, struct slice reason,
 {
     struct app_worker *w = d->w;
     struct app_req r;
-    struct sip_via v;
-    int rc;
+    int rc = sip_msg_parse(&w->dmsg, slice_make(d->req, d->len));
 
-    memset(&r, 0, sizeof(r));
-    rc = sip_msg_parse(&w->dmsg, slice_make(d->req, d->len));
-    const struct sip_hdr *h = sip_msg_hdr(&w->dmsg, SIP_HDR_VIA);
-    if (rc || !h || sip_via_parse(&v, h->value) != 0) {
-        return rc ? rc : -EINVAL;
+    rc = rc ? rc : deferred_req(d, &w->dmsg, &r);
+    if (rc) {
+        return rc;
     }
-    r.msg = &w->dmsg;
-    r.src = &d->src;
-    r.w = w;
-    r.tx = d->tx;
-    route_response(&r, &v, w->dip, sizeof(w->dip));
     return send_response(
         w, &r, &w->dmsg, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
 }
@@ -462,6 +445,24 @@ app_deferred_reply(struct app_deferred *d, int code, struct slice reason,
     if (code >= 200 || rc == -ECANCELED) {
         deferred_free(d);
     }
+    return rc;
+}
+
+int
+app_deferred_forward(
+    struct app_deferred *d, const struct sip_msg *m, const struct app_fwd *f)
+{
+    struct app_req r;
+    int rc = -ECANCELED;
+
+    if (deferred_live(d)) {
+        rc = deferred_req(d, m, &r);
+        rc = rc ? rc : app_req_forward(&r, f);
+        if (rc == 0) {
+            app_metrics_latency(clock_mono_ns() - d->t0_ns);
+        }
+    }
+    deferred_free(d);
     return rc;
 }
 
@@ -527,12 +528,35 @@ handle_cancel(
         app_req_reply(r, 481, SLICE_NULL, NULL, 0);
         return;
     }
-    /* §9.2: 200 to the CANCEL; then 487 to the INVITE if it is pending. */
+    /* §9.2: 200 to the CANCEL; then 487 to the INVITE if it is pending,
+     * or (§16.10) the CANCEL relayed to where the INVITE was forwarded. */
     app_req_reply(r, 200, SLICE_NULL, NULL, 0);
-    struct app_deferred *d = txn_user(inv);
-    if (d && deferred_live(d)) {
-        deferred_send(d, 487, SLICE_NULL, NULL, 0);
+    uint8_t *held = txn_user(inv);
+    if (held && *held == APP_HELD_DEFERRED) {
+        struct app_deferred *d = txn_user(inv);
+        if (deferred_live(d)) {
+            deferred_send(d, 487, SLICE_NULL, NULL, 0);
+        }
+    } else if (held && *held == APP_HELD_FORWARD) {
+        app__proxy_cancel(w, txn_user(inv));
     }
+}
+
+bool
+app__is_self(const struct app_worker *w, struct slice host, int port)
+{
+    if (host.len >= 2 && host.p[0] == '[' && host.p[host.len - 1] == ']') {
+        host.p++;
+        host.len -= 2;
+    }
+    port = port ? port : 5060;
+    for (size_t i = 0; i < w->nself; i++) {
+        if (port == w->self[i].port
+            && slice_caseeq(host, slice_cstr(w->self[i].host))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /*
@@ -551,13 +575,8 @@ looped(const struct app_worker *w, const struct sip_msg *m)
         if (sip_via_parse(&v, h->value) != 0) {
             continue;
         }
-        struct slice host = via_host_bare(&v);
-        uint16_t port = v.has_port ? v.port : 5060;
-        for (size_t i = 0; i < w->nself; i++) {
-            if (port == w->self[i].port
-                && slice_caseeq(host, slice_cstr(w->self[i].host))) {
-                return true;
-            }
+        if (app__is_self(w, v.host, v.has_port ? v.port : 5060)) {
+            return true;
         }
     }
     return false;
@@ -566,6 +585,13 @@ looped(const struct app_worker *w, const struct sip_msg *m)
 void
 app_worker_input(
     struct app_worker *w, struct slice in, const struct transport_ep *src)
+{
+    app_worker_input_ex(w, in, src, 0);
+}
+
+void
+app_worker_input_ex(struct app_worker *w, struct slice in,
+    const struct transport_ep *src, int frame_err)
 {
     const struct app_pipeline *p = w->p;
     struct sip_msg *m = &w->msg;
@@ -582,7 +608,13 @@ app_worker_input(
     r.src = src;
     r.w = w;
     r.scratch = &w->scratch;
+    if (frame_err && in.len > sip_limits_default.max_msg) {
+        in.len = sip_limits_default.max_msg;
+    }
     rc = sip_msg_parse(m, in);
+    if (frame_err) {
+        rc = frame_err; /* the headers read so far still route it */
+    }
     vh = sip_msg_hdr(m, SIP_HDR_VIA);
     if (rc == 0 && (!vh || sip_via_parse(&v, vh->value) != 0)) {
         rc = SIP_E_BAD_VIA;
@@ -606,7 +638,7 @@ app_worker_input(
     }
     match_of(m, &v, vh->value, &tm);
     if (!m->request) {
-        txn_client_recv(w->txn, &tm, m->status, in);
+        txn_client_recv(w->txn, &tm, m->status, m->buf);
         goto out;
     }
     app_metrics_request(m->method, src->proto);
@@ -622,6 +654,9 @@ app_worker_input(
         goto out;
     }
     if (m->method == SIP_METHOD_ACK) {
+        if (p->proxy.on) {
+            app__proxy_ack(w, &r);
+        }
         goto out;
     }
     w->stats.requests++;
@@ -653,6 +688,12 @@ app_worker_input(
     struct sip_field allow = SIP_FIELD("Allow", slice_cstr(p->allow_hdr));
     if (m->max_forwards == 0) {
         app_req_reply(&r, 483, SLICE_NULL, NULL, 0);
+        goto out;
+    }
+    /* An inline proxy relays what belongs to a dialog it helped set up,
+     * whatever the method (§16.1); the services see initial requests. */
+    if (p->proxy.on && m->to_tag.len && m->method != SIP_METHOD_REGISTER) {
+        app_req_forward(&r, NULL);
         goto out;
     }
     if (m->method == SIP_METHOD_OTHER) {
@@ -719,6 +760,7 @@ app_worker_new(struct app_worker **wp, const struct app_pipeline *p,
     w->tr = tr;
     w->txn = txn;
     w->id = id;
+    w->branch_salt = (uint32_t) (clock_mono_ns() ^ (uint64_t) (uintptr_t) w);
     rc = arena_init(&w->scratch, 64 * 1024);
     if (rc) {
         free(w);
@@ -743,6 +785,10 @@ app_worker_new(struct app_worker **wp, const struct app_pipeline *p,
             continue;
         }
         w->self[w->nself++].port = port;
+    }
+    if (p->proxy.on && tr && (rc = app__proxy_worker_init(w)) != 0) {
+        app_worker_free(w);
+        return rc;
     }
     for (size_t i = 0; i < p->nsvc; i++) {
         if (p->svc[i]->worker_start) {
@@ -772,10 +818,11 @@ app_worker_free(struct app_worker *w)
     while (w->deferred) {
         deferred_free(w->deferred);
     }
-    while (w->dfree) {
-        struct app_deferred *d = w->dfree;
-        w->dfree = d->next;
-        free(d);
+    app__proxy_free_all(w);
+    while (w->hfree) {
+        void *b = w->hfree;
+        memcpy(&w->hfree, b, sizeof(void *));
+        free(b);
     }
     arena_free(&w->scratch);
     free(w);

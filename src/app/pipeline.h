@@ -88,6 +88,7 @@
 #include "base/slice.h"
 #include "sip/sip_build.h"
 #include "sip/sip_msg.h"
+#include "transport/listen.h"
 #include "transport/transport.h"
 #include "txn/txn.h"
 
@@ -181,6 +182,64 @@ struct ev_loop *app_deferred_loop(const struct app_deferred *d);
 int app_deferred_reply(struct app_deferred *d, int code, struct slice reason,
     const struct sip_field *extra, size_t nextra);
 
+/* ---- forwarding, from a handler (RFC 3261 §16, src/app/proxy.c) ----
+ *
+ * With a next hop set (app_pipeline_set_proxy), a handler may forward the
+ * request instead of answering it; the pipeline is then a transaction-
+ * stateful proxy for it: our Via on top (the sender's gains received and
+ * rport), Max-Forwards decremented, a top Route naming us dropped, a
+ * Record-Route (;lr) on initial requests when configured, the
+ * Request-URI kept (the next hop is an outbound proxy). The request's
+ * server transaction stays upstream, a client transaction goes
+ * downstream: provisional (but 100) and final responses are relayed
+ * with our Via popped, 2xx retransmissions too (RFC 6026); the ACK for a
+ * non-2xx is absorbed and sent hop by hop, the ACK for a 2xx is forwarded
+ * statelessly; a CANCEL is answered 200 and relayed for the pending
+ * branch; a next hop that does not answer earns 408 upstream, one that
+ * cannot be reached 503. Requests inside a dialog (To tag) are forwarded
+ * by the pipeline itself, before the services.
+ *
+ *   struct sip_hdr_edit e = { pai_hdr, new_value };  // entry of req->msg
+ *   struct app_fwd f = { .edit = &e, .nedit = 1 };
+ *   app_req_forward(req, &f);
+ *   return APP_DONE;
+ */
+
+#define APP_FWD_MAX_EDIT 8
+
+/* A service's edits of the request it forwards; NULL or zero: as is. */
+struct app_fwd {
+    const struct sip_hdr_edit *edit; /* entries of the forwarded message */
+    size_t nedit;                    /* at most APP_FWD_MAX_EDIT */
+    const struct sip_field *add;     /* headers appended */
+    size_t nadd;
+};
+
+/**
+ * Sets the next hop ("udp:IP:PORT", "tcp:[IPv6]:PORT") forwarded requests
+ * go to, through one of the listeners ls of the same transport and family
+ * (its address in our Via and Record-Route: it must not be a wildcard).
+ * Before the workers start. 0, or <0 with a message in err.
+ */
+int app_pipeline_set_proxy(struct app_pipeline *p, const char *next_hop,
+    bool record_route, const struct transport_listener *ls, size_t nls,
+    char *err, size_t errlen);
+
+/**
+ * Forwards req (see above). Always completes it: when it cannot be
+ * forwarded it is answered here (483, 500, 503) and the reason returned
+ * (<0); 0 once sent. The handler returns APP_DONE.
+ */
+int app_req_forward(struct app_req *req, const struct app_fwd *f);
+
+/**
+ * Same for a deferred request, with m its copy parsed by the service (the
+ * edits point into it). Frees d; -ECANCELED when the transaction ended
+ * meanwhile.
+ */
+int app_deferred_forward(
+    struct app_deferred *d, const struct sip_msg *m, const struct app_fwd *f);
+
 /* ---- the worker side (src/app/worker.c) ---- */
 
 struct app_worker_stats {
@@ -201,6 +260,13 @@ void app_worker_free(struct app_worker *w);
 /** Runs one received message through the pipeline. */
 void app_worker_input(
     struct app_worker *w, struct slice msg, const struct transport_ep *src);
+/**
+ * The same; frame_err: the transport could not frame msg (a SIP_E_* code;
+ * SIP_E_TOO_LARGE: msg is the first bytes of a larger message). It is
+ * answered with that defect when its Via can be read.
+ */
+void app_worker_input_ex(struct app_worker *w, struct slice msg,
+    const struct transport_ep *src, int frame_err);
 struct ev_loop *app_worker_loop(const struct app_worker *w);
 int app_worker_id(const struct app_worker *w);
 const struct app_worker_stats *app_worker_stats_get(const struct app_worker *w);

@@ -82,6 +82,22 @@ static const struct conf_opt sti_opts[] = {
         "seconds a failed fetch is remembered"),
     OPT("cache_max", CONF_INT, cache_max, 16, 1000000, "10000",
         "certificates cached at most"),
+    OPT("vs_mode", CONF_STR, vs_mode, 0, 16, "redirect",
+        "STI-VS: redirect (answer 302 with verstat, the interface an SBC "
+        "dips) or proxy (inline: forward the INVITE to next_hop with "
+        "verstat added, RFC 3261 §16)"),
+    OPT("as_mode", CONF_STR, as_mode, 0, 16, "redirect",
+        "STI-AS: redirect (answer 302 with the Identity header) or proxy "
+        "(inline: forward the INVITE to next_hop with Identity and Date "
+        "added)"),
+    OPT("next_hop", CONF_STR, next_hop, 0, 255, "",
+        "where the inline services forward: udp:IP:PORT or tcp:IP:PORT "
+        "(IPv6 in brackets), an outbound proxy (the Request-URI is kept); "
+        "required when a mode is proxy. Requests inside the dialogs go "
+        "there too"),
+    OPT("record_route", CONF_BOOL, record_route, 0, 0, "false",
+        "inline: add Record-Route (;lr) so that the rest of the dialog "
+        "passes through sipward"),
     OPT("replay_max", CONF_INT, replay_max, 1024, 16777216, "262144",
         "PASSporTs remembered for replay detection (rounded up to a power "
         "of two)"),
@@ -107,6 +123,7 @@ one_of(const char *v, const char *const *names)
 static const char *const policy_names[] = { "reject", "mark", NULL };
 static const char *const noid_names[] = { "reject", "mark", "pass", NULL };
 static const char *const replay_names[] = { "off", "flag", "reject", NULL };
+static const char *const mode_names[] = { "redirect", "proxy", NULL };
 
 int
 sti_conf_validate(struct conf *c, const struct sti_conf *sc)
@@ -126,6 +143,35 @@ sti_conf_validate(struct conf *c, const struct sti_conf *sc)
         snprintf(c->err, sizeof(c->err),
             "stir.replay: '%s' is not one of off, flag, reject", sc->replay);
         return CONF_E_BAD_VALUE;
+    }
+    if (one_of(sc->vs_mode, mode_names) < 0
+        || one_of(sc->as_mode, mode_names) < 0) {
+        snprintf(c->err, sizeof(c->err),
+            "stir.%s: '%s' is not one of redirect, proxy",
+            one_of(sc->vs_mode, mode_names) < 0 ? "vs_mode" : "as_mode",
+            one_of(sc->vs_mode, mode_names) < 0 ? sc->vs_mode : sc->as_mode);
+        return CONF_E_BAD_VALUE;
+    }
+    if ((strcmp(sc->vs_mode, "proxy") == 0 || strcmp(sc->as_mode, "proxy") == 0)
+        && !sc->next_hop[0]) {
+        snprintf(c->err, sizeof(c->err),
+            "stir.next_hop: required when stir.vs_mode or stir.as_mode is "
+            "proxy (e.g. udp:192.0.2.10:5060)");
+        return CONF_E_BAD_VALUE;
+    }
+    if (sc->next_hop[0]) {
+        struct transport_listener hop;
+        size_t n = 0;
+        char why[200];
+        if (transport_listeners_parse(
+                sc->next_hop, &hop, 1, &n, why, sizeof(why))
+                != 0
+            || n != 1 || hop.proto == TRANSPORT_TLS) {
+            snprintf(c->err, sizeof(c->err),
+                "stir.next_hop: '%s' is not one udp:IP:PORT or tcp:IP:PORT",
+                sc->next_hop);
+            return CONF_E_BAD_VALUE;
+        }
     }
     if (strlen(sc->attest) != 1 || !strchr("ABC", sc->attest[0])) {
         snprintf(c->err, sizeof(c->err),
@@ -622,6 +668,8 @@ sti_new(struct sti **sp, const struct sti_conf *c, const char *store_path,
     s->fail_policy = (enum sti_policy) one_of(c->policy, policy_names);
     s->no_identity = (enum sti_policy) one_of(c->no_identity, noid_names);
     s->replay = (enum sti_replay) one_of(c->replay, replay_names);
+    s->vs_inline = strcmp(c->vs_mode, "proxy") == 0;
+    s->as_inline = strcmp(c->as_mode, "proxy") == 0;
     s->attest = c->attest[0];
     stir_policy_default(&s->pol);
     s->pol.freshness = (uint32_t) c->freshness;
@@ -766,6 +814,12 @@ sti_set_self(struct sti *s, const char *base_url, const char *host)
         log_info("stir: signing with x5u %s", s->x5u);
     }
     return certcache_allow_host(s->cache, host);
+}
+
+bool
+sti_inline(const struct sti *s)
+{
+    return s->vs_inline || s->as_inline;
 }
 
 const char *

@@ -45,6 +45,9 @@ struct sti_conf {
     int64_t fetch_timeout_ms, fetch_max_bytes;
     int64_t cache_ttl_min, cache_ttl_max, cache_neg_ttl, cache_max;
     int64_t replay_max;
+    char *vs_mode, *as_mode; /* redirect | proxy */
+    char *next_hop;          /* where the inline services forward */
+    bool record_route;
 };
 
 /** Registers the [stir] table into c, pointing at sc. */
@@ -77,6 +80,10 @@ const char *sti_x5u(const struct sti *s);
 /** Our chain (leaf first) when name is the configured cert name, else
  * false. */
 bool sti_chain(const struct sti *s, const char *name, struct slice *pem);
+
+/** True when STI-VS or STI-AS runs inline (stir.*_mode = proxy): the
+ * pipeline needs stir.next_hop (app_pipeline_set_proxy). */
+bool sti_inline(const struct sti *s);
 
 /** The services, for app_pipeline_add(): STI-AS before STI-VS. */
 const struct app_service *sti_as_service(struct sti *s);

@@ -130,6 +130,17 @@ as_handle(void *arg, struct app_req *req)
     if (len < 0) {
         return refuse(aw, req, 500, NULL, err_str(len));
     }
+    app_metrics_signing(true);
+    if (s->as_inline) {
+        /* Inline: the signed request goes on (RFC 8224 §6.1, §4). */
+        f[n++] = SIP_FIELD("Identity", slice_make(aw->identity, (size_t) len));
+        if (add_date) {
+            f[n++] = SIP_FIELD("Date", slice_cstr(aw->date));
+        }
+        struct app_fwd fw = { .add = f, .nadd = n };
+        app_req_forward(req, &fw);
+        return APP_DONE;
+    }
     struct sip_wbuf b;
     sip_wbuf_init(&b, aw->contact, sizeof(aw->contact));
     sip_wbuf_putc(&b, '<');
@@ -140,7 +151,6 @@ as_handle(void *arg, struct app_req *req)
     if (add_date) {
         f[n++] = SIP_FIELD("Date", slice_cstr(aw->date));
     }
-    app_metrics_signing(true);
     app_req_reply(req, 302, SLICE_NULL, f, n);
     return APP_DONE;
 }

@@ -44,6 +44,7 @@ struct sti_replay_slot {
 
 struct sti {
     struct sti_src vsrc, asrc;
+    bool vs_inline, as_inline; /* forward instead of answering 302 */
     enum sti_policy fail_policy, no_identity;
     enum sti_replay replay;
     struct stir_policy pol;

@@ -155,35 +155,46 @@ reply(struct app_req *req, struct app_deferred *d, int code,
     return app_req_reply(req, code, reason, f, n);
 }
 
-/*
- * The asserted identity with verstat (ATIS-1000074 §5.3.1, a tel/sip URI
- * parameter from 3GPP TS 24.229): P-Asserted-Identity when present, else
- * From, as "<uri;verstat=...>" with any display name kept and a verstat
- * the request already carried dropped.
- */
-static struct slice
-pai_with_verstat(
-    char *dst, size_t size, const struct sip_msg *m, const char *verstat)
+/* The asserted identity: P-Asserted-Identity when present, else From. */
+static const struct sip_hdr *
+asserted(const struct sip_msg *m)
 {
     const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_P_ASSERTED_IDENTITY);
-    struct slice v, display = SLICE_NULL, uri;
 
-    if (!h) {
-        h = sip_msg_hdr(m, SIP_HDR_FROM);
-    }
+    return h ? h : sip_msg_hdr(m, SIP_HDR_FROM);
+}
+
+/*
+ * The asserted identity with verstat (ATIS-1000074 §5.3.1, a tel/sip URI
+ * parameter from 3GPP TS 24.229) as "<uri;verstat=...>", with any display
+ * name kept and a verstat the request already carried dropped. keep_params:
+ * the header's own parameters (From's tag) follow, for a header forwarded
+ * in place; the 302 carries the identity alone.
+ */
+static struct slice
+pai_with_verstat(char *dst, size_t size, const struct sip_msg *m,
+    const char *verstat, bool keep_params)
+{
+    const struct sip_hdr *h = asserted(m);
+    struct slice v, display = SLICE_NULL, uri, params = SLICE_NULL;
+
     v = h ? h->value : SLICE_NULL;
     ptrdiff_t lt = slice_chr(v, '<');
     if (lt >= 0) {
         display = slice_trim(slice_make(v.p, (size_t) lt));
         uri = slice_sub(v, (size_t) lt + 1, v.len);
         ptrdiff_t gt = slice_chr(uri, '>');
-        uri.len = gt >= 0 ? (size_t) gt : uri.len;
+        if (gt >= 0) {
+            params = slice_sub(uri, (size_t) gt + 1, uri.len);
+            uri.len = (size_t) gt;
+        }
     } else {
         uri = v;
         ptrdiff_t semi = slice_chr(uri, ';');
         /* addr-spec in From: what follows ';' are header parameters,
          * except in a tel URI where they are the URI's. */
         if (semi >= 0 && !slice_caseprefix(uri, SLICE_LIT("tel:"))) {
+            params = slice_sub(uri, (size_t) semi, uri.len);
             uri.len = (size_t) semi;
         }
     }
@@ -211,6 +222,9 @@ pai_with_verstat(
     sip_wbuf_puts(&b, ";verstat=");
     sip_wbuf_puts(&b, verstat);
     sip_wbuf_putc(&b, '>');
+    if (keep_params) {
+        sip_wbuf_put(&b, params);
+    }
     return b.err ? SLICE_NULL : slice_make(dst, b.len);
 }
 
@@ -239,6 +253,33 @@ deciding_sig(const struct stir_call *call, const struct stir_verdict *v)
         return SLICE_NULL;
     }
     return id.b64_sig;
+}
+
+/*
+ * Inline (stir.vs_mode = proxy): the request goes on to the next hop with
+ * verstat on the asserted identity, in place, and the Reason of a failure
+ * (ATIS-1000074 §5.3.1: the terminating side decides what to do).
+ */
+static int
+forward_marked(struct vs_worker *vw, struct app_req *req,
+    struct app_deferred *d, const struct sip_msg *m, const char *verstat,
+    const char *reason)
+{
+    struct sip_hdr_edit e = { asserted(m), SLICE_NULL };
+    struct sip_field f[1];
+    struct app_fwd fw = { .edit = &e, .add = f };
+
+    e.value = pai_with_verstat(vw->pai, sizeof(vw->pai), m, verstat, true);
+    fw.nedit = e.hdr && e.value.len ? 1 : 0;
+    if (reason) {
+        f[fw.nadd++] = SIP_FIELD("Reason", slice_cstr(reason));
+    }
+    if (d) {
+        app_deferred_forward(d, m, &fw);
+    } else {
+        app_req_forward(req, &fw);
+    }
+    return 0;
 }
 
 /* Answers a verified (or failed) request. */
@@ -279,8 +320,17 @@ answer(struct vs_worker *vw, struct app_req *req, struct app_deferred *d,
         f[n++] = SIP_FIELD("Reason", slice_cstr(vw->reason));
         return reply(req, d, code, slice_cstr(stir_code_phrase(code)), f, n);
     }
-    struct slice pai = pai_with_verstat(vw->pai, sizeof(vw->pai), m,
-        sti_verstat(code == STIR_PASS ? STIR_PASS : STIR_INVALID));
+    const char *verstat =
+        sti_verstat(code == STIR_PASS ? STIR_PASS : STIR_INVALID);
+    if (s->vs_inline) {
+        if (code != STIR_PASS) {
+            sti__reason(vw->reason2, sizeof(vw->reason2), code, v->reason);
+        }
+        return forward_marked(
+            vw, req, d, m, verstat, code == STIR_PASS ? NULL : vw->reason2);
+    }
+    struct slice pai =
+        pai_with_verstat(vw->pai, sizeof(vw->pai), m, verstat, false);
     f[n++] = SIP_FIELD("Contact", contact_of(vw, m));
     if (pai.len) {
         f[n++] = SIP_FIELD("P-Asserted-Identity", pai);
@@ -405,6 +455,11 @@ vs_handle(void *arg, struct app_req *req)
     }
     if (call.nidentity == 0) {
         if (s->no_identity == STI_PASS) {
+            if (s->vs_inline) {
+                /* inline, nothing bypasses the proxy: forwarded as is */
+                app_req_forward(req, NULL);
+                return APP_DONE;
+            }
             return APP_PASS;
         }
         if (s->no_identity == STI_REJECT) {
@@ -416,9 +471,14 @@ vs_handle(void *arg, struct app_req *req)
             return APP_DONE;
         }
         app_metrics_verification(APP_VERIFY_NO_IDENTITY, APP_VR_NONE);
+        if (s->vs_inline) {
+            forward_marked(vw, req, NULL, m, "No-TN-Validation", NULL);
+            return APP_DONE;
+        }
         f[0] = SIP_FIELD("Contact", contact_of(vw, m));
         f[1] = SIP_FIELD("P-Asserted-Identity",
-            pai_with_verstat(vw->pai, sizeof(vw->pai), m, "No-TN-Validation"));
+            pai_with_verstat(
+                vw->pai, sizeof(vw->pai), m, "No-TN-Validation", false));
         app_req_reply(req, 302, SLICE_NULL, f, f[1].value.len ? 2 : 1);
         return APP_DONE;
     }

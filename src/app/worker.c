@@ -11,10 +11,11 @@
 #include "base/metrics.h"
 
 static void
-on_message(void *arg, struct slice msg, const struct transport_ep *src)
+on_message(
+    void *arg, struct slice msg, const struct transport_ep *src, int frame_err)
 {
     struct worker *w = arg;
-    app_worker_input(w->app, msg, src);
+    app_worker_input_ex(w->app, msg, src, frame_err);
 }
 
 static int
@@ -36,6 +37,22 @@ txn_timer_cb(void *arg)
 {
     struct worker *w = arg;
     txn_table_tick(w->txn);
+}
+
+static void
+beat_cb(void *arg)
+{
+    struct worker *w = arg;
+
+    atomic_store(&w->beat_ms, clock_mono_ms());
+    /* Out of memory here stops the beat: the watchdog then restarts us. */
+    (void) ev_timer_start(w->loop, &w->beat_timer, w->heartbeat_ms, beat_cb, w);
+}
+
+uint64_t
+worker_beat_ms(const struct worker *w)
+{
+    return atomic_load(&w->beat_ms);
 }
 
 /* Before the loop sleeps: write the batched UDP replies, and make sure the
@@ -88,6 +105,16 @@ worker_init(struct worker *w, int id, const struct worker_env *env, char *err,
         goto fail;
     }
     ev_before_sleep(w->loop, before_sleep, w);
+    w->heartbeat_ms = env->heartbeat_ms;
+    atomic_store(&w->beat_ms, clock_mono_ms());
+    if (w->heartbeat_ms) {
+        rc = ev_timer_start(
+            w->loop, &w->beat_timer, w->heartbeat_ms, beat_cb, w);
+        if (rc) {
+            snprintf(err, errlen, "worker %d: heartbeat: %s", id, err_str(rc));
+            goto fail;
+        }
+    }
     return 0;
 fail:
     worker_fini(w);
@@ -114,8 +141,16 @@ worker_main(void *arg)
 int
 worker_start(struct worker *w)
 {
+    char name[16];
     int rc = pthread_create(&w->thread, NULL, worker_main, w);
-    return rc ? -rc : 0;
+
+    if (rc) {
+        return -rc;
+    }
+    /* Named for top -H, perf and the watchdog test: "sw-worker-0". */
+    snprintf(name, sizeof(name), "sw-worker-%d", w->id);
+    pthread_setname_np(w->thread, name);
+    return 0;
 }
 
 void
@@ -160,6 +195,7 @@ worker_fini(struct worker *w)
     w->tr = NULL;
     if (w->loop) {
         ev_timer_stop(w->loop, &w->txn_timer);
+        ev_timer_stop(w->loop, &w->beat_timer);
     }
     txn_table_free(w->txn);
     w->txn = NULL;

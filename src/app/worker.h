@@ -7,7 +7,9 @@
 #define SW_APP_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app/pipeline.h"
 #include "base/ev.h"
@@ -23,6 +25,7 @@ struct worker_env {
     const struct txn_conf *xconf;
     struct transport_tls *tls; /* NULL without tls listeners */
     const struct app_pipeline *pipeline;
+    uint64_t heartbeat_ms; /* the loop stamps beat_ms this often; 0: off */
 };
 
 struct worker {
@@ -33,6 +36,11 @@ struct worker {
     struct txn_table *txn;
     struct app_worker *app;
     struct ev_timer txn_timer;
+    /* Proof the loop turns, for the systemd watchdog: a timer on the loop
+     * stamps it, the main thread reads it. */
+    uint64_t heartbeat_ms;
+    struct ev_timer beat_timer;
+    _Atomic uint64_t beat_ms;
 };
 
 /**
@@ -45,6 +53,8 @@ int worker_init(struct worker *w, int id, const struct worker_env *env,
 int worker_start(struct worker *w);
 /** Asks the loop to stop and joins the thread. */
 void worker_stop(struct worker *w);
+/** Monotonic ms of the loop's last heartbeat (worker_env.heartbeat_ms). */
+uint64_t worker_beat_ms(const struct worker *w);
 /** Logs the worker's counters (info level). */
 void worker_log_stats(const struct worker *w);
 void worker_fini(struct worker *w);

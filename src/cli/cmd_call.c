@@ -25,8 +25,9 @@
     "                        $XDG_DATA_HOME/sipward/book.db or\n"              \
     "                        ~/.local/share/sipward/book.db)\n"                \
     "      --no-book         neither read nor record the address book\n"       \
-    "      --timeout S       give up after S seconds per target (default:\n"   \
-    "                        the transaction timers, 32 s)\n"                  \
+    "      --timeout S       give up after S seconds per target, a call\n"     \
+    "                        ringing that long is CANCELled (default: the\n"   \
+    "                        transaction timers, 32 s; ringing 180 s)\n"       \
     "      --from URI        the From URI (default sip:sipward@<local>)\n"     \
     "      --user NAME       answer 401/407 digest challenges as NAME\n"       \
     "      --password-file F the password is F's first line (else the\n"       \

@@ -38,7 +38,10 @@
 
 #define MAX_TARGETS 32
 #define MSG_MAX     65535
-#define CONNECT_MS  5000 /* TCP connect, and then the TLS handshake */
+#define CONNECT_MS  5000 /* TCP connect, then TLS handshake: no --timeout */
+/* How long a call may ring without --timeout: Timer C's minimum (§16.6). */
+#define RING_MAX_MS    180000
+#define CANCEL_WAIT_MS 5000 /* for the 487 after our CANCEL */
 
 struct target {
     char uri[UA_BOOK_MAX_URI];
@@ -76,6 +79,7 @@ struct ua {
     size_t req_len;
     struct txn *tx;
     bool invite, provisional, cancel_wanted, cancel_sent, interrupted;
+    bool ring_timeout; /* rang past the deadline: we CANCELled */
     int sigs;
 
     /* The final response of the phase. */
@@ -187,8 +191,15 @@ conn_close(struct ua *u)
     u->rlen = 0;
 }
 
-/* Connects fd to one resolved address, waiting up to CONNECT_MS for a
- * stream. 0 or -errno. */
+/* How long a connect, and then a TLS handshake, may take. */
+static int
+connect_ms(const struct ua *u)
+{
+    return u->o->timeout_s > 0 ? u->o->timeout_s * 1000 : CONNECT_MS;
+}
+
+/* Connects fd to one resolved address, waiting connect_ms() for a stream.
+ * 0 or -errno. */
 static int
 connect_one(struct ua *u, const struct addrinfo *ai)
 {
@@ -208,7 +219,7 @@ connect_one(struct ua *u, const struct addrinfo *ai)
     if (errno != EINPROGRESS || u->proto == TRANSPORT_UDP) {
         return -errno;
     }
-    if (wait_fd(u->fd, POLLOUT, CONNECT_MS) <= 0) {
+    if (wait_fd(u->fd, POLLOUT, connect_ms(u)) <= 0) {
         return -ETIMEDOUT;
     }
     getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
@@ -220,7 +231,7 @@ connect_one(struct ua *u, const struct addrinfo *ai)
 static int
 tls_handshake(struct ua *u, const char *host, char *why, size_t whylen)
 {
-    uint64_t deadline = clock_mono_ms() + CONNECT_MS;
+    uint64_t deadline = clock_mono_ms() + (uint64_t) connect_ms(u);
     char desc[1024];
 
     if (transport_tls_client_ssl(u->o->tls, u->fd, host, &u->ssl) != 0) {
@@ -238,13 +249,12 @@ tls_handshake(struct ua *u, const char *host, char *why, size_t whylen)
         int e = SSL_get_error(u->ssl, r);
         uint64_t now = clock_mono_ms();
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-            size_t n;
-            if (transport_tls_connect_error(u->ssl, r, sys_errno, why, whylen)
-                    == TRANSPORT_TLS_UNTRUSTED
-                && (n = strlen(why)) < whylen) {
-                snprintf(why + n, whylen - n,
-                    "; give its CA with --tls-ca "
-                    "FILE");
+            enum transport_tls_fail f =
+                transport_tls_connect_error(u->ssl, r, sys_errno, why, whylen);
+            static const char hint[] = "; give its CA with --tls-ca FILE";
+            size_t n = strlen(why);
+            if (f == TRANSPORT_TLS_UNTRUSTED) {
+                snprintf(why + n, whylen - n, "%s", hint);
             }
             return -EPROTO;
         }
@@ -545,14 +555,33 @@ on_io(void *arg, uint32_t events)
     } while (u->ssl);
 }
 
+/* The INVITE's deadline, in ms (0: none but the transaction's timers). */
+static uint64_t
+deadline_ms(const struct ua *u)
+{
+    if (u->o->timeout_s > 0) {
+        return (uint64_t) u->o->timeout_s * 1000;
+    }
+    return u->invite ? RING_MAX_MS : 0;
+}
+
 static void
 on_deadline(void *arg)
 {
     struct ua *u = arg;
 
-    if (!u->done) {
-        net_failure(u, 408);
+    if (u->done) {
+        return;
     }
+    if (u->tx && u->invite && u->provisional && !u->cancel_sent) {
+        /* Ringing too long: give up as the user would (§9.1), and wait a
+         * little for the 487 that ends the INVITE transaction. */
+        u->ring_timeout = true;
+        send_cancel(u);
+        ev_timer_start(u->loop, &u->deadline, CANCEL_WAIT_MS, on_deadline, u);
+        return;
+    }
+    net_failure(u, 408);
 }
 
 static void
@@ -607,9 +636,8 @@ phase_run(struct ua *u, int64_t hold_ms)
     }
     if (hold_ms > 0) {
         ev_timer_start(u->loop, &u->hold, (uint64_t) hold_ms, on_hold, u);
-    } else if (u->o->timeout_s > 0) {
-        ev_timer_start(u->loop, &u->deadline, (uint64_t) u->o->timeout_s * 1000,
-            on_deadline, u);
+    } else if (deadline_ms(u) > 0) {
+        ev_timer_start(u->loop, &u->deadline, deadline_ms(u), on_deadline, u);
     }
     ua__rearm(u);
     ev_run(u->loop);
@@ -902,6 +930,7 @@ request_run(struct ua *u, const char *method, bool body)
     snprintf(to, sizeof(to), "<%s>", u->to_uri);
     u->provisional = false;
     u->cancel_sent = false;
+    u->ring_timeout = false;
     u->net = false;
     u->code = 0;
     u->date[0] = '\0';
@@ -1007,7 +1036,8 @@ dialog_run(struct ua *u)
 
 /*
  * Sends the request to target and waits for its final response (answering
- * one digest challenge). 0 with u->code and u->resp, or u->net set.
+ * a digest challenge, and once more if the nonce was stale). 0 with
+ * u->code and u->resp, or u->net set.
  */
 static int
 send_once(struct ua *u, const char *target, char *err, size_t errlen)
@@ -1035,19 +1065,29 @@ send_once(struct ua *u, const char *target, char *err, size_t errlen)
     }
     u->cseq++;
     request_run(u, u->o->method, body);
-    if (!u->net && (u->code == 401 || u->code == 407) && u->o->user) {
-        if (ua__digest(u->o, &u->msg, slice_make(u->resp, u->resp_len),
-                u->o->method, target, NULL, u->authz, sizeof(u->authz))
-            == 0) {
-            if (u->o->verbose) {
-                printf("> answering the %d challenge as %s\n", u->code,
-                    u->o->user);
-            }
-            u->cseq++;
-            request_run(u, u->o->method, body);
+    /* One answer to a challenge; a second only when the server says the
+     * first was refused for a stale nonce, not for the password. */
+    for (int n = 0;
+         n < 2 && !u->net && (u->code == 401 || u->code == 407) && u->o->user;
+         n++) {
+        int dr = ua__digest(u->o, &u->msg, slice_make(u->resp, u->resp_len),
+            u->o->method, target, NULL, u->authz, sizeof(u->authz));
+        if (dr < 0 || (n > 0 && dr != 1)) {
+            break;
         }
+        if (u->o->verbose) {
+            printf("> answering the %d challenge%s as %s\n", u->code,
+                dr == 1 ? " (stale nonce)" : "", u->o->user);
+        }
+        u->cseq++;
+        request_run(u, u->o->method, body);
     }
-    if (u->net && !err[0]) {
+    if (u->net && !err[0] && u->ring_timeout) {
+        snprintf(err, errlen,
+            "%s: rang for %.0f s without an answer; CANCEL sent, no final "
+            "response",
+            target, (double) deadline_ms(u) / 1000.0);
+    } else if (u->net && !err[0]) {
         snprintf(err, errlen, "%s: %s from %s over %s", target,
             u->code == 408 ? "no answer" : "network failure", u->dst_str,
             transport_proto_name(u->proto));
@@ -1307,6 +1347,10 @@ ua_request(const struct ua_opts *o, const char *uri)
     /* OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a server that
      * went away must be an EPIPE, not a killed client. */
     signal(SIGPIPE, SIG_IGN);
+    if (o->verbose) {
+        /* -v shows a call as it happens, also through a pipe or a file. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    }
     if (u->invite) {
         /* Ctrl-C cancels the call instead of killing the client. */
         sigemptyset(&ss);
@@ -1363,7 +1407,14 @@ ua_request(const struct ua_opts *o, const char *uri)
             rc = u->code < 300 ? UA_EXIT_OK : UA_EXIT_FINAL;
             printf("%d " SLICE_FMT " from %s\n", u->code,
                 SLICE_ARG(u->msg.reason), t->uri);
-            if (u->code >= 300) {
+            if (u->code >= 300 && u->ring_timeout) {
+                /* The 487 answers our CANCEL: the outcome is the timeout. */
+                fprintf(stderr,
+                    "sipward %s: %s rang for %.0f s without an answer: "
+                    "cancelled\n",
+                    o->cmd, t->uri, (double) deadline_ms(u) / 1000.0);
+                rc = UA_EXIT_NET;
+            } else if (u->code >= 300) {
                 explain_failure(u);
             } else if (u->invite) {
                 dialog_run(u);

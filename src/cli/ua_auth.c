@@ -146,5 +146,8 @@ ua__digest(const struct ua_opts *o, struct sip_msg *m, struct slice resp,
         qop ? ", qop=auth, nc=00000001, cnonce=\"" : "", qop ? cnonce : "",
         qop ? "\"" : "", opaque[0] ? ", opaque=\"" : "", opaque,
         opaque[0] ? "\"" : "");
-    return n < 0 || (size_t) n >= size ? -ENOSPC : 0;
+    if (n < 0 || (size_t) n >= size) {
+        return -ENOSPC;
+    }
+    return slice_caseeq(best.stale, SLICE_LIT("true")) ? 1 : 0;
 }

@@ -149,31 +149,31 @@ sip_build_tag(char dst[17], const struct sip_msg *req)
  * (RFC 3581 §4, RFC 3261 §18.2.1). */
 static void
 put_top_via(
-    struct sip_wbuf *w, struct slice value, const struct sip_resp_opts *o)
+    struct sip_wbuf *w, struct slice value, struct slice received, int rport)
 {
     struct sip_via v;
-    if ((!o->received.len && !o->rport) || sip_via_parse(&v, value) != 0) {
+    if ((!received.len && !rport) || sip_via_parse(&v, value) != 0) {
         sip_wbuf_put(w, value);
         return;
     }
     const char *p = value.p, *end = value.p + value.len;
-    if (o->rport > 0 && v.has_rport && v.rport < 0) {
+    if (rport > 0 && v.has_rport && v.rport < 0) {
         struct slice rest = v.params, n, val;
         while (sip_param_next(&rest, &n, &val)) {
             if (SIP_LIT_EQ(n, "rport")) {
                 const char *ne = n.p + n.len;
                 wput(w, p, (size_t) (ne - p));
                 wput(w, "=", 1);
-                sip_wbuf_putu(w, (uint64_t) o->rport);
+                sip_wbuf_putu(w, (uint64_t) rport);
                 p = ne;
                 break;
             }
         }
     }
     wput(w, p, (size_t) (end - p));
-    if (o->received.len && !v.received.len) {
+    if (received.len && !v.received.len) {
         wput(w, ";received=", 10);
-        sip_wbuf_put(w, o->received);
+        sip_wbuf_put(w, received);
     }
 }
 
@@ -219,7 +219,7 @@ sip_build_response(char *out, size_t size, size_t *len,
          h = sip_msg_hdr_next(req, h)) {
         put_name(&w, SIP_HDR_VIA);
         if (h == sip_msg_hdr(req, SIP_HDR_VIA)) {
-            put_top_via(&w, h->value, o);
+            put_top_via(&w, h->value, o->received, o->rport);
         } else {
             sip_wbuf_put(&w, h->value);
         }
@@ -327,6 +327,17 @@ removed(const struct sip_fwd_opts *o, const struct sip_hdr *h)
     return false;
 }
 
+static const struct sip_hdr_edit *
+edit_of(const struct sip_fwd_opts *o, const struct sip_hdr *h)
+{
+    for (size_t i = 0; i < o->nedit; i++) {
+        if (o->edit[i].hdr == h) {
+            return &o->edit[i];
+        }
+    }
+    return NULL;
+}
+
 int
 sip_build_forward(char *out, size_t size, size_t *len, const struct sip_msg *m,
     const struct sip_fwd_opts *o)
@@ -363,6 +374,19 @@ sip_build_forward(char *out, size_t size, size_t *len, const struct sip_msg *m,
     }
     for (int16_t i = 0; i < (int16_t) m->nhdr; i++) {
         const struct sip_hdr *h = &m->hdr[i];
+        const struct sip_hdr_edit *e = edit_of(o, h);
+        if (e) {
+            if (e->value.len) {
+                sip_wbuf_hdr(&w, h->name, e->value);
+            }
+            continue;
+        }
+        if (m->request && i == top_via && (o->received.len || o->rport)) {
+            put_name(&w, SIP_HDR_VIA);
+            put_top_via(&w, h->value, o->received, o->rport);
+            wput(&w, "\r\n", 2);
+            continue;
+        }
         if (h->id == SIP_HDR_CONTENT_LENGTH || removed(o, h)
             || (o->pop_via && i == top_via)
             || (o->replace_body && h->id == SIP_HDR_CONTENT_TYPE)) {
@@ -392,4 +416,61 @@ sip_build_forward(char *out, size_t size, size_t *len, const struct sip_msg *m,
     }
 out:
     return err;
+}
+
+/* §9.1 and §17.1.1.3: what a CANCEL and a non-2xx ACK share. */
+static int
+build_hop(char *out, size_t size, size_t *len, const struct sip_msg *req,
+    const char *method, struct slice to)
+{
+    struct sip_wbuf w;
+    const struct sip_hdr *via = sip_msg_hdr(req, SIP_HDR_VIA);
+    const struct sip_hdr *from = sip_msg_hdr(req, SIP_HDR_FROM);
+
+    if (!req->request || !via || !from || !to.len || !req->call_id.len) {
+        return -EINVAL;
+    }
+    sip_wbuf_init(&w, out, size);
+    sip_wbuf_puts(&w, method);
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_put(&w, req->ruri);
+    sip_wbuf_puts(&w, " SIP/2.0\r\n");
+    sip_wbuf_hdr(&w, SLICE_LIT("Via"), via->value);
+    sip_wbuf_puts(&w, "Max-Forwards: 70\r\n");
+    sip_wbuf_hdr(&w, SLICE_LIT("From"), from->value);
+    sip_wbuf_hdr(&w, SLICE_LIT("To"), to);
+    sip_wbuf_hdr(&w, SLICE_LIT("Call-ID"), req->call_id);
+    sip_wbuf_puts(&w, "CSeq: ");
+    sip_wbuf_putu(&w, req->cseq);
+    sip_wbuf_putc(&w, ' ');
+    sip_wbuf_puts(&w, method);
+    wput(&w, "\r\n", 2);
+    for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_ROUTE); h;
+         h = sip_msg_hdr_next(req, h)) {
+        sip_wbuf_hdr(&w, SLICE_LIT("Route"), h->value);
+    }
+    put_body(&w, SLICE_NULL, SLICE_NULL);
+    if (w.err) {
+        return w.err;
+    }
+    *len = w.len;
+    return 0;
+}
+
+int
+sip_build_cancel(char *out, size_t size, size_t *len, const struct sip_msg *req)
+{
+    const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO);
+
+    return build_hop(
+        out, size, len, req, "CANCEL", to ? to->value : SLICE_NULL);
+}
+
+int
+sip_build_ack(char *out, size_t size, size_t *len, const struct sip_msg *req,
+    const struct sip_msg *resp)
+{
+    const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
+
+    return build_hop(out, size, len, req, "ACK", to ? to->value : SLICE_NULL);
 }

@@ -94,6 +94,13 @@ struct sip_req_opts {
 int sip_build_request(
     char *out, size_t size, size_t *len, const struct sip_req_opts *o);
 
+/* One header entry of the message forwarded with another value, or dropped
+ * (value empty): a Route naming us, an identity with verstat added. */
+struct sip_hdr_edit {
+    const struct sip_hdr *hdr; /* an entry of the message's hdr[] */
+    struct slice value;
+};
+
 /* The edits a proxy makes when forwarding (§16.6). */
 struct sip_fwd_opts {
     struct slice ruri;     /* new Request-URI; empty: keep */
@@ -107,6 +114,13 @@ struct sip_fwd_opts {
     size_t nremove_names;
     const struct sip_field *add; /* appended after the existing headers */
     size_t nadd;
+    const struct sip_hdr_edit *edit; /* entries replaced or dropped */
+    size_t nedit;
+    /* Requests: the received/rport the server transport adds to the
+     * sender's Via (§18.2.1, RFC 3581), so relayed responses carry them;
+     * applied to the first Via of m (below a pushed one). */
+    struct slice received;
+    int rport;
     bool replace_body; /* use body/content_type below */
     struct slice content_type;
     struct slice body;
@@ -119,5 +133,20 @@ struct sip_fwd_opts {
  */
 int sip_build_forward(char *out, size_t size, size_t *len,
     const struct sip_msg *m, const struct sip_fwd_opts *o);
+
+/**
+ * The CANCEL for a request a client sent (RFC 3261 §9.1): its Request-URI,
+ * top Via only, From, To, Call-ID, CSeq number and Route headers.
+ * Returns 0 and *len, -ENOSPC, or -EINVAL (req not a request).
+ */
+int sip_build_cancel(
+    char *out, size_t size, size_t *len, const struct sip_msg *req);
+
+/**
+ * The ACK for a non-2xx final response to INVITE req (§17.1.1.3): as the
+ * CANCEL, with the To of the response. 0 and *len, -ENOSPC or -EINVAL.
+ */
+int sip_build_ack(char *out, size_t size, size_t *len,
+    const struct sip_msg *req, const struct sip_msg *resp);
 
 #endif

@@ -965,7 +965,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
 {
     in = sip__nn(in);
     const char *p = in.p, *end = in.p + in.len;
-    int err = 0, version_err = 0;
+    int err = 0, deferred = 0;
 
     sip_err_init();
     m->buf = in;
@@ -1014,18 +1014,16 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         err = parse_status_line(m, p, eol);
     } else {
         m->request = true;
-        err = parse_request_line(m, p, eol, lim);
-        /* A 505 (§21.5.20) still needs the Via to be routed: read on, and
-         * report the version once the headers are indexed. */
-        if (err == SIP_E_VERSION) {
-            version_err = err;
-            err = 0;
-        }
+        /* The 400, 414 or 505 (§21.5.20) for a bad request line still
+         * needs the Via to be routed: read on, and report the defect once
+         * the headers are indexed. */
+        deferred = parse_request_line(m, p, eol, lim);
     }
     if (err) {
         goto out;
     }
     p = nl + 1;
+    const char *hdrs = p;
 
     for (;;) {
         if (p >= end) {
@@ -1050,8 +1048,10 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         }
         const char *colon = memchr(ns, ':', (size_t) (nl - ns));
         if (!colon) {
-            err = SIP_E_BAD_HDR;
-            goto out;
+            /* Skip the line: a Via after it still addresses the 400. */
+            deferred = deferred ? deferred : SIP_E_BAD_HDR;
+            p = nl + 1;
+            continue;
         }
         const char *ne = colon;
         while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t')) {
@@ -1060,11 +1060,10 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         struct slice name = { ns, (size_t) (ne - ns) };
         uint8_t id = name.len ? (uint8_t) hdr_lookup(ns, name.len)
                               : (uint8_t) SIP_HDR_OTHER;
-        if (id == SIP_HDR_OTHER
-            && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)) {
-            err = SIP_E_BAD_HDR;
-            goto out;
-        }
+        int line_err = id == SIP_HDR_OTHER
+                && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)
+            ? SIP_E_BAD_HDR
+            : 0;
         const char *vs = colon + 1;
         /* The value runs to a line break not followed by SP/HTAB (§7.3.1
          * folding). */
@@ -1082,9 +1081,13 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
                 goto out;
             }
         }
-        if ((size_t) (nl - ns) > lim->max_hdr_len) {
-            err = SIP_E_HDR_TOO_LONG;
-            goto out;
+        if (!line_err && (size_t) (nl - ns) > lim->max_hdr_len) {
+            line_err = SIP_E_HDR_TOO_LONG;
+        }
+        if (line_err) {
+            deferred = deferred ? deferred : line_err;
+            p = nl + 1;
+            continue;
         }
         /* Usual shape ": value\r\n": step over one SP and the CR before
          * the general trim. */
@@ -1101,6 +1104,16 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         }
         if (err) {
             goto out;
+        }
+    }
+
+    /* §25.1: a NUL is allowed only as a quoted-pair (RFC 4475 3.1.1.3);
+     * a bare one would make code reading values as C strings downstream
+     * see another header than we did. */
+    for (const char *z = hdrs;
+         !deferred && (z = memchr(z, '\0', (size_t) (p - z))) != NULL; z++) {
+        if (z == hdrs || z[-1] != '\\') {
+            deferred = SIP_E_NUL_BYTE;
         }
     }
 
@@ -1141,8 +1154,8 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     m->body = (struct slice){ p, rest };
     m->buf = (struct slice){ in.p, (size_t) (p + rest - in.p) };
 out:
-    if (version_err && err != -EAGAIN) {
-        err = version_err;
+    if (deferred && err != -EAGAIN) {
+        err = deferred;
     }
     return err;
 }

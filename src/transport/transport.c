@@ -2,6 +2,7 @@
 #include "transport/transport.h"
 
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "sip/sip_msg.h"
 #include "transport/transport_int.h"
+#include "transport/transport_metrics.h"
 
 #define OPT(k, type, field, min, max, def, help)                               \
     {                                                                          \
@@ -22,8 +25,9 @@ static const struct conf_opt transport_opts[] = {
     OPT("udp_batch", CONF_INT, udp_batch, 1, 1024, "64",
         "datagrams read (recvmmsg) and written (sendmmsg) per system call"),
     OPT("udp_coalesce_us", CONF_INT, udp_coalesce_us, 0, 10000, "200",
-        "under load, pause this long before reading again so replies and "
-        "requests move in full batches (0: never)"),
+        "when datagrams arrive faster than two per this span, pause this "
+        "long after a busy wake-up so replies and requests move in full "
+        "batches (0: never)"),
     OPT("max_msg", CONF_INT, max_msg, 1024, 1048576, "65535",
         "largest SIP message accepted, in bytes"),
     OPT("tcp_max_conns", CONF_INT, tcp_max_conns, 1, 65535, "1024",
@@ -107,15 +111,107 @@ udp_readable(void *arg, uint32_t events)
         for (int i = 0; i < n; i++) {
             struct msghdr *h = &t->rx_msgs[i].msg_hdr;
             size_t len = t->rx_msgs[i].msg_len;
+            /* Larger than max_msg: the slot holds its first bytes, enough
+             * for the Via that routes a 513. */
+            int ferr = 0;
             if (h->msg_flags & MSG_TRUNC) {
-                continue; /* larger than max_msg: dropped, RFC 3261 §18.3 */
+                len = t->slot_size;
+                ferr = SIP_E_TOO_LARGE;
             }
             src.addrlen = h->msg_namelen;
             memcpy(&src.addr, &t->rx_addr[i], sizeof(src.addr));
-            t->cb(t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src);
+            t->cb(
+                t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src, ferr);
         }
         if ((size_t) n < t->batch) {
             return;
+        }
+    }
+}
+
+/* Replies that may share one UDP GSO send: same socket, same peer, and the
+ * same length as the first of the group (the last may be shorter). */
+static bool
+gso_joins(const struct udp_out *first, const struct udp_out *o, size_t n,
+    size_t bytes)
+{
+    return o->fd == first->fd && n < UDP_GSO_MAX_SEGS && o->len <= first->len
+        && bytes + o->len <= UDP_GSO_MAX_BYTES && o->addrlen == first->addrlen
+        && memcmp(&o->addr, &first->addr, o->addrlen) == 0;
+}
+
+/* Fills tx_msgs[m] with entries [i, i + n) of the batch: one datagram, or a
+ * GSO send the kernel splits every first->len bytes. */
+static void
+tx_msg_fill(struct transport *t, size_t m, size_t i, size_t n)
+{
+    struct udp_out *o = &t->tx[i];
+    struct msghdr *h = &t->tx_msgs[m].msg_hdr;
+
+    memset(h, 0, sizeof(*h));
+    h->msg_name = &o->addr;
+    h->msg_namelen = o->addrlen;
+    h->msg_iov = &t->tx_iov[i];
+    h->msg_iovlen = n;
+    t->tx_group[m] = (uint32_t) n;
+    if (n > 1) {
+        struct cmsghdr *c = (struct cmsghdr *) t->tx_cmsg[m].buf;
+        uint16_t seg = (uint16_t) o->len;
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(seg));
+        memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+        h->msg_control = c;
+        h->msg_controllen = CMSG_SPACE(sizeof(seg));
+    }
+}
+
+/* Sends msgs [m0, m1) on fd; a GSO send the kernel refuses (a path MTU below
+ * the segment size, no GSO support) goes again one datagram at a time. */
+static void
+tx_send_run(struct transport *t, int fd, size_t m0, size_t m1, size_t first)
+{
+    size_t m = m0, e = first;
+
+    while (m < m1) {
+        int n = sendmmsg(fd, &t->tx_msgs[m], (unsigned) (m1 - m), 0);
+        t->stats.udp_tx_calls++;
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            size_t g = t->tx_group[m];
+            if (g > 1 && errno != EAGAIN && errno != ECONNREFUSED) {
+                t->udp_gso_off = errno == EIO || errno == ENOPROTOOPT;
+                for (size_t k = 0; k < g; k++) {
+                    struct msghdr h = { 0 };
+                    h.msg_name = &t->tx[e + k].addr;
+                    h.msg_namelen = t->tx[e + k].addrlen;
+                    h.msg_iov = &t->tx_iov[e + k];
+                    h.msg_iovlen = 1;
+                    t->stats.udp_tx_calls++;
+                    if (sendmsg(fd, &h, 0) < 0) {
+                        t->stats.udp_tx_err++;
+                    } else {
+                        t->stats.udp_tx++;
+                    }
+                }
+            } else {
+                /* This datagram cannot go (EAGAIN: buffer full; ECONNREFUSED
+                 * from an earlier ICMP): skip it, as the network would. */
+                t->stats.udp_tx_err += g;
+            }
+            e += g;
+            m++;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            if (t->tx_group[m] > 1) {
+                metric_add(&transport_m_udp_gso, 0, t->tx_group[m]);
+            }
+            t->stats.udp_tx += t->tx_group[m];
+            e += t->tx_group[m];
+            m++;
         }
     }
 }
@@ -125,47 +221,64 @@ transport_flush(struct transport *t)
 {
     size_t i = 0;
 
+    for (size_t j = 0; j < t->ntx; j++) {
+        t->tx_iov[j].iov_base = t->tx_buf + t->tx[j].off;
+        t->tx_iov[j].iov_len = t->tx[j].len;
+    }
     while (i < t->ntx) {
-        /* sendmmsg takes one socket: send runs of entries with the same fd. */
-        size_t j = i;
+        /* sendmmsg takes one socket: send runs of entries with the same fd.
+         * Within a run, consecutive replies to one peer of one length go as
+         * one GSO send (UDP_SEGMENT): one trip through routing, the IP
+         * stack and the device for the lot, split again by the kernel at
+         * the end (on loopback, at the receiving socket). */
         int fd = t->tx[i].fd;
-        while (j < t->ntx && t->tx[j].fd == fd) {
-            struct udp_out *o = &t->tx[j];
-            t->tx_iov[j].iov_base = t->tx_buf + o->off;
-            t->tx_iov[j].iov_len = o->len;
-            memset(&t->tx_msgs[j], 0, sizeof(t->tx_msgs[j]));
-            t->tx_msgs[j].msg_hdr.msg_name = &o->addr;
-            t->tx_msgs[j].msg_hdr.msg_namelen = o->addrlen;
-            t->tx_msgs[j].msg_hdr.msg_iov = &t->tx_iov[j];
-            t->tx_msgs[j].msg_hdr.msg_iovlen = 1;
-            j++;
-        }
-        while (i < j) {
-            int n = sendmmsg(fd, &t->tx_msgs[i], (unsigned) (j - i), 0);
-            t->stats.udp_tx_calls++;
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
+        size_t first = i, m = 0;
+        while (i < t->ntx && t->tx[i].fd == fd) {
+            const struct udp_out *o = &t->tx[i];
+            size_t n = 1, bytes = o->len;
+            if (!t->udp_gso_off && o->len <= UDP_GSO_MAX_SEG) {
+                while (
+                    i + n < t->ntx && gso_joins(o, &t->tx[i + n], n, bytes)) {
+                    bytes += t->tx[i + n].len;
+                    if (t->tx[i + n++].len < o->len) {
+                        break;
+                    }
                 }
-                /* This datagram cannot go (EAGAIN: buffer full; ECONNREFUSED
-                 * from an earlier ICMP): skip it, as the network would. */
-                t->stats.udp_tx_err++;
-                i++;
-                continue;
             }
-            t->stats.udp_tx += (uint64_t) n;
-            i += (size_t) n;
+            tx_msg_fill(t, m++, i, n);
+            i += n;
         }
+        tx_send_run(t, fd, 0, m, first);
     }
     t->ntx = 0;
     t->tx_used = 0;
+}
+
+/* Whether datagrams arrive fast enough that a pause of udp_coalesce_us
+ * gathers at least two: only then does it save wake-ups. The rate is the
+ * count over the current or the previous window of RATE_WINDOW_MS. */
+static bool
+udp_busy(struct transport *t)
+{
+    uint64_t now = ev_now_ms(t->loop);
+
+    if (now - t->win_start >= RATE_WINDOW_MS) {
+        t->win_prev =
+            now - t->win_start < 2 * RATE_WINDOW_MS ? t->win_count : 0;
+        t->win_start = now;
+        t->win_count = 0;
+    }
+    t->win_count += t->rx_since_sleep;
+    uint64_t need =
+        2 * RATE_WINDOW_MS * 1000 / (uint64_t) t->conf->udp_coalesce_us;
+    return t->win_count >= need || t->win_prev >= need;
 }
 
 void
 transport_before_sleep(struct transport *t)
 {
     transport_flush(t);
-    if (t->conf->udp_coalesce_us > 0 && t->rx_since_sleep >= 2) {
+    if (t->conf->udp_coalesce_us > 0 && t->rx_since_sleep > 0 && udp_busy(t)) {
         struct timespec ts = { 0, (long) t->conf->udp_coalesce_us * 1000 };
         nanosleep(&ts, NULL);
     }
@@ -186,8 +299,7 @@ udp_send(struct transport *t, const struct transport_ep *dst, struct slice msg)
     if (fd < 0) {
         /* No socket for that listener: any UDP socket of the same family. */
         for (size_t i = 0; i < t->nudp; i++) {
-            if (t->ls[t->udp[i].listener].addr.ss_family
-                == dst->addr.sa.sa_family) {
+            if (t->ls[t->udp[i].ls].addr.ss_family == dst->addr.sa.sa_family) {
                 fd = t->udp[i].fd;
                 break;
             }
@@ -267,8 +379,11 @@ transport_new(struct transport **tp, struct ev_loop *loop,
         t->tx = calloc(t->batch, sizeof(*t->tx));
         t->tx_msgs = calloc(t->batch, sizeof(*t->tx_msgs));
         t->tx_iov = calloc(t->batch, sizeof(*t->tx_iov));
+        t->tx_cmsg = calloc(t->batch, sizeof(*t->tx_cmsg));
+        t->tx_group = calloc(t->batch, sizeof(*t->tx_group));
         if (!t->rx_buf || !t->rx_msgs || !t->rx_iov || !t->rx_addr || !t->tx_buf
-            || !t->tx || !t->tx_msgs || !t->tx_iov) {
+            || !t->tx || !t->tx_msgs || !t->tx_iov || !t->tx_cmsg
+            || !t->tx_group) {
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
@@ -289,6 +404,7 @@ transport_new(struct transport **tp, struct ev_loop *loop,
             struct udp_sock *u = &t->udp[t->nudp++];
             u->fd = fd;
             u->listener = (uint16_t) i;
+            u->ls = (uint16_t) i;
             u->t = t;
             rc = ev_io_start(loop, &u->io, fd, EPOLLIN, udp_readable, u);
             if (rc) {
@@ -317,6 +433,59 @@ fail:
     return rc;
 }
 
+int
+transport_udp_private(
+    struct transport *t, size_t listener, uint16_t *id, uint16_t *port)
+{
+    uint16_t want = (uint16_t) (TRANSPORT_MAX_LISTENERS + listener);
+    union transport_sa sa;
+    socklen_t len = sizeof(sa);
+    int rc;
+
+    if (listener >= t->nls || t->ls[listener].proto != TRANSPORT_UDP) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < t->nudp; i++) {
+        if (t->udp[i].listener == want) {
+            if (getsockname(t->udp[i].fd, &sa.sa, &len) != 0) {
+                return -errno;
+            }
+            goto found;
+        }
+    }
+    struct transport_listener l = t->ls[listener];
+    if (l.addr.ss_family == AF_INET6) {
+        ((struct sockaddr_in6 *) &l.addr)->sin6_port = 0;
+    } else {
+        ((struct sockaddr_in *) &l.addr)->sin_port = 0;
+    }
+    int fd = transport_socket_open(&l, false);
+    if (fd < 0) {
+        return fd;
+    }
+    if (getsockname(fd, &sa.sa, &len) != 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    struct udp_sock *u = &t->udp[t->nudp];
+    u->fd = fd;
+    u->listener = want;
+    u->ls = (uint16_t) listener;
+    u->t = t;
+    rc = ev_io_start(t->loop, &u->io, fd, EPOLLIN, udp_readable, u);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    t->nudp++;
+found:
+    *id = want;
+    *port =
+        ntohs(sa.sa.sa_family == AF_INET6 ? sa.in6.sin6_port : sa.in.sin_port);
+    return 0;
+}
+
 void
 transport_free(struct transport *t)
 {
@@ -336,6 +505,8 @@ transport_free(struct transport *t)
     free(t->tx);
     free(t->tx_msgs);
     free(t->tx_iov);
+    free(t->tx_cmsg);
+    free(t->tx_group);
     free(t);
 }
 

@@ -66,10 +66,13 @@ void transport_ep_set_addr(
 
 /**
  * A complete message (for streams: framed, contiguous), with where it came
- * from. msg is valid only during the call.
+ * from. msg is valid only during the call. frame_err: 0, or why the bytes
+ * could not be framed as a message (SIP_E_TOO_LARGE: msg holds the first
+ * bytes of a larger one); the connection closes after the call, so an
+ * answer naming the defect is all the peer gets.
  */
 typedef void transport_msg_cb(
-    void *arg, struct slice msg, const struct transport_ep *src);
+    void *arg, struct slice msg, const struct transport_ep *src, int frame_err);
 
 /*
  * TLS server context shared by every worker (an SSL_CTX is safe to use from
@@ -106,6 +109,18 @@ void transport_free(struct transport *t);
  */
 int transport_send(
     struct transport *t, const struct transport_ep *dst, struct slice msg);
+
+/**
+ * This worker's own UDP socket beside UDP listener i (same address, a port
+ * of its own, opened on first use): what a proxy sends its requests from
+ * and names in its Via, so that the responses come back to this worker
+ * (SO_REUSEPORT spreads datagrams to the shared port over every worker)
+ * where its client transactions live. *id is the transport_ep.listener to
+ * send with (messages received on it carry it too), *port its port.
+ * 0 or -errno.
+ */
+int transport_udp_private(
+    struct transport *t, size_t listener, uint16_t *id, uint16_t *port);
 
 /** Writes the pending UDP batch (sendmmsg). */
 void transport_flush(struct transport *t);

@@ -24,6 +24,7 @@ struct conn {
     bool connecting; /* outbound, connect() in progress */
     bool in_cb;      /* messages of this connection are being delivered */
     bool closing;    /* close once delivery returns */
+    bool draining;   /* answered 513: input discarded until EOF */
     struct transport_ep peer;
     SSL *ssl;
     char *in; /* held only while a message is incomplete */
@@ -36,7 +37,8 @@ struct conn {
 
 struct udp_sock {
     int fd;
-    uint16_t listener;
+    uint16_t listener; /* transport_ep.listener of what it receives */
+    uint16_t ls;       /* the configured listener it belongs to */
     struct ev_io io;
     struct transport *t;
 };
@@ -56,6 +58,23 @@ struct udp_out {
     socklen_t addrlen;
 };
 
+/* UDP GSO limits: the kernel's UDP_MAX_SEGMENTS, and segments small enough
+ * to pass an Ethernet path unfragmented (GSO cannot fragment). */
+enum {
+    UDP_GSO_MAX_SEGS = 64,
+    UDP_GSO_MAX_SEG = 1400,
+    UDP_GSO_MAX_BYTES = 65000,
+};
+
+/* Span over which the UDP arrival rate is counted, ms. */
+#define RATE_WINDOW_MS 10
+
+/* Control message carrying one UDP_SEGMENT size. */
+union udp_gso_cmsg {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+};
+
 struct transport {
     struct ev_loop *loop;
     const struct transport_conf *conf;
@@ -65,12 +84,15 @@ struct transport {
     struct transport_listener ls[TRANSPORT_MAX_LISTENERS];
     size_t nls;
 
-    struct udp_sock udp[TRANSPORT_MAX_LISTENERS];
+    struct udp_sock udp[2 * TRANSPORT_MAX_LISTENERS]; /* + private ones */
     size_t nudp;
     struct stream_sock stream[TRANSPORT_MAX_LISTENERS];
     size_t nstream;
 
     uint64_t rx_since_sleep; /* datagrams read since the last sleep */
+    uint64_t win_start;      /* rate window: its start (ms), */
+    uint64_t win_count;      /* datagrams read in it so far, */
+    uint64_t win_prev;       /* and in the window before */
 
     /* UDP receive slots. */
     size_t batch;
@@ -87,6 +109,9 @@ struct transport {
     size_t ntx;
     struct mmsghdr *tx_msgs;
     struct iovec *tx_iov;
+    union udp_gso_cmsg *tx_cmsg; /* per message */
+    uint32_t *tx_group;          /* datagrams in each message */
+    bool udp_gso_off;            /* the kernel has no UDP GSO */
 
     /* Stream connections. */
     struct conn *conns;

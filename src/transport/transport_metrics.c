@@ -23,3 +23,11 @@ struct metric transport_m_conns = {
     .labels = proto_labels,
 };
 METRIC_REGISTER(transport_m_conns)
+
+struct metric transport_m_udp_gso = {
+    .name = "sipward_udp_gso_datagrams_total",
+    .help = "UDP datagrams sent inside GSO sends (several replies to one "
+            "peer in one trip through the IP stack)",
+    .type = METRIC_COUNTER,
+};
+METRIC_REGISTER(transport_m_udp_gso)

@@ -7,4 +7,7 @@
 /** Open stream connections, by transport (series: enum transport_proto). */
 extern struct metric transport_m_conns;
 
+/** UDP datagrams that left inside a GSO send. */
+extern struct metric transport_m_udp_gso;
+
 #endif

@@ -56,6 +56,9 @@ enum {
 
 #define BUF_CLASSES 8
 
+/* Timer C (RFC 3261 §16.6 item 11): more than 3 minutes. */
+#define TIMER_C_MS 181000
+
 struct txn {
     uint64_t key;
     uint64_t mkey; /* merged-request key; 0 when not indexed */
@@ -65,6 +68,7 @@ struct txn {
     uint8_t state;
     bool reliable;
     bool unindexed; /* taken out of the lookup indexes already */
+    bool proxy;     /* client INVITE of a proxy: see txn_client_proxy() */
     uint8_t buf_class;
     uint16_t code;
     uint32_t gen;
@@ -468,6 +472,12 @@ hash_find(struct txn_table *t, uint64_t key)
 static void
 txn_destroy(struct txn_table *t, struct txn *tx)
 {
+    if (tx->proxy && tx->cb) {
+        /* The proxy's context lives as long as its client transaction. */
+        txn_client_cb *cb = tx->cb;
+        tx->cb = NULL;
+        cb(tx->cb_arg, tx, 0, SLICE_NULL);
+    }
     tn_stop(&tx->tn[RT]);
     tn_stop(&tx->tn[TO]);
     if (!tx->unindexed) {
@@ -879,7 +889,20 @@ txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
             tn_stop(&tx->tn[RT]); /* any response stops Timer A */
             tx->code = (uint16_t) code;
             if (code < 200) {
+                /* §17.1.1.2: Timer B times out Calling only; once the far
+                 * end rings, how long to wait is the TU's choice (CANCEL). */
+                tn_stop(&tx->tn[TO]);
                 tx->state = TXN_PROCEEDING;
+                if (tx->proxy && code > 100) {
+                    /* §16.6 item 11: Timer C replaces B once it rings. */
+                    tn_start(t, &tx->tn[TO], TIMER_C_MS);
+                }
+                client_report(t, tx, code, msg);
+            } else if (code < 300 && tx->proxy) {
+                /* RFC 6026 §8.4: Accepted, for Timer M; every 2xx (the
+                 * retransmissions too) goes up to be relayed. */
+                tx->state = TXN_ACCEPTED;
+                tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms);
                 client_report(t, tx, code, msg);
             } else if (code < 300) {
                 /* The 2xx goes to the TU, which ACKs it end to end. */
@@ -897,6 +920,11 @@ txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
                 } else {
                     tn_start(t, &tx->tn[TO], 32000); /* Timer D: > 32 s */
                 }
+            }
+            break;
+        case TXN_ACCEPTED:
+            if (code >= 200 && code < 300) {
+                client_report(t, tx, code, msg);
             }
             break;
         case TXN_COMPLETED:
@@ -962,8 +990,17 @@ txn_client_ack(struct txn_table *t, struct txn *tx, struct slice ack)
 }
 
 void
+txn_client_proxy(struct txn *tx)
+{
+    if (tx->kind == TXN_CLIENT_INVITE || tx->kind == TXN_CLIENT_NON_INVITE) {
+        tx->proxy = true;
+    }
+}
+
+void
 txn_client_abandon(struct txn_table *t, struct txn *tx)
 {
+    tx->cb = NULL;
     if (tx->state != TXN_TERMINATED) {
         txn_destroy(t, tx);
     }

@@ -174,6 +174,16 @@ int txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
  * response retransmissions while Timer D runs. */
 int txn_client_ack(struct txn_table *t, struct txn *tx, struct slice ack);
 
+/**
+ * Makes tx a proxy's client transaction (RFC 3261 §16): for an INVITE, a
+ * provisional response replaces Timer B with Timer C (> 3 min, restarted
+ * by each one, fires as 408), and a 2xx moves it to Accepted (RFC 6026
+ * §8.4) for Timer M (64*T1), handing every further 2xx to the callback.
+ * Whatever the method, the callback is called once more with code 0 when
+ * the transaction ends, so the proxy frees what it attached.
+ */
+void txn_client_proxy(struct txn *tx);
+
 /** Drops a client transaction without telling its callback. */
 void txn_client_abandon(struct txn_table *t, struct txn *tx);
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # sipward call against SIPp callees (INVITE with SDP, ACK, BYE after
-# --duration; Ctrl-C while ringing -> CANCEL, 487, ACK), digest answers to
+# --duration; Ctrl-C while ringing -> CANCEL, 487, ACK; ringing past
+# --timeout -> CANCEL, exit 3), digest answers to
 # a 401 (right password from a file -> 200, wrong from the environment ->
 # 403 with the Reason and the catalog's explanation), and TCP (to SIPp, and
 # to the daemon: 404 -> exit 1).
@@ -52,9 +53,16 @@ pass "call: INVITE with SDP, 200, ACK and BYE to the callee's Contact"
 P=$(free_port)
 uas ring client_ring "$P" 1
 wait_listening "$P" udp || fail "SIPp ringing callee"
-"$SIPWARD" call "sip:bob@127.0.0.1:$P" --no-book --duration 1 >"$SW_TMP/out" 2>&1 &
+"$SIPWARD" call "sip:bob@127.0.0.1:$P" --no-book --duration 1 --timeout 60 -v \
+    >"$SW_TMP/out" 2>&1 &
 CALL=$!
-sleep 1.5 # ringing by then (a late CANCEL would wait for the 180, §9.1)
+# Ctrl-C once it rings (-v output is line-buffered): by then the client
+# holds SIGINT for itself.
+i=0
+until grep -q "^< 180 Ringing" "$SW_TMP/out" || [ $i -ge 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 kill -INT "$CALL"
 wait "$CALL"
 RC=$?
@@ -63,6 +71,20 @@ grep -q "^487 Request Terminated from" "$SW_TMP/out" || fail "no 487: $(cat "$SW
 wait_log ring "got CANCEL sip:bob@127.0.0.1:$P" || fail "no CANCEL: $(uas_log ring)"
 wait_log ring "got ACK" || fail "487 not ACKed: $(uas_log ring)"
 pass "Ctrl-C while ringing sends CANCEL; 487 ACKed, exit 1"
+
+# Ringing past --timeout (and past Timer B's 32 s, which ends only an
+# unanswered INVITE): CANCEL, the 487 ACKed, exit 3 naming the timeout.
+P=$(free_port)
+uas ring2 client_ring "$P" 1
+wait_listening "$P" udp || fail "SIPp ringing callee"
+"$SIPWARD" call "sip:bob@127.0.0.1:$P" --no-book --timeout 2 >"$SW_TMP/out" 2>&1
+RC=$?
+[ "$RC" = 3 ] || fail "ringing past --timeout: exit $RC: $(cat "$SW_TMP/out")"
+grep -q "^487 Request Terminated from" "$SW_TMP/out" || fail "no 487: $(cat "$SW_TMP/out")"
+grep -q "rang for 2 s without an answer: cancelled" "$SW_TMP/out" || fail "timeout not named: $(cat "$SW_TMP/out")"
+wait_log ring2 "got CANCEL sip:bob@127.0.0.1:$P" || fail "no CANCEL: $(uas_log ring2)"
+wait_log ring2 "got ACK" || fail "487 not ACKed: $(uas_log ring2)"
+pass "ringing past --timeout: CANCEL, 487 ACKed, exit 3"
 
 # Digest: right password from a file, wrong one from the environment.
 P=$(free_port)

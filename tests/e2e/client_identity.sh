@@ -2,17 +2,18 @@
 # sipward call --sign-key against sipward's STI-VS: the client adds Date
 # and Identity (RFC 8224); when the verifier refuses (437: the certificate
 # does not cover the caller; 436: the x5u cannot be fetched; 438: signed
-# with a key that is not the certificate's), the client prints the code,
-# the Reason text and the catalog's explanation, exit 1. A good signature
-# gets the 302 interface's answer (Contact = Request-URI): not retried,
-# but the outcome line says so and shows the verstat.
+# with a key that is not the certificate's; 428: not signed at all), the
+# client prints the code, the Reason text and the catalog's explanation,
+# exit 1. A good signature gets the 302 interface's answer (Contact =
+# Request-URI): not retried, but the outcome line says so and shows the
+# verstat.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sti_common.inc"
 
 make_pki
 start_certs
 start_daemon --set "stir.trust=$P/trust" --set stir.http_hosts=127.0.0.1 \
-    --set stir.private_hosts=127.0.0.1
+    --set stir.private_hosts=127.0.0.1 --set stir.no_identity=reject
 TO="sip:+12155551213@127.0.0.1:$SW_PORT"
 FROM="sip:+12155551212@127.0.0.1"
 
@@ -65,3 +66,12 @@ echo "$OUT" | grep -q "^  verstat=TN-Validation-Passed (P-Asserted-Identity: " \
 echo "$OUT" | grep -q "redirect loop" && fail "reported as a loop: $OUT"
 [ "$(grep -c "GET /sp.pem" "$SW_TMP/http.log")" -ge 1 ] || fail "the STI-VS did not fetch the certificate"
 pass "STI-VS 302 with Contact = Request-URI: outcome names it and shows verstat"
+
+# 428: an unsigned call to a verifier that requires Identity.
+"$SIPWARD" call "$TO" --from "$FROM" --no-book --timeout 10 >"$SW_TMP/out" 2>&1
+RC=$?
+OUT=$(cat "$SW_TMP/out")
+[ "$RC" = 1 ] || fail "428: exit $RC: $OUT"
+echo "$OUT" | grep -q "^428 .* from $TO\$" || fail "no 428 line: $OUT"
+echo "$OUT" | grep -q "^  428 Use Identity Header (4xx" || fail "no explanation: $OUT"
+pass "428 (no Identity where one is required) printed with the explanation"

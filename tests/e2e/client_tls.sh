@@ -147,20 +147,22 @@ echo "$OUT" | grep -q "^> sent to 127.0.0.1:$SW_PORT udp" || fail "not followed 
 echo "$OUT" | grep -q "^200 OK from sip:127.0.0.1:$SW_PORT\$" || fail ";transport=tls -> sip: $OUT"
 pass "sips: never downgraded to sip:; a ;transport=tls request may be redirected to sip:"
 
-# Digest over TLS, against the callee asking for credentials.
+# Digest over TLS, against the callee asking for credentials (and once
+# saying the nonce went stale: answered again).
 A=$(free_port)
-uas auth "$A" --password s3cret
+uas auth "$A" --password s3cret --stale-once
 printf 's3cret\n' >"$SW_TMP/pw"
 C message "sips:bob@127.0.0.1:$A" --no-book --tls-ca "$D/ca.pem" --text "over tls" \
     --user bob --password-file "$SW_TMP/pw"
 [ "$RC" = 0 ] || fail "digest over TLS: exit $RC: $OUT"
 wait_log auth "auth valid=true" || fail "credentials refused: $(uas_log auth)"
-[ "$(uas_log auth | grep -c "got MESSAGE sips:bob@127.0.0.1:$A over TLS")" = 2 ] \
-    || fail "not challenged then answered: $(uas_log auth)"
+[ "$(uas_log auth | grep -c "got MESSAGE sips:bob@127.0.0.1:$A over TLS")" = 3 ] \
+    || fail "not challenged, stale, then answered: $(uas_log auth)"
+uas_log auth | grep -q "auth stale sent" || fail "no stale challenge: $(uas_log auth)"
 SIPWARD_PASSWORD=wrong C options "sips:bob@127.0.0.1:$A" --no-book --tls-ca "$D/ca.pem" --user bob
 [ "$RC" = 1 ] || fail "wrong password over TLS: exit $RC: $OUT"
 echo "$OUT" | grep -q "^403 Forbidden from sips:bob@127.0.0.1:$A\$" || fail "wrong password: $OUT"
-pass "digest over TLS: 401 answered, a wrong password is 403"
+pass "digest over TLS: 401 answered (again when stale), a wrong password is 403"
 
 stop_daemon
 [ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"

@@ -5,7 +5,8 @@ SIPp's Debian build has no TLS).
 Answers every request on its connections: OPTIONS and MESSAGE 200, INVITE
 180 then 200 (with a sips: Contact), ACK nothing, BYE and CANCEL 200. With
 --password, every request but ACK must carry digest credentials (RFC 7616,
-MD5 with qop=auth) for that password: without them 401, with wrong ones 403.
+MD5 with qop=auth) for that password: without them 401, with wrong ones 403;
+with --stale-once, the first right credentials get 401 stale=true.
 Logs one line per request to --log ("got METHOD RURI over TLS", "auth
 valid=true|false") and exits after --seconds.
 
@@ -62,6 +63,7 @@ class Uas:
         self.args = args
         self.lock = threading.Lock()
         self.nonces = set()
+        self.stale_sent = False
 
     def log(self, line):
         with self.lock, open(self.args.log, "a") as f:
@@ -107,14 +109,19 @@ class Uas:
             return
         if self.args.password and method not in ("CANCEL",):
             cred = first(hdrs, "authorization")
-            if not cred:
+            ok = bool(cred) and self.check_auth(method, cred)
+            stale = ok and self.args.stale_once and not self.stale_sent
+            if not cred or stale:
                 nonce = os.urandom(12).hex()
                 self.nonces.add(nonce)
+                self.stale_sent = self.stale_sent or stale
+                if stale:
+                    self.log("auth stale sent")
                 self.reply(conn, head, 401, "Unauthorized",
                            f'WWW-Authenticate: Digest realm="{REALM}", '
-                           f'nonce="{nonce}", qop="auth", algorithm=MD5')
+                           f'nonce="{nonce}", qop="auth", algorithm=MD5'
+                           + (", stale=true" if stale else ""))
                 return
-            ok = self.check_auth(method, cred)
             self.log(f"auth valid={'true' if ok else 'false'}")
             if not ok:
                 self.reply(conn, head, 403, "Forbidden")
@@ -159,6 +166,7 @@ def main():
     ap.add_argument("key")
     ap.add_argument("--log", required=True)
     ap.add_argument("--password")
+    ap.add_argument("--stale-once", action="store_true")
     ap.add_argument("--seconds", type=float, default=60)
     args = ap.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -88,6 +88,14 @@ test_digest_rfc7616(void **state)
                          authz, sizeof(authz)),
         0);
     assert_int_equal(strlen(field(authz, "cnonce=\"", v, sizeof(v))), 16);
+    /* stale=true (RFC 7616 §3.3) is answered and said. */
+    challenge(resp, sizeof(resp),
+        "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", "
+        "stale=TRUE\r\n");
+    assert_int_equal(ua__digest(&o, &msg, slice_cstr(resp), "GET", "/", cn,
+                         authz, sizeof(authz)),
+        1);
+    assert_string_equal(field(authz, "nonce=\"", v, sizeof(v)), "n2");
     challenge(resp, sizeof(resp), CH("SHA-512-256-sess"));
     assert_int_equal(ua__digest(&o, &msg, slice_cstr(resp), "GET", "/", cn,
                          authz, sizeof(authz)),

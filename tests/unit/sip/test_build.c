@@ -184,6 +184,87 @@ test_forward(void **state)
     guard_free(&g);
 }
 
+/* A proxy's own edits: headers replaced or dropped in place, received and
+ * rport on the sender's Via; then the CANCEL and the non-2xx ACK of what
+ * it forwarded (§9.1, §17.1.1.3). */
+static void
+test_forward_edits_cancel_ack(void **state)
+{
+    (void) state;
+    struct guard g = { 0 }, g2 = { 0 }, g3 = { 0 };
+    char out[2048], hop[1024];
+    size_t len, hlen;
+    assert_int_equal(sip_msg_parse(&req, guard_str(&g, invite)), 0);
+    struct sip_hdr_edit ed[] = {
+        { sip_msg_hdr(&req, SIP_HDR_FROM),
+            SLICE_LIT("Alice <sip:alice@atlanta.example.com;verstat=x>"
+                      ";tag=1928301774") },
+        { sip_msg_hdr(&req, SIP_HDR_RECORD_ROUTE), SLICE_NULL },
+    };
+    struct sip_fwd_opts o = {
+        .push_via = SLICE_LIT("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKp"),
+        .dec_max_forwards = true,
+        .edit = ed,
+        .nedit = 2,
+        .received = SLICE_LIT("192.0.2.9"),
+        .rport = 5070,
+    };
+    assert_int_equal(sip_build_forward(out, sizeof(out), &len, &req, &o), 0);
+    assert_int_equal(sip_msg_parse(&rsp, guard_put(&g2, out, len)), 0);
+    assert_true(slice_eq(sip_msg_hdr(&rsp, SIP_HDR_FROM)->value,
+        SLICE_LIT("Alice <sip:alice@atlanta.example.com;verstat=x>"
+                  ";tag=1928301774")));
+    assert_true(slice_eq(rsp.from_tag, SLICE_LIT("1928301774")));
+    assert_null(sip_msg_hdr(&rsp, SIP_HDR_RECORD_ROUTE));
+    const struct sip_hdr *v = sip_msg_hdr(&rsp, SIP_HDR_VIA);
+    v = sip_msg_hdr_next(&rsp, v);
+    assert_true(slice_eq(v->value,
+        SLICE_LIT("SIP/2.0/UDP pc33.atlanta.example.com;rport=5070;"
+                  "branch=z9hG4bK776;received=192.0.2.9")));
+    assert_int_equal(rsp.nvia, 3);
+
+    /* CANCEL: our Via only, same Request-URI, tags, Call-ID and number. */
+    assert_int_equal(sip_build_cancel(hop, sizeof(hop), &hlen, &rsp), 0);
+    assert_int_equal(sip_msg_parse(&req, guard_put(&g3, hop, hlen)), 0);
+    assert_int_equal(req.method, SIP_METHOD_CANCEL);
+    assert_int_equal(req.nvia, 1);
+    assert_true(slice_eq(req.branch, SLICE_LIT("z9hG4bKp")));
+    assert_true(slice_eq(req.ruri, rsp.ruri));
+    assert_int_equal(req.cseq, 314159);
+    assert_true(slice_eq(req.cseq_method_name, SLICE_LIT("CANCEL")));
+    assert_true(slice_eq(req.from_tag, SLICE_LIT("1928301774")));
+    assert_int_equal(req.to_tag.len, 0);
+    guard_free(&g3);
+
+    /* ACK for a 486: the response's To (with its tag). */
+    static struct sip_msg busy;
+    struct guard g4 = { 0 };
+    assert_int_equal(
+        sip_msg_parse(&busy,
+            guard_str(&g4,
+                "SIP/2.0 486 Busy Here\r\n"
+                "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKp\r\n"
+                "To: Bob <sip:bob@biloxi.example.com>;tag=b1\r\n"
+                "From: Alice <sip:alice@atlanta.example.com>"
+                ";tag=1928301774\r\n"
+                "Call-ID: a84b4c76e66710\r\n"
+                "CSeq: 314159 INVITE\r\n\r\n")),
+        0);
+    assert_int_equal(sip_build_ack(hop, sizeof(hop), &hlen, &rsp, &busy), 0);
+    assert_int_equal(sip_msg_parse(&req, guard_put(&g3, hop, hlen)), 0);
+    assert_int_equal(req.method, SIP_METHOD_ACK);
+    assert_int_equal(req.nvia, 1);
+    assert_true(slice_eq(req.to_tag, SLICE_LIT("b1")));
+    assert_true(slice_eq(req.cseq_method_name, SLICE_LIT("ACK")));
+    assert_int_equal(req.cseq, 314159);
+    assert_int_equal(sip_build_ack(hop, 40, &hlen, &rsp, &busy), -ENOSPC);
+    assert_int_equal(sip_build_cancel(hop, sizeof(hop), &hlen, &busy), -EINVAL);
+    guard_free(&g4);
+    guard_free(&g3);
+    guard_free(&g2);
+    guard_free(&g);
+}
+
 int
 main(void)
 {
@@ -191,6 +272,7 @@ main(void)
         cmocka_unit_test(test_response),
         cmocka_unit_test(test_request),
         cmocka_unit_test(test_forward),
+        cmocka_unit_test(test_forward_edits_cancel_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

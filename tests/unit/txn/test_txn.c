@@ -424,6 +424,76 @@ test_client_invite_timer_b(void **state)
     assert_int_equal(txn_table_count(f->t), 0);
 }
 
+/* A proxy's INVITE client transaction: Timer C instead of B once it rings,
+ * Accepted after a 2xx (every 2xx reported, RFC 6026), then code 0 when
+ * it ends. */
+static void
+test_client_proxy_invite(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("INVITE", "z9hG4bKpx1");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    txn_client_proxy(tx);
+    struct txn_match r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
+    advance(f, 60000); /* past Timer B: still ringing */
+    assert_int_equal(f->cb_calls, 1);
+    assert_int_equal(txn_table_count(f->t), 1);
+    txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(f->cb_code, 200);
+    assert_int_equal(txn_state(tx), TXN_ACCEPTED);
+    txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(f->cb_calls, 3); /* the retransmission too */
+    advance(f, 32100);                /* Timer M */
+    assert_int_equal(f->cb_calls, 4);
+    assert_int_equal(f->cb_code, 0);
+    assert_int_equal(txn_table_count(f->t), 0);
+
+    /* Ringing for longer than Timer C: 408 from the transaction. */
+    m = req("INVITE", "z9hG4bKpx2");
+    m.key = m.mkey = 0;
+    r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    txn_client_proxy(tx);
+    txn_client_recv(f->t, &r, 183, SLICE_LIT("SIP/2.0 183"));
+    advance(f, 182000);
+    assert_int_equal(f->cb_calls, 7); /* 183, 408, 0 */
+    assert_int_equal(f->cb_code, 0);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
+static void
+test_client_invite_proceeding_waits(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match m = req("INVITE", "z9hG4bKc5");
+    m.key = m.mkey = 0;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+
+    txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+    struct txn_match r = m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
+    /* Ringing past Timer B is no timeout (§17.1.1.2). */
+    advance(f, 64000);
+    assert_int_equal(f->cb_calls, 1);
+    assert_int_equal(f->cb_code, 180);
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200"));
+    assert_int_equal(f->cb_code, 200);
+    assert_int_equal(txn_table_count(f->t), 0);
+}
+
 static void
 test_full_table_reclaims_completed(void **state)
 {
@@ -507,7 +577,11 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_client_invite_timer_b, setup, teardown),
         cmocka_unit_test_setup_teardown(
+            test_client_invite_proceeding_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(
             test_full_table_reclaims_completed, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_proxy_invite, setup, teardown),
         cmocka_unit_test(test_table_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
