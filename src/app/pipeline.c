@@ -90,31 +90,11 @@ app_pipeline_add(struct app_pipeline *p, const struct app_service *s)
 
 /* ---- response routing (RFC 3261 §18.2.1, §18.2.2; RFC 3581) ---- */
 
-/* The source address as text; IPv4 by hand (glibc's inet_ntop goes
- * through sprintf, a visible cost per request). */
+/* The source address as text. */
 static int
 sa_ip(const struct transport_ep *ep, char *buf, size_t size)
 {
-    if (ep->addr.sa.sa_family == AF_INET && size >= 16) {
-        const unsigned char *b =
-            (const unsigned char *) &ep->addr.in.sin_addr.s_addr;
-        char *p = buf;
-        for (int i = 0; i < 4; i++) {
-            unsigned v = b[i];
-            if (v >= 100) {
-                *p++ = (char) ('0' + v / 100);
-            }
-            if (v >= 10) {
-                *p++ = (char) ('0' + v / 10 % 10);
-            }
-            *p++ = (char) ('0' + v % 10);
-            *p++ = i < 3 ? '.' : '\0';
-        }
-        return 0;
-    }
-    return inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, buf, (socklen_t) size)
-        ? 0
-        : -1;
+    return transport_ip_str(&ep->addr.sa, buf, size);
 }
 
 static uint16_t

@@ -97,6 +97,7 @@ struct txn_table {
     size_t mask;
     struct txn *free;
     size_t count;
+    size_t nindexed; /* in the lookup indexes: what the buckets are for */
     struct tlist lists[MAX_TLISTS];
     int nlists;
     struct bufnode *bufs[BUF_CLASSES];
@@ -170,26 +171,44 @@ sh_byte(struct sip_hash *h, unsigned char c)
     }
 }
 
+/* ASCII lower case of the eight bytes of w at once: a byte in 'A'..'Z'
+ * gains 0x20, every other byte is left alone. */
+static uint64_t
+lower8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t x = w & (0x7f * ones);
+    uint64_t ge_a = x + (0x80 - 'A') * ones;     /* high bit: >= 'A' */
+    uint64_t gt_z = x + (0x80 - 'Z' - 1) * ones; /* high bit: > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
+    return w | (upper >> 2);
+}
+
+static unsigned char
+lower1(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
+}
+
 static void
 sh_bytes(struct sip_hash *h, struct slice s, bool fold)
 {
-    size_t i = 0;
+    const unsigned char *p = (const unsigned char *) s.p;
+    size_t n = s.len;
 
-    if (!fold && h->ntail == 0) {
-        /* Aligned to a word boundary of the stream: eat 8 bytes at once. */
-        for (; i + 8 <= s.len; i += 8) {
-            uint64_t w;
-            memcpy(&w, s.p + i, 8);
-            sh_word(h, w);
-            h->total += 8;
-        }
+    /* Top the pending tail up to a word, then eat 8 bytes at a time: the
+     * fields follow each other at any offset of the stream. */
+    for (; n && h->ntail; n--, p++) {
+        sh_byte(h, fold ? lower1(*p) : *p);
     }
-    for (; i < s.len; i++) {
-        unsigned char c = (unsigned char) s.p[i];
-        if (fold && c >= 'A' && c <= 'Z') {
-            c = (unsigned char) (c + 32);
-        }
-        sh_byte(h, c);
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        sh_word(h, fold ? lower8(w) : w);
+        h->total += 8;
+    }
+    for (; n; n--, p++) {
+        sh_byte(h, fold ? lower1(*p) : *p);
     }
     /* Length-separate the fields so "ab"+"c" differs from "a"+"bc". */
     sh_byte(h, 0xff);
@@ -386,7 +405,7 @@ txn_table_next_ms(const struct txn_table *t)
 
 /* ---- hash table ---- */
 
-/* Doubles the bucket arrays when there are more transactions than
+/* Doubles the bucket arrays when more transactions are indexed than
  * buckets; rehashing is O(n), amortized over the inserts that led here. */
 static void
 grow(struct txn_table *t)
@@ -424,7 +443,10 @@ grow(struct txn_table *t)
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
-    if (t->count > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
+    /* Sized by what is indexed, not by the live count: Confirmed INVITE
+     * transactions linger for Timer I outside the indexes, and counting
+     * them would spread a few hundred lookups over megabytes. */
+    if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
         grow(t);
     }
     struct txn **b = &t->buckets[tx->key & t->mask];
@@ -444,6 +466,7 @@ hash_remove(struct txn_table *t, struct txn *tx)
          pp = &(*pp)->hnext) {
         if (*pp == tx) {
             *pp = tx->hnext;
+            t->nindexed--;
             break;
         }
     }
