@@ -139,6 +139,7 @@ route_response(
 {
     uint16_t sport = sa_port(r->src);
 
+    r->via = v;
     r->dest = *r->src;
     r->received = SLICE_NULL;
     r->rport = 0;
@@ -183,6 +184,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
     o.body = body;
     o.received = r->received;
     o.rport = r->rport;
+    o.top_via = r->via;
     rc = sip_build_response(w->out, sizeof(w->out), &len, m, &o);
     if (rc) {
         log_warn_limited(

@@ -115,10 +115,17 @@ rotl(uint64_t x, int b)
     return (x << b) | (x >> (64 - b));
 }
 
+/* The message is fed through a 64-byte buffer and hashed a block of eight
+ * words at a time: the fields are short and follow each other at any
+ * offset, so feeding them byte by byte cost more than the rounds. */
+enum {
+    SH_BLOCK = 64
+};
+
 struct sip_hash {
     uint64_t v0, v1, v2, v3;
-    uint64_t tail;
-    size_t ntail, total;
+    size_t nbuf, total;
+    unsigned char buf[SH_BLOCK];
 };
 
 #define SIPROUND                                                               \
@@ -146,81 +153,84 @@ sh_init(struct sip_hash *h, const uint64_t k[2])
     h->v1 = 0x646f72616e646f6dULL ^ k[1];
     h->v2 = 0x6c7967656e657261ULL ^ k[0];
     h->v3 = 0x7465646279746573ULL ^ k[1];
-    h->tail = 0;
-    h->ntail = 0;
+    h->nbuf = 0;
     h->total = 0;
 }
 
+/* Compresses the first nwords words of the buffer. */
 static void
-sh_word(struct sip_hash *h, uint64_t m)
+sh_words(struct sip_hash *h, size_t nwords)
 {
-    h->v3 ^= m;
-    SIPROUND;
-    h->v0 ^= m;
+    for (size_t i = 0; i < nwords; i++) {
+        uint64_t m;
+        memcpy(&m, h->buf + 8 * i, 8);
+        h->v3 ^= m;
+        SIPROUND;
+        h->v0 ^= m;
+    }
+}
+
+static void
+sh_put(struct sip_hash *h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+
+    h->total += n;
+    while (n) {
+        size_t k = SH_BLOCK - h->nbuf < n ? SH_BLOCK - h->nbuf : n;
+        memcpy(h->buf + h->nbuf, p, k);
+        h->nbuf += k;
+        p += k;
+        n -= k;
+        if (h->nbuf == SH_BLOCK) {
+            sh_words(h, SH_BLOCK / 8);
+            h->nbuf = 0;
+        }
+    }
 }
 
 static void
 sh_byte(struct sip_hash *h, unsigned char c)
 {
-    h->tail |= (uint64_t) c << (8 * h->ntail);
-    h->total++;
-    if (++h->ntail == 8) {
-        sh_word(h, h->tail);
-        h->tail = 0;
-        h->ntail = 0;
-    }
+    sh_put(h, &c, 1);
 }
 
-/* ASCII lower case of the eight bytes of w at once: a byte in 'A'..'Z'
- * gains 0x20, every other byte is left alone. */
-static uint64_t
-lower8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ULL;
-    uint64_t x = w & (0x7f * ones);
-    uint64_t ge_a = x + (0x80 - 'A') * ones;     /* high bit: >= 'A' */
-    uint64_t gt_z = x + (0x80 - 'Z' - 1) * ones; /* high bit: > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
-    return w | (upper >> 2);
-}
-
-static unsigned char
-lower1(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
-}
-
+/* One field: its bytes (ASCII lower-cased when fold), then its length, so
+ * "ab"+"c" differs from "a"+"bc". */
 static void
 sh_bytes(struct sip_hash *h, struct slice s, bool fold)
 {
-    const unsigned char *p = (const unsigned char *) s.p;
-    size_t n = s.len;
+    if (!fold) {
+        sh_put(h, s.p, s.len);
+    } else {
+        for (size_t i = 0; i < s.len; i++) {
+            unsigned char c = (unsigned char) s.p[i];
+            sh_byte(h, c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c);
+        }
+    }
+    uint16_t len = (uint16_t) s.len;
+    sh_put(h, &len, sizeof(len));
+}
 
-    /* Top the pending tail up to a word, then eat 8 bytes at a time: the
-     * fields follow each other at any offset of the stream. */
-    for (; n && h->ntail; n--, p++) {
-        sh_byte(h, fold ? lower1(*p) : *p);
-    }
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        sh_word(h, fold ? lower8(w) : w);
-        h->total += 8;
-    }
-    for (; n; n--, p++) {
-        sh_byte(h, fold ? lower1(*p) : *p);
-    }
-    /* Length-separate the fields so "ab"+"c" differs from "a"+"bc". */
-    sh_byte(h, 0xff);
-    sh_byte(h, (unsigned char) s.len);
+static void
+sh_u32(struct sip_hash *h, uint32_t v)
+{
+    sh_put(h, &v, sizeof(v));
 }
 
 static uint64_t
 sh_final(struct sip_hash *h)
 {
-    uint64_t b = ((uint64_t) (h->total & 0xff) << 56) | h->tail;
+    size_t full = h->nbuf / 8, rest = h->nbuf % 8;
+    uint64_t b = (uint64_t) (h->total & 0xff) << 56;
 
-    sh_word(h, b);
+    sh_words(h, full);
+    for (size_t i = 0; i < rest; i++) {
+        b |= (uint64_t) h->buf[8 * full + i] << (8 * i);
+    }
+    h->v3 ^= b;
+    SIPROUND;
+    h->v0 ^= b;
     h->v2 ^= 0xff;
     SIPROUND;
     SIPROUND;
@@ -267,7 +277,7 @@ key_of(const struct txn_table *t, char domain, const struct txn_match *m,
         sh_bytes(&h, m->ruri, false);
         sh_bytes(&h, m->from_tag, false);
         sh_bytes(&h, m->call_id, false);
-        sh_word(&h, m->cseq);
+        sh_u32(&h, m->cseq);
         sh_bytes(&h, m->top_via, false);
         sh_bytes(&h, method, false);
     }
@@ -283,7 +293,7 @@ mkey_of(const struct txn_table *t, const struct txn_match *m)
     sh_byte(&h, 'm');
     sh_bytes(&h, m->from_tag, false);
     sh_bytes(&h, m->call_id, false);
-    sh_word(&h, m->cseq);
+    sh_u32(&h, m->cseq);
     sh_bytes(&h, m->cseq_method, false);
     return sh_final(&h);
 }
