@@ -15,7 +15,9 @@
 # The total rate is SOAK_RATE calls/s, or half the maximum of this mix,
 # measured first (all streams at full speed for 15 s). Past the maximum
 # SIPp itself falls behind and retransmits, and a late answer to a
-# retransmission reaches a scenario that has moved on. RSS (VmRSS) is sampled
+# retransmission reaches a scenario that has moved on (the signed stream
+# then fails on a 302 without verstat): on a machine busy with other work,
+# where SIPp is starved first, give a lower SOAK_RATE. RSS (VmRSS) is sampled
 # every 10 s and printed with the result.
 #
 # Usage: SIPWARD=build/release/sipward tests/soak/soak.sh
