@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "sip/sip_hdr.h"
+#include "sip/sip_hdr_hash.h"
 #include "sip/sip_int.h"
+#include "sip/sip_scan.h"
 #include "sip/sip_uri.h"
 
 const struct sip_limits sip_limits_default = {
@@ -20,73 +22,81 @@ const struct sip_limits sip_limits_default = {
     .max_via = 64,
 };
 
-static const char *const hdr_names[SIP_HDR_COUNT] = {
-    [SIP_HDR_OTHER] = "",
-    [SIP_HDR_ACCEPT] = "Accept",
-    [SIP_HDR_ACCEPT_CONTACT] = "Accept-Contact",
-    [SIP_HDR_ACCEPT_ENCODING] = "Accept-Encoding",
-    [SIP_HDR_ACCEPT_LANGUAGE] = "Accept-Language",
-    [SIP_HDR_ALERT_INFO] = "Alert-Info",
-    [SIP_HDR_ALLOW] = "Allow",
-    [SIP_HDR_ALLOW_EVENTS] = "Allow-Events",
-    [SIP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
-    [SIP_HDR_AUTHORIZATION] = "Authorization",
-    [SIP_HDR_CALL_ID] = "Call-ID",
-    [SIP_HDR_CALL_INFO] = "Call-Info",
-    [SIP_HDR_CONTACT] = "Contact",
-    [SIP_HDR_CONTENT_DISPOSITION] = "Content-Disposition",
-    [SIP_HDR_CONTENT_ENCODING] = "Content-Encoding",
-    [SIP_HDR_CONTENT_LANGUAGE] = "Content-Language",
-    [SIP_HDR_CONTENT_LENGTH] = "Content-Length",
-    [SIP_HDR_CONTENT_TYPE] = "Content-Type",
-    [SIP_HDR_CSEQ] = "CSeq",
-    [SIP_HDR_DATE] = "Date",
-    [SIP_HDR_ERROR_INFO] = "Error-Info",
-    [SIP_HDR_EVENT] = "Event",
-    [SIP_HDR_EXPIRES] = "Expires",
-    [SIP_HDR_FROM] = "From",
-    [SIP_HDR_HISTORY_INFO] = "History-Info",
-    [SIP_HDR_IDENTITY] = "Identity",
-    [SIP_HDR_IDENTITY_INFO] = "Identity-Info",
-    [SIP_HDR_IN_REPLY_TO] = "In-Reply-To",
-    [SIP_HDR_MAX_FORWARDS] = "Max-Forwards",
-    [SIP_HDR_MIME_VERSION] = "MIME-Version",
-    [SIP_HDR_MIN_EXPIRES] = "Min-Expires",
-    [SIP_HDR_MIN_SE] = "Min-SE",
-    [SIP_HDR_ORGANIZATION] = "Organization",
-    [SIP_HDR_P_ASSERTED_IDENTITY] = "P-Asserted-Identity",
-    [SIP_HDR_P_PREFERRED_IDENTITY] = "P-Preferred-Identity",
-    [SIP_HDR_PATH] = "Path",
-    [SIP_HDR_PRIORITY] = "Priority",
-    [SIP_HDR_PRIVACY] = "Privacy",
-    [SIP_HDR_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
-    [SIP_HDR_PROXY_AUTHORIZATION] = "Proxy-Authorization",
-    [SIP_HDR_PROXY_REQUIRE] = "Proxy-Require",
-    [SIP_HDR_RACK] = "RAck",
-    [SIP_HDR_REASON] = "Reason",
-    [SIP_HDR_RECORD_ROUTE] = "Record-Route",
-    [SIP_HDR_REFER_TO] = "Refer-To",
-    [SIP_HDR_REFERRED_BY] = "Referred-By",
-    [SIP_HDR_REJECT_CONTACT] = "Reject-Contact",
-    [SIP_HDR_REPLY_TO] = "Reply-To",
-    [SIP_HDR_REQUEST_DISPOSITION] = "Request-Disposition",
-    [SIP_HDR_REQUIRE] = "Require",
-    [SIP_HDR_RETRY_AFTER] = "Retry-After",
-    [SIP_HDR_ROUTE] = "Route",
-    [SIP_HDR_RSEQ] = "RSeq",
-    [SIP_HDR_SERVER] = "Server",
-    [SIP_HDR_SERVICE_ROUTE] = "Service-Route",
-    [SIP_HDR_SESSION_EXPIRES] = "Session-Expires",
-    [SIP_HDR_SUBJECT] = "Subject",
-    [SIP_HDR_SUBSCRIPTION_STATE] = "Subscription-State",
-    [SIP_HDR_SUPPORTED] = "Supported",
-    [SIP_HDR_TIMESTAMP] = "Timestamp",
-    [SIP_HDR_TO] = "To",
-    [SIP_HDR_UNSUPPORTED] = "Unsupported",
-    [SIP_HDR_USER_AGENT] = "User-Agent",
-    [SIP_HDR_VIA] = "Via",
-    [SIP_HDR_WARNING] = "Warning",
-    [SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
+/* Long names with their lengths; sip_hdr_hash.py reads this table. */
+#define HDR(s)                                                                 \
+    {                                                                          \
+        (s), sizeof(s) - 1                                                     \
+    }
+static const struct {
+    const char *name;
+    uint8_t len;
+} hdr_names[SIP_HDR_COUNT] = {
+    [SIP_HDR_OTHER] = HDR(""),
+    [SIP_HDR_ACCEPT] = HDR("Accept"),
+    [SIP_HDR_ACCEPT_CONTACT] = HDR("Accept-Contact"),
+    [SIP_HDR_ACCEPT_ENCODING] = HDR("Accept-Encoding"),
+    [SIP_HDR_ACCEPT_LANGUAGE] = HDR("Accept-Language"),
+    [SIP_HDR_ALERT_INFO] = HDR("Alert-Info"),
+    [SIP_HDR_ALLOW] = HDR("Allow"),
+    [SIP_HDR_ALLOW_EVENTS] = HDR("Allow-Events"),
+    [SIP_HDR_AUTHENTICATION_INFO] = HDR("Authentication-Info"),
+    [SIP_HDR_AUTHORIZATION] = HDR("Authorization"),
+    [SIP_HDR_CALL_ID] = HDR("Call-ID"),
+    [SIP_HDR_CALL_INFO] = HDR("Call-Info"),
+    [SIP_HDR_CONTACT] = HDR("Contact"),
+    [SIP_HDR_CONTENT_DISPOSITION] = HDR("Content-Disposition"),
+    [SIP_HDR_CONTENT_ENCODING] = HDR("Content-Encoding"),
+    [SIP_HDR_CONTENT_LANGUAGE] = HDR("Content-Language"),
+    [SIP_HDR_CONTENT_LENGTH] = HDR("Content-Length"),
+    [SIP_HDR_CONTENT_TYPE] = HDR("Content-Type"),
+    [SIP_HDR_CSEQ] = HDR("CSeq"),
+    [SIP_HDR_DATE] = HDR("Date"),
+    [SIP_HDR_ERROR_INFO] = HDR("Error-Info"),
+    [SIP_HDR_EVENT] = HDR("Event"),
+    [SIP_HDR_EXPIRES] = HDR("Expires"),
+    [SIP_HDR_FROM] = HDR("From"),
+    [SIP_HDR_HISTORY_INFO] = HDR("History-Info"),
+    [SIP_HDR_IDENTITY] = HDR("Identity"),
+    [SIP_HDR_IDENTITY_INFO] = HDR("Identity-Info"),
+    [SIP_HDR_IN_REPLY_TO] = HDR("In-Reply-To"),
+    [SIP_HDR_MAX_FORWARDS] = HDR("Max-Forwards"),
+    [SIP_HDR_MIME_VERSION] = HDR("MIME-Version"),
+    [SIP_HDR_MIN_EXPIRES] = HDR("Min-Expires"),
+    [SIP_HDR_MIN_SE] = HDR("Min-SE"),
+    [SIP_HDR_ORGANIZATION] = HDR("Organization"),
+    [SIP_HDR_P_ASSERTED_IDENTITY] = HDR("P-Asserted-Identity"),
+    [SIP_HDR_P_PREFERRED_IDENTITY] = HDR("P-Preferred-Identity"),
+    [SIP_HDR_PATH] = HDR("Path"),
+    [SIP_HDR_PRIORITY] = HDR("Priority"),
+    [SIP_HDR_PRIVACY] = HDR("Privacy"),
+    [SIP_HDR_PROXY_AUTHENTICATE] = HDR("Proxy-Authenticate"),
+    [SIP_HDR_PROXY_AUTHORIZATION] = HDR("Proxy-Authorization"),
+    [SIP_HDR_PROXY_REQUIRE] = HDR("Proxy-Require"),
+    [SIP_HDR_RACK] = HDR("RAck"),
+    [SIP_HDR_REASON] = HDR("Reason"),
+    [SIP_HDR_RECORD_ROUTE] = HDR("Record-Route"),
+    [SIP_HDR_REFER_TO] = HDR("Refer-To"),
+    [SIP_HDR_REFERRED_BY] = HDR("Referred-By"),
+    [SIP_HDR_REJECT_CONTACT] = HDR("Reject-Contact"),
+    [SIP_HDR_REPLY_TO] = HDR("Reply-To"),
+    [SIP_HDR_REQUEST_DISPOSITION] = HDR("Request-Disposition"),
+    [SIP_HDR_REQUIRE] = HDR("Require"),
+    [SIP_HDR_RETRY_AFTER] = HDR("Retry-After"),
+    [SIP_HDR_ROUTE] = HDR("Route"),
+    [SIP_HDR_RSEQ] = HDR("RSeq"),
+    [SIP_HDR_SERVER] = HDR("Server"),
+    [SIP_HDR_SERVICE_ROUTE] = HDR("Service-Route"),
+    [SIP_HDR_SESSION_EXPIRES] = HDR("Session-Expires"),
+    [SIP_HDR_SUBJECT] = HDR("Subject"),
+    [SIP_HDR_SUBSCRIPTION_STATE] = HDR("Subscription-State"),
+    [SIP_HDR_SUPPORTED] = HDR("Supported"),
+    [SIP_HDR_TIMESTAMP] = HDR("Timestamp"),
+    [SIP_HDR_TO] = HDR("To"),
+    [SIP_HDR_UNSUPPORTED] = HDR("Unsupported"),
+    [SIP_HDR_USER_AGENT] = HDR("User-Agent"),
+    [SIP_HDR_VIA] = HDR("Via"),
+    [SIP_HDR_WARNING] = HDR("Warning"),
+    [SIP_HDR_WWW_AUTHENTICATE] = HDR("WWW-Authenticate"),
 };
 
 /* Headers whose values are comma-separated lists (RFC 3261 §7.3.1): split
@@ -239,7 +249,7 @@ sip_err_status(int err)
 const char *
 sip_hdr_name(enum sip_hdr_id id)
 {
-    return (unsigned) id < SIP_HDR_COUNT ? hdr_names[id] : "";
+    return (unsigned) id < SIP_HDR_COUNT ? hdr_names[id].name : "";
 }
 
 /* Name is a token of exactly strlen(lit) bytes; compares case-insensitively
@@ -261,7 +271,7 @@ load4(const char *p)
     return v | 0x20202020u;
 }
 
-static inline bool
+static inline __attribute__((always_inline)) bool
 name_is(const char *p, const char *lit, size_t len)
 {
     /* Word compares, never reading outside either string: the first and
@@ -286,270 +296,36 @@ name_is(const char *p, const char *lit, size_t len)
     return true;
 }
 
-#define TRY(id)                                                                \
-    do {                                                                       \
-        if (name_is(p, hdr_names[id], len)) {                                  \
-            return id;                                                         \
-        }                                                                      \
-    } while (0)
+/* The key sip_hdr_hash.py hashes: first, middle and last byte with 0x20
+ * or-ed in (which folds the case of letters) and the length. */
+static inline uint32_t
+hdr_key(const char *p, size_t len)
+{
+    return ((uint32_t) (unsigned char) p[0]
+               | (uint32_t) (unsigned char) p[len - 1] << 8
+               | (uint32_t) (unsigned char) p[len / 2] << 16 | 0x202020u)
+        | (uint32_t) len << 24;
+}
 
 static inline __attribute__((always_inline)) enum sip_hdr_id
 hdr_lookup(const char *p, size_t len)
 {
-
     if (len == 1) {
         char c = sip__lower(p[0]);
         return (c >= 'a' && c <= 'z') ? compact[c - 'a'] : SIP_HDR_OTHER;
     }
-    if (len < 2 || len > 20) {
+    if (len > 20) {
         return SIP_HDR_OTHER;
     }
-    char c = sip__lower(p[0]);
-    switch (len) {
-    case 2:
-        TRY(SIP_HDR_TO);
-        break;
-    case 3:
-        TRY(SIP_HDR_VIA);
-        break;
-    case 4:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CSEQ);
-            break;
-        case 'd':
-            TRY(SIP_HDR_DATE);
-            break;
-        case 'f':
-            TRY(SIP_HDR_FROM);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PATH);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RSEQ);
-            TRY(SIP_HDR_RACK);
-            break;
-        }
-        break;
-    case 5:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALLOW);
-            break;
-        case 'e':
-            TRY(SIP_HDR_EVENT);
-            break;
-        case 'r':
-            TRY(SIP_HDR_ROUTE);
-            break;
-        }
-        break;
-    case 6:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MIN_SE);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REASON);
-            break;
-        case 's':
-            TRY(SIP_HDR_SERVER);
-            break;
-        }
-        break;
-    case 7:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CALL_ID);
-            TRY(SIP_HDR_CONTACT);
-            break;
-        case 'e':
-            TRY(SIP_HDR_EXPIRES);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PRIVACY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REQUIRE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUBJECT);
-            break;
-        case 'w':
-            TRY(SIP_HDR_WARNING);
-            break;
-        }
-        break;
-    case 8:
-        switch (c) {
-        case 'i':
-            TRY(SIP_HDR_IDENTITY);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PRIORITY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REPLY_TO);
-            TRY(SIP_HDR_REFER_TO);
-            break;
-        }
-        break;
-    case 9:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CALL_INFO);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUPPORTED);
-            break;
-        case 't':
-            TRY(SIP_HDR_TIMESTAMP);
-            break;
-        }
-        break;
-    case 10:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALERT_INFO);
-            break;
-        case 'e':
-            TRY(SIP_HDR_ERROR_INFO);
-            break;
-        case 'u':
-            TRY(SIP_HDR_USER_AGENT);
-            break;
-        }
-        break;
-    case 11:
-        switch (c) {
-        case 'i':
-            TRY(SIP_HDR_IN_REPLY_TO);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MIN_EXPIRES);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RETRY_AFTER);
-            TRY(SIP_HDR_REFERRED_BY);
-            break;
-        case 'u':
-            TRY(SIP_HDR_UNSUPPORTED);
-            break;
-        }
-        break;
-    case 12:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALLOW_EVENTS);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_TYPE);
-            break;
-        case 'h':
-            TRY(SIP_HDR_HISTORY_INFO);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MAX_FORWARDS);
-            TRY(SIP_HDR_MIME_VERSION);
-            break;
-        case 'o':
-            TRY(SIP_HDR_ORGANIZATION);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RECORD_ROUTE);
-            break;
-        }
-        break;
-    case 13:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_AUTHORIZATION);
-            break;
-        case 'i':
-            TRY(SIP_HDR_IDENTITY_INFO);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PROXY_REQUIRE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SERVICE_ROUTE);
-            break;
-        }
-        break;
-    case 14:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT_CONTACT);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_LENGTH);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REJECT_CONTACT);
-            break;
-        }
-        break;
-    case 15:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT_ENCODING);
-            TRY(SIP_HDR_ACCEPT_LANGUAGE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SESSION_EXPIRES);
-            break;
-        }
-        break;
-    case 16:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CONTENT_ENCODING);
-            TRY(SIP_HDR_CONTENT_LANGUAGE);
-            break;
-        case 'w':
-            TRY(SIP_HDR_WWW_AUTHENTICATE);
-            break;
-        }
-        break;
-    case 18:
-        switch (c) {
-        case 'p':
-            TRY(SIP_HDR_PROXY_AUTHENTICATE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUBSCRIPTION_STATE);
-            break;
-        }
-        break;
-    case 19:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_AUTHENTICATION_INFO);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_DISPOSITION);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PROXY_AUTHORIZATION);
-            TRY(SIP_HDR_P_ASSERTED_IDENTITY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REQUEST_DISPOSITION);
-            break;
-        }
-        break;
-    case 20:
-        TRY(SIP_HDR_P_PREFERRED_IDENTITY);
-        break;
+    /* A perfect hash of the long names (sip_hdr_hash.h): one candidate,
+     * compared word by word. */
+    uint8_t id = hdr_slot[(hdr_key(p, len) * SIP_HDR_HASH_MUL) >> 24];
+    if (id != SIP_HDR_OTHER && hdr_names[id].len == len
+        && name_is(p, hdr_names[id].name, len)) {
+        return (enum sip_hdr_id) id;
     }
     return SIP_HDR_OTHER;
 }
-
-#undef TRY
 
 enum sip_hdr_id
 sip_hdr_lookup(struct slice name)
@@ -746,26 +522,23 @@ parse_status_line(struct sip_msg *m, const char *p, const char *eol)
 }
 
 static inline int
-add_hdr(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
-    struct slice name, struct slice value, uint8_t flags)
+add_hdr(struct sip_msg *m, unsigned max_hdrs, uint8_t id, struct slice name,
+    struct slice value, uint8_t flags)
 {
-    if (m->nhdr >= lim->max_hdrs) {
+    unsigned n = m->nhdr;
+    if (n >= max_hdrs) {
         return SIP_E_TOO_MANY_HDRS;
     }
-    int16_t i = (int16_t) m->nhdr++;
-    struct sip_hdr *h = &m->hdr[i];
-    h->id = id;
-    h->flags = flags;
-    h->next = -1;
-    h->name = name;
-    h->value = value;
+    m->nhdr = (uint16_t) (n + 1);
+    m->hdr[n] = (struct sip_hdr){ id, flags, -1, name, value };
     if (id != SIP_HDR_OTHER) {
-        if (m->last[id] >= 0) {
-            m->hdr[m->last[id]].next = i;
+        int16_t last = m->last[id];
+        if (last >= 0) {
+            m->hdr[last].next = (int16_t) n;
         } else {
-            m->first[id] = i;
+            m->first[id] = (int16_t) n;
         }
-        m->last[id] = i;
+        m->last[id] = (int16_t) n;
     }
     return 0;
 }
@@ -782,15 +555,13 @@ trim_ws(const char *p, const char *end)
     return (struct slice){ p, (size_t) (end - p) };
 }
 
-/* Splits a list header at commas outside quotes, <> and comments. */
-static int
-add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
-    struct slice name, struct slice v)
+/* Splits a list header value holding a comma at commas outside quotes,
+ * <> and comments. */
+static __attribute__((noinline)) int
+add_list(struct sip_msg *m, unsigned max_hdrs, uint8_t id, struct slice name,
+    struct slice v)
 {
     const char *p = v.p, *end = v.p + v.len;
-    if (!memchr(p, ',', v.len)) {
-        return add_hdr(m, lim, id, name, v, SIP_HDR_F_LINE);
-    }
     const char *s = p;
     uint8_t flags = SIP_HDR_F_LINE | SIP_HDR_F_SPLIT;
     int err;
@@ -818,7 +589,7 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
         if (c == ',') {
             struct slice item = trim_ws(s, p);
             if (item.len) {
-                err = add_hdr(m, lim, id, name, item, flags);
+                err = add_hdr(m, max_hdrs, id, name, item, flags);
                 if (err) {
                     return err;
                 }
@@ -830,7 +601,7 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
     }
     struct slice item = trim_ws(s, end);
     if (item.len) {
-        return add_hdr(m, lim, id, name, item, flags);
+        return add_hdr(m, max_hdrs, id, name, item, flags);
     }
     return 0;
 }
@@ -959,6 +730,108 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     return 0;
 }
 
+/* The header lines from *pp to the blank line, each indexed as it is met;
+ * *pp ends past the blank line. */
+static __attribute__((noinline)) int
+index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
+    const char **pp, const char *end)
+{
+    const char *p = *pp;
+    unsigned max_hdrs = lim->max_hdrs;
+    size_t max_len = lim->max_hdr_len;
+    int err = 0;
+
+    for (;;) {
+        if (p >= end) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        if (*p == '\n') {
+            p++;
+            break;
+        }
+        if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+            p += 2;
+            break;
+        }
+        /* Vector scans find the colon, then the end of the line and, for
+         * list headers, whether the value holds a comma. A known name
+         * matched exactly is a valid token, only unknown ones are scanned
+         * byte by byte. */
+        const char *colon = sip__scan_colon(lo, p, end);
+        if (!colon) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        if (*colon != ':') {
+            err = SIP_E_BAD_HDR;
+            goto out;
+        }
+        const char *ne = colon;
+        while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t')) {
+            ne--;
+        }
+        size_t nlen = (size_t) (ne - p);
+        uint8_t id =
+            nlen ? (uint8_t) hdr_lookup(p, nlen) : (uint8_t) SIP_HDR_OTHER;
+        bool list = hdr_list[id], comma = false;
+        const char *nl = list ? sip__scan_eol_comma(lo, colon + 1, end, &comma)
+                              : sip__scan_eol(lo, colon + 1, end);
+        if (!nl) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        /* The end of the line is found before the name is judged. */
+        if (id == SIP_HDR_OTHER
+            && (nlen == 0 || sip__skip(p, ne, C_TOKEN) != ne)) {
+            err = SIP_E_BAD_HDR;
+            goto out;
+        }
+        /* The value runs to a line break not followed by SP/HTAB (§7.3.1
+         * folding). */
+        for (;;) {
+            if (nl + 1 >= end) {
+                err = SIP_E_NO_END;
+                goto out;
+            }
+            if (nl[1] != ' ' && nl[1] != '\t') {
+                break;
+            }
+            nl = list ? sip__scan_eol_comma(lo, nl + 1, end, &comma)
+                      : sip__scan_eol(lo, nl + 1, end);
+            if (!nl) {
+                err = SIP_E_NO_END;
+                goto out;
+            }
+        }
+        if ((size_t) (nl - p) > max_len) {
+            err = SIP_E_HDR_TOO_LONG;
+            goto out;
+        }
+        /* Usual shape ": value\r\n": step over one SP and the CR before
+         * the general trim. */
+        const char *vs = colon + 1;
+        const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
+        if (vs < ve && *vs == ' ') {
+            vs++;
+        }
+        struct slice name = { p, nlen };
+        struct slice value = trim_ws(vs, ve);
+        p = nl + 1;
+        if (comma) {
+            err = add_list(m, max_hdrs, id, name, value);
+        } else {
+            err = add_hdr(m, max_hdrs, id, name, value, SIP_HDR_F_LINE);
+        }
+        if (err) {
+            goto out;
+        }
+    }
+out:
+    *pp = p;
+    return err;
+}
+
 int
 sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     const struct sip_limits *lim, bool stream)
@@ -1027,81 +900,9 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     }
     p = nl + 1;
 
-    for (;;) {
-        if (p >= end) {
-            err = SIP_E_NO_END;
-            goto out;
-        }
-        if (*p == '\r' && p + 1 < end && p[1] == '\n') {
-            p += 2;
-            break;
-        }
-        if (*p == '\n') {
-            p++;
-            break;
-        }
-        /* Find the line and its colon with memchr; a known name matched
-         * exactly is a valid token, only unknown ones are scanned. */
-        const char *ns = p;
-        nl = memchr(p, '\n', (size_t) (end - p));
-        if (!nl) {
-            err = SIP_E_NO_END;
-            goto out;
-        }
-        const char *colon = memchr(ns, ':', (size_t) (nl - ns));
-        if (!colon) {
-            err = SIP_E_BAD_HDR;
-            goto out;
-        }
-        const char *ne = colon;
-        while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t')) {
-            ne--;
-        }
-        struct slice name = { ns, (size_t) (ne - ns) };
-        uint8_t id = name.len ? (uint8_t) hdr_lookup(ns, name.len)
-                              : (uint8_t) SIP_HDR_OTHER;
-        if (id == SIP_HDR_OTHER
-            && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)) {
-            err = SIP_E_BAD_HDR;
-            goto out;
-        }
-        const char *vs = colon + 1;
-        /* The value runs to a line break not followed by SP/HTAB (§7.3.1
-         * folding). */
-        for (;;) {
-            if (nl + 1 >= end) {
-                err = SIP_E_NO_END;
-                goto out;
-            }
-            if (nl[1] != ' ' && nl[1] != '\t') {
-                break;
-            }
-            nl = memchr(nl + 1, '\n', (size_t) (end - nl - 1));
-            if (!nl) {
-                err = SIP_E_NO_END;
-                goto out;
-            }
-        }
-        if ((size_t) (nl - ns) > lim->max_hdr_len) {
-            err = SIP_E_HDR_TOO_LONG;
-            goto out;
-        }
-        /* Usual shape ": value\r\n": step over one SP and the CR before
-         * the general trim. */
-        const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
-        if (vs < ve && *vs == ' ') {
-            vs++;
-        }
-        struct slice value = trim_ws(vs, ve);
-        p = nl + 1;
-        if (hdr_list[id]) {
-            err = add_list(m, lim, id, name, value);
-        } else {
-            err = add_hdr(m, lim, id, name, value, SIP_HDR_F_LINE);
-        }
-        if (err) {
-            goto out;
-        }
+    err = index_headers(m, lim, in.p, &p, end);
+    if (err) {
+        goto out;
     }
 
     /* Via count: entries are appended in order, count them once. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sip/sip_int.h"
+#include "sip/sip_scan.h"
 #include "sip/sip_msg.h"
 
 static int
@@ -190,6 +191,19 @@ sip__host_port(const char *p, const char *end, struct slice *host,
                 goto port;
             }
         }
+#ifdef SIP_SCAN_SSE2
+        /* The usual short name: all its labels checked at once. */
+        if (end - p >= 16) {
+            const char *e = sip__scan_host(p, end);
+            if (!e) {
+                return NULL;
+            }
+            if (e != p) {
+                p = e;
+                goto labels_done;
+            }
+        }
+#endif
         for (;;) {
             const char *l = p;
             p = sip__skip(p, end, C_ALPHA | C_DIGIT);
@@ -214,6 +228,9 @@ sip__host_port(const char *p, const char *end, struct slice *host,
                 break; /* trailing dot */
             }
         }
+#ifdef SIP_SCAN_SSE2
+    labels_done:
+#endif
         if (digit) {
             /* Digits and dots only, yet not an IPv4 address: reject. */
             const char *c = h;
@@ -374,6 +391,15 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
 
     memset(u, 0, sizeof(*u));
     u->raw = in;
+    /* The usual "sip:" without a scan for the scheme's end. */
+    if (in.len >= 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
+        && (p[2] | 0x20) == 'p' && p[3] == ':') {
+        u->scheme_s = (struct slice){ p, 3 };
+        u->opaque = (struct slice){ p + 4, in.len - 4 };
+        u->scheme = SIP_URI_SIP;
+        err = parse_sip(u, p + 4, end);
+        goto out;
+    }
     if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
         goto out;
     }
