@@ -216,7 +216,12 @@ sip_via_parse(struct sip_via *v, struct slice value)
     const char *p = value.p, *end = value.p + value.len;
     int err = SIP_E_BAD_VIA;
 
-    memset(v, 0, sizeof(*v));
+    /* Field by field: cheaper than a memset of the whole struct. */
+    v->proto = v->transport = v->host = v->params = v->branch = v->received =
+        v->maddr = SLICE_NULL;
+    v->host_type = 0;
+    v->has_port = v->has_rport = false;
+    v->port = 0;
     v->rport = -1;
     v->ttl = -1;
     /* sent-protocol = name SLASH version SLASH transport (SLASH allows
@@ -447,11 +452,14 @@ sip_contact_parse(struct sip_contact *c, struct slice value)
     int err = SIP_E_BAD_CONTACT;
     struct slice v = slice_trim(value);
 
-    memset(c, 0, sizeof(*c));
+    /* sip_addr_parse() sets every field of c->addr. */
+    c->star = false;
     c->q = -1;
     c->expires = -1;
+    c->instance = SLICE_NULL;
     c->reg_id = -1;
     if (v.len == 1 && v.p[0] == '*') {
+        memset(&c->addr, 0, sizeof(c->addr));
         c->star = true;
         err = 0;
         goto out;

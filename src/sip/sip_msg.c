@@ -354,21 +354,55 @@ static const struct {
     [SIP_METHOD_PUBLISH] = { "PUBLISH", 7 },
 };
 
+#define METHOD_IS(m)                                                           \
+    (memcmp(name.p, methods[m].name, methods[m].len) == 0 ? (m)                \
+                                                          : SIP_METHOD_OTHER)
+
 enum sip_method
 sip_method_lookup(struct slice name)
 {
-    /* Methods are case-sensitive (§7.1); first letter picks the candidates. */
-    if (name.len < 3 || name.len > 9) {
-        return SIP_METHOD_OTHER;
-    }
-    for (size_t i = 1; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        if (methods[i].len == name.len && methods[i].name[0] == name.p[0]
-            && memcmp(methods[i].name, name.p, name.len) == 0) {
-            return (enum sip_method) i;
+    /* Methods are case-sensitive (§7.1): length and first letter pick the
+     * one candidate, compared with a constant-length memcmp. */
+    switch (name.len) {
+    case 3:
+        return name.p[0] == 'A' ? METHOD_IS(SIP_METHOD_ACK)
+                                : METHOD_IS(SIP_METHOD_BYE);
+    case 4:
+        return METHOD_IS(SIP_METHOD_INFO);
+    case 5:
+        return name.p[0] == 'P' ? METHOD_IS(SIP_METHOD_PRACK)
+                                : METHOD_IS(SIP_METHOD_REFER);
+    case 6:
+        switch (name.p[0]) {
+        case 'I':
+            return METHOD_IS(SIP_METHOD_INVITE);
+        case 'C':
+            return METHOD_IS(SIP_METHOD_CANCEL);
+        case 'U':
+            return METHOD_IS(SIP_METHOD_UPDATE);
+        case 'N':
+            return METHOD_IS(SIP_METHOD_NOTIFY);
         }
+        return SIP_METHOD_OTHER;
+    case 7:
+        switch (name.p[0]) {
+        case 'O':
+            return METHOD_IS(SIP_METHOD_OPTIONS);
+        case 'M':
+            return METHOD_IS(SIP_METHOD_MESSAGE);
+        case 'P':
+            return METHOD_IS(SIP_METHOD_PUBLISH);
+        }
+        return SIP_METHOD_OTHER;
+    case 8:
+        return METHOD_IS(SIP_METHOD_REGISTER);
+    case 9:
+        return METHOD_IS(SIP_METHOD_SUBSCRIBE);
     }
     return SIP_METHOD_OTHER;
 }
+
+#undef METHOD_IS
 
 const char *
 sip_method_name(enum sip_method m)
@@ -389,24 +423,6 @@ sip_msg_hdr_find(const struct sip_msg *m, struct slice name)
             && slice_caseeq(m->hdr[i].name, name)) {
             return &m->hdr[i];
         }
-    }
-    return NULL;
-}
-
-const char *
-sip__quoted_end(const char *p, const char *end)
-{
-    p++;
-    while (p < end) {
-        /* Jump to the next quote or backslash. */
-        const char *q = sip__skip(p, end, C_QPLAIN);
-        if (q >= end) {
-            return NULL;
-        }
-        if (*q == '"') {
-            return q + 1;
-        }
-        p = q + 2; /* quoted-pair */
     }
     return NULL;
 }
@@ -525,20 +541,25 @@ static inline int
 add_hdr(struct sip_msg *m, unsigned max_hdrs, uint8_t id, struct slice name,
     struct slice value, uint8_t flags)
 {
-    unsigned n = m->nhdr;
+    size_t n = m->nhdr;
     if (n >= max_hdrs) {
         return SIP_E_TOO_MANY_HDRS;
     }
+    struct sip_hdr *h = m->hdr + n;
     m->nhdr = (uint16_t) (n + 1);
-    m->hdr[n] = (struct sip_hdr){ id, flags, -1, name, value };
+    h->id = id;
+    h->flags = flags;
+    h->next = -1;
+    h->name = name;
+    h->value = value;
     if (id != SIP_HDR_OTHER) {
-        int16_t last = m->last[id];
-        if (last >= 0) {
-            m->hdr[last].next = (int16_t) n;
+        int16_t *last = &m->last[id];
+        if (*last >= 0) {
+            m->hdr[*last].next = (int16_t) n;
         } else {
             m->first[id] = (int16_t) n;
         }
-        m->last[id] = (int16_t) n;
+        *last = (int16_t) n;
     }
     return 0;
 }
@@ -649,6 +670,7 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     if (m->first[SIP_HDR_VIA] < 0) {
         return SIP_E_NO_VIA;
     }
+    /* A singleton seen once has first == last (both -1 when absent). */
     static const struct {
         uint8_t id;
         int err;
@@ -660,9 +682,9 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
         { SIP_HDR_MAX_FORWARDS, SIP_E_DUP_MAX_FORWARDS },
         { SIP_HDR_CONTENT_LENGTH, SIP_E_DUP_CONTENT_LENGTH },
     };
+#pragma GCC unroll 6
     for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
-        if (m->first[single[i].id] >= 0
-            && m->first[single[i].id] != m->last[single[i].id]) {
+        if (m->first[single[i].id] != m->last[single[i].id]) {
             return single[i].err;
         }
     }
