@@ -22,81 +22,74 @@ const struct sip_limits sip_limits_default = {
     .max_via = 64,
 };
 
-/* Long names with their lengths; sip_hdr_hash.py reads this table. */
-#define HDR(s)                                                                 \
-    {                                                                          \
-        (s), sizeof(s) - 1                                                     \
-    }
-static const struct {
-    const char *name;
-    uint8_t len;
-} hdr_names[SIP_HDR_COUNT] = {
-    [SIP_HDR_OTHER] = HDR(""),
-    [SIP_HDR_ACCEPT] = HDR("Accept"),
-    [SIP_HDR_ACCEPT_CONTACT] = HDR("Accept-Contact"),
-    [SIP_HDR_ACCEPT_ENCODING] = HDR("Accept-Encoding"),
-    [SIP_HDR_ACCEPT_LANGUAGE] = HDR("Accept-Language"),
-    [SIP_HDR_ALERT_INFO] = HDR("Alert-Info"),
-    [SIP_HDR_ALLOW] = HDR("Allow"),
-    [SIP_HDR_ALLOW_EVENTS] = HDR("Allow-Events"),
-    [SIP_HDR_AUTHENTICATION_INFO] = HDR("Authentication-Info"),
-    [SIP_HDR_AUTHORIZATION] = HDR("Authorization"),
-    [SIP_HDR_CALL_ID] = HDR("Call-ID"),
-    [SIP_HDR_CALL_INFO] = HDR("Call-Info"),
-    [SIP_HDR_CONTACT] = HDR("Contact"),
-    [SIP_HDR_CONTENT_DISPOSITION] = HDR("Content-Disposition"),
-    [SIP_HDR_CONTENT_ENCODING] = HDR("Content-Encoding"),
-    [SIP_HDR_CONTENT_LANGUAGE] = HDR("Content-Language"),
-    [SIP_HDR_CONTENT_LENGTH] = HDR("Content-Length"),
-    [SIP_HDR_CONTENT_TYPE] = HDR("Content-Type"),
-    [SIP_HDR_CSEQ] = HDR("CSeq"),
-    [SIP_HDR_DATE] = HDR("Date"),
-    [SIP_HDR_ERROR_INFO] = HDR("Error-Info"),
-    [SIP_HDR_EVENT] = HDR("Event"),
-    [SIP_HDR_EXPIRES] = HDR("Expires"),
-    [SIP_HDR_FROM] = HDR("From"),
-    [SIP_HDR_HISTORY_INFO] = HDR("History-Info"),
-    [SIP_HDR_IDENTITY] = HDR("Identity"),
-    [SIP_HDR_IDENTITY_INFO] = HDR("Identity-Info"),
-    [SIP_HDR_IN_REPLY_TO] = HDR("In-Reply-To"),
-    [SIP_HDR_MAX_FORWARDS] = HDR("Max-Forwards"),
-    [SIP_HDR_MIME_VERSION] = HDR("MIME-Version"),
-    [SIP_HDR_MIN_EXPIRES] = HDR("Min-Expires"),
-    [SIP_HDR_MIN_SE] = HDR("Min-SE"),
-    [SIP_HDR_ORGANIZATION] = HDR("Organization"),
-    [SIP_HDR_P_ASSERTED_IDENTITY] = HDR("P-Asserted-Identity"),
-    [SIP_HDR_P_PREFERRED_IDENTITY] = HDR("P-Preferred-Identity"),
-    [SIP_HDR_PATH] = HDR("Path"),
-    [SIP_HDR_PRIORITY] = HDR("Priority"),
-    [SIP_HDR_PRIVACY] = HDR("Privacy"),
-    [SIP_HDR_PROXY_AUTHENTICATE] = HDR("Proxy-Authenticate"),
-    [SIP_HDR_PROXY_AUTHORIZATION] = HDR("Proxy-Authorization"),
-    [SIP_HDR_PROXY_REQUIRE] = HDR("Proxy-Require"),
-    [SIP_HDR_RACK] = HDR("RAck"),
-    [SIP_HDR_REASON] = HDR("Reason"),
-    [SIP_HDR_RECORD_ROUTE] = HDR("Record-Route"),
-    [SIP_HDR_REFER_TO] = HDR("Refer-To"),
-    [SIP_HDR_REFERRED_BY] = HDR("Referred-By"),
-    [SIP_HDR_REJECT_CONTACT] = HDR("Reject-Contact"),
-    [SIP_HDR_REPLY_TO] = HDR("Reply-To"),
-    [SIP_HDR_REQUEST_DISPOSITION] = HDR("Request-Disposition"),
-    [SIP_HDR_REQUIRE] = HDR("Require"),
-    [SIP_HDR_RETRY_AFTER] = HDR("Retry-After"),
-    [SIP_HDR_ROUTE] = HDR("Route"),
-    [SIP_HDR_RSEQ] = HDR("RSeq"),
-    [SIP_HDR_SERVER] = HDR("Server"),
-    [SIP_HDR_SERVICE_ROUTE] = HDR("Service-Route"),
-    [SIP_HDR_SESSION_EXPIRES] = HDR("Session-Expires"),
-    [SIP_HDR_SUBJECT] = HDR("Subject"),
-    [SIP_HDR_SUBSCRIPTION_STATE] = HDR("Subscription-State"),
-    [SIP_HDR_SUPPORTED] = HDR("Supported"),
-    [SIP_HDR_TIMESTAMP] = HDR("Timestamp"),
-    [SIP_HDR_TO] = HDR("To"),
-    [SIP_HDR_UNSUPPORTED] = HDR("Unsupported"),
-    [SIP_HDR_USER_AGENT] = HDR("User-Agent"),
-    [SIP_HDR_VIA] = HDR("Via"),
-    [SIP_HDR_WARNING] = HDR("Warning"),
-    [SIP_HDR_WWW_AUTHENTICATE] = HDR("WWW-Authenticate"),
+/* Long names; sip_hdr_hash.py reads this table. */
+static const char *const hdr_names[SIP_HDR_COUNT] = {
+    [SIP_HDR_OTHER] = "",
+    [SIP_HDR_ACCEPT] = "Accept",
+    [SIP_HDR_ACCEPT_CONTACT] = "Accept-Contact",
+    [SIP_HDR_ACCEPT_ENCODING] = "Accept-Encoding",
+    [SIP_HDR_ACCEPT_LANGUAGE] = "Accept-Language",
+    [SIP_HDR_ALERT_INFO] = "Alert-Info",
+    [SIP_HDR_ALLOW] = "Allow",
+    [SIP_HDR_ALLOW_EVENTS] = "Allow-Events",
+    [SIP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
+    [SIP_HDR_AUTHORIZATION] = "Authorization",
+    [SIP_HDR_CALL_ID] = "Call-ID",
+    [SIP_HDR_CALL_INFO] = "Call-Info",
+    [SIP_HDR_CONTACT] = "Contact",
+    [SIP_HDR_CONTENT_DISPOSITION] = "Content-Disposition",
+    [SIP_HDR_CONTENT_ENCODING] = "Content-Encoding",
+    [SIP_HDR_CONTENT_LANGUAGE] = "Content-Language",
+    [SIP_HDR_CONTENT_LENGTH] = "Content-Length",
+    [SIP_HDR_CONTENT_TYPE] = "Content-Type",
+    [SIP_HDR_CSEQ] = "CSeq",
+    [SIP_HDR_DATE] = "Date",
+    [SIP_HDR_ERROR_INFO] = "Error-Info",
+    [SIP_HDR_EVENT] = "Event",
+    [SIP_HDR_EXPIRES] = "Expires",
+    [SIP_HDR_FROM] = "From",
+    [SIP_HDR_HISTORY_INFO] = "History-Info",
+    [SIP_HDR_IDENTITY] = "Identity",
+    [SIP_HDR_IDENTITY_INFO] = "Identity-Info",
+    [SIP_HDR_IN_REPLY_TO] = "In-Reply-To",
+    [SIP_HDR_MAX_FORWARDS] = "Max-Forwards",
+    [SIP_HDR_MIME_VERSION] = "MIME-Version",
+    [SIP_HDR_MIN_EXPIRES] = "Min-Expires",
+    [SIP_HDR_MIN_SE] = "Min-SE",
+    [SIP_HDR_ORGANIZATION] = "Organization",
+    [SIP_HDR_P_ASSERTED_IDENTITY] = "P-Asserted-Identity",
+    [SIP_HDR_P_PREFERRED_IDENTITY] = "P-Preferred-Identity",
+    [SIP_HDR_PATH] = "Path",
+    [SIP_HDR_PRIORITY] = "Priority",
+    [SIP_HDR_PRIVACY] = "Privacy",
+    [SIP_HDR_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
+    [SIP_HDR_PROXY_AUTHORIZATION] = "Proxy-Authorization",
+    [SIP_HDR_PROXY_REQUIRE] = "Proxy-Require",
+    [SIP_HDR_RACK] = "RAck",
+    [SIP_HDR_REASON] = "Reason",
+    [SIP_HDR_RECORD_ROUTE] = "Record-Route",
+    [SIP_HDR_REFER_TO] = "Refer-To",
+    [SIP_HDR_REFERRED_BY] = "Referred-By",
+    [SIP_HDR_REJECT_CONTACT] = "Reject-Contact",
+    [SIP_HDR_REPLY_TO] = "Reply-To",
+    [SIP_HDR_REQUEST_DISPOSITION] = "Request-Disposition",
+    [SIP_HDR_REQUIRE] = "Require",
+    [SIP_HDR_RETRY_AFTER] = "Retry-After",
+    [SIP_HDR_ROUTE] = "Route",
+    [SIP_HDR_RSEQ] = "RSeq",
+    [SIP_HDR_SERVER] = "Server",
+    [SIP_HDR_SERVICE_ROUTE] = "Service-Route",
+    [SIP_HDR_SESSION_EXPIRES] = "Session-Expires",
+    [SIP_HDR_SUBJECT] = "Subject",
+    [SIP_HDR_SUBSCRIPTION_STATE] = "Subscription-State",
+    [SIP_HDR_SUPPORTED] = "Supported",
+    [SIP_HDR_TIMESTAMP] = "Timestamp",
+    [SIP_HDR_TO] = "To",
+    [SIP_HDR_UNSUPPORTED] = "Unsupported",
+    [SIP_HDR_USER_AGENT] = "User-Agent",
+    [SIP_HDR_VIA] = "Via",
+    [SIP_HDR_WARNING] = "Warning",
+    [SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
 };
 
 /* Headers whose values are comma-separated lists (RFC 3261 §7.3.1): split
@@ -249,7 +242,7 @@ sip_err_status(int err)
 const char *
 sip_hdr_name(enum sip_hdr_id id)
 {
-    return (unsigned) id < SIP_HDR_COUNT ? hdr_names[id].name : "";
+    return (unsigned) id < SIP_HDR_COUNT ? hdr_names[id] : "";
 }
 
 /* Name is a token of exactly strlen(lit) bytes; compares case-insensitively
@@ -261,6 +254,14 @@ load8(const char *p)
     uint64_t v;
     memcpy(&v, p, 8);
     return v | 0x2020202020202020ULL;
+}
+
+static inline uint16_t
+load2(const char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v | 0x2020u;
 }
 
 static inline uint32_t
@@ -288,12 +289,11 @@ name_is(const char *p, const char *lit, size_t len)
         return load4(p) == load4(lit)
             && load4(p + len - 4) == load4(lit + len - 4);
     }
-    for (size_t i = 0; i < len; i++) {
-        if ((p[i] | 0x20) != (lit[i] | 0x20)) {
-            return false;
-        }
+    if (len >= 2) {
+        return load2(p) == load2(lit)
+            && load2(p + len - 2) == load2(lit + len - 2);
     }
-    return true;
+    return len == 0 || (p[0] | 0x20) == (lit[0] | 0x20);
 }
 
 /* The key sip_hdr_hash.py hashes: first, middle and last byte with 0x20
@@ -314,15 +314,11 @@ hdr_lookup(const char *p, size_t len)
         char c = sip__lower(p[0]);
         return (c >= 'a' && c <= 'z') ? compact[c - 'a'] : SIP_HDR_OTHER;
     }
-    if (len > 20) {
-        return SIP_HDR_OTHER;
-    }
-    /* A perfect hash of the long names (sip_hdr_hash.h): one candidate,
-     * compared word by word. */
-    uint8_t id = hdr_slot[(hdr_key(p, len) * SIP_HDR_HASH_MUL) >> 24];
-    if (id != SIP_HDR_OTHER && hdr_names[id].len == len
-        && name_is(p, hdr_names[id].name, len)) {
-        return (enum sip_hdr_id) id;
+    /* A perfect hash of the long names (sip_hdr_hash.h): one candidate
+     * with its length (empty slots have none), compared word by word. */
+    unsigned slot = hdr_slot[(hdr_key(p, len) * SIP_HDR_HASH_MUL) >> 24];
+    if ((slot >> 8) == len && name_is(p, hdr_names[slot & 0xff], len)) {
+        return (enum sip_hdr_id)(slot & 0xff);
     }
     return SIP_HDR_OTHER;
 }
