@@ -51,8 +51,10 @@ struct xfer {
     CURL *easy;
     char url[STIR_URI_MAX + 1];
     char host[256];
-    bool private_ok;
+    bool private_ok; /* host of the current hop is in private_hosts */
     bool refused, too_big, bad_url;
+    char refused_ip[INET6_ADDRSTRLEN];
+    char hop_why[512]; /* a redirect hop failed check_url */
     uint64_t start_ms;
     char *body;
     size_t len;
@@ -477,6 +479,46 @@ certfetch_addr_special(const struct sockaddr *sa)
 
 /* ---- one transfer ---- */
 
+/* Checks scheme and host of url (the info URL or a redirect hop) before
+ * anything goes on the wire; sets x->host and x->private_ok. */
+static int
+check_url(struct xfer *x, const char *url, char *why, size_t why_size)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int rc = -1;
+
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        snprintf(why, why_size, "info URL \"%s\" is not a valid URL", url);
+        goto out;
+    }
+    snprintf(x->host, sizeof(x->host), "%s", host);
+    /* IPv6 literal hosts come back in brackets. */
+    size_t hl = strlen(x->host);
+    if (hl > 2 && x->host[0] == '[' && x->host[hl - 1] == ']') {
+        memmove(x->host, x->host + 1, hl - 2);
+        x->host[hl - 2] = '\0';
+    }
+    if (strcasecmp(scheme, "https") != 0
+        && !(strcasecmp(scheme, "http") == 0
+            && in_list(x->c->http_hosts, x->host))) {
+        snprintf(why, why_size,
+            "info URL scheme %s not allowed for host %s (https only, http "
+            "for allow-listed hosts)",
+            scheme, x->host);
+        goto out;
+    }
+    x->private_ok = in_list(x->c->private_hosts, x->host);
+    rc = 0;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 static curl_socket_t
 open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -484,6 +526,18 @@ open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
     char ip[INET6_ADDRSTRLEN] = "";
 
     (void) purpose;
+    /* A redirect hop passes the checks the info URL passed (curl limits
+     * its scheme; the host and the address are ours to check). */
+    char *hop = NULL;
+    if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &hop) == CURLE_OK
+        && hop && strcmp(hop, x->url) != 0) {
+        char why[256];
+        if (check_url(x, hop, why, sizeof(why)) != 0) {
+            snprintf(x->hop_why, sizeof(x->hop_why),
+                "info URL %.200s redirects: %.250s", x->url, why);
+            return CURL_SOCKET_BAD;
+        }
+    }
     if (certfetch_addr_special(&a->addr) && !x->private_ok) {
         const void *p = a->family == AF_INET6
             ? (const void *) &((struct sockaddr_in6 *) &a->addr)->sin6_addr
@@ -491,6 +545,7 @@ open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
         inet_ntop(a->family, p, ip, sizeof(ip));
         if (!in_list(x->c->private_hosts, ip)) {
             x->refused = true;
+            snprintf(x->refused_ip, sizeof(x->refused_ip), "%s", ip);
             return CURL_SOCKET_BAD;
         }
     }
@@ -559,45 +614,6 @@ on_header(char *p, size_t size, size_t n, void *arg)
         x->hdr_date = curl_getdate(v, NULL);
     }
     return len;
-}
-
-/* Checks scheme and host before anything goes on the wire. */
-static int
-check_url(struct xfer *x, char *why, size_t why_size)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    int rc = -1;
-
-    if (!u || curl_url_set(u, CURLUPART_URL, x->url, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        snprintf(why, why_size, "info URL \"%s\" is not a valid URL", x->url);
-        goto out;
-    }
-    snprintf(x->host, sizeof(x->host), "%s", host);
-    /* IPv6 literal hosts come back in brackets. */
-    size_t hl = strlen(x->host);
-    if (hl > 2 && x->host[0] == '[' && x->host[hl - 1] == ']') {
-        memmove(x->host, x->host + 1, hl - 2);
-        x->host[hl - 2] = '\0';
-    }
-    if (strcasecmp(scheme, "https") != 0
-        && !(strcasecmp(scheme, "http") == 0
-            && in_list(x->c->http_hosts, x->host))) {
-        snprintf(why, why_size,
-            "info URL scheme %s not allowed for host %s (https only, http "
-            "for allow-listed hosts)",
-            scheme, x->host);
-        goto out;
-    }
-    x->private_ok = in_list(x->c->private_hosts, x->host);
-    rc = 0;
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return rc;
 }
 
 static CURL *
@@ -698,11 +714,13 @@ xfer_finish(struct xfer *x, CURLcode rc, time_t now)
     }
     /* Validation and caching are one step for a trust-store swap. */
     pthread_rwlock_rdlock(&c->trust_lock);
-    if (x->refused) {
+    if (x->hop_why[0]) {
+        snprintf(why, sizeof(why), "%s", x->hop_why);
+    } else if (x->refused) {
         snprintf(why, sizeof(why),
             "info URL %s resolves to a special-purpose address (RFC 6890) "
-            "not allow-listed",
-            x->url);
+            "not allow-listed (%s)",
+            x->url, x->refused_ip);
     } else if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(why, sizeof(why),
             "certificate at %s is larger than %lld bytes", x->url,
@@ -771,7 +789,7 @@ certcache_fetch_sync(struct certcache *c, struct slice url, time_t now,
         return CERTCACHE_FAIL;
     }
     char uwhy[512];
-    if (x->bad_url || check_url(x, uwhy, sizeof(uwhy)) != 0) {
+    if (x->bad_url || check_url(x, x->url, uwhy, sizeof(uwhy)) != 0) {
         if (x->bad_url) {
             snprintf(uwhy, sizeof(uwhy), "info URL too long");
         }
@@ -984,7 +1002,7 @@ certfetch_want(struct certfetch *f, struct slice url,
         return -ENOMEM;
     }
     time_t now = time(NULL);
-    if (x->bad_url || check_url(x, why, sizeof(why)) != 0) {
+    if (x->bad_url || check_url(x, x->url, why, sizeof(why)) != 0) {
         if (x->bad_url) {
             snprintf(why, sizeof(why), "info URL too long");
         }

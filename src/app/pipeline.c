@@ -584,6 +584,13 @@ void
 app_worker_input(
     struct app_worker *w, struct slice in, const struct transport_ep *src)
 {
+    app_worker_input_ex(w, in, src, 0);
+}
+
+void
+app_worker_input_ex(struct app_worker *w, struct slice in,
+    const struct transport_ep *src, int frame_err)
+{
     const struct app_pipeline *p = w->p;
     struct sip_msg *m = &w->msg;
     struct app_req r;
@@ -599,7 +606,13 @@ app_worker_input(
     r.src = src;
     r.w = w;
     r.scratch = &w->scratch;
+    if (frame_err && in.len > sip_limits_default.max_msg) {
+        in.len = sip_limits_default.max_msg;
+    }
     rc = sip_msg_parse(m, in);
+    if (frame_err) {
+        rc = frame_err; /* the headers read so far still route it */
+    }
     vh = sip_msg_hdr(m, SIP_HDR_VIA);
     if (rc == 0 && (!vh || sip_via_parse(&v, vh->value) != 0)) {
         rc = SIP_E_BAD_VIA;

@@ -260,6 +260,13 @@ void app_worker_free(struct app_worker *w);
 /** Runs one received message through the pipeline. */
 void app_worker_input(
     struct app_worker *w, struct slice msg, const struct transport_ep *src);
+/**
+ * The same; frame_err: the transport could not frame msg (a SIP_E_* code;
+ * SIP_E_TOO_LARGE: msg is the first bytes of a larger message). It is
+ * answered with that defect when its Via can be read.
+ */
+void app_worker_input_ex(struct app_worker *w, struct slice msg,
+    const struct transport_ep *src, int frame_err);
 struct ev_loop *app_worker_loop(const struct app_worker *w);
 int app_worker_id(const struct app_worker *w);
 const struct app_worker_stats *app_worker_stats_get(const struct app_worker *w);

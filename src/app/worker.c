@@ -11,10 +11,11 @@
 #include "base/metrics.h"
 
 static void
-on_message(void *arg, struct slice msg, const struct transport_ep *src)
+on_message(
+    void *arg, struct slice msg, const struct transport_ep *src, int frame_err)
 {
     struct worker *w = arg;
-    app_worker_input(w->app, msg, src);
+    app_worker_input_ex(w->app, msg, src, frame_err);
 }
 
 static int

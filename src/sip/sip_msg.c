@@ -749,10 +749,12 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
 }
 
 /* The header lines from *pp to the blank line, each indexed as it is met;
- * *pp ends past the blank line. */
+ * *pp ends past the blank line. A malformed line is skipped, its defect
+ * kept in *deferred (the first one wins): a Via after it still addresses
+ * the 400. */
 static __attribute__((noinline)) int
 index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
-    const char **pp, const char *end)
+    const char **pp, const char *end, int *deferred)
 {
     const char *p = *pp;
     unsigned max_hdrs = lim->max_hdrs;
@@ -782,8 +784,10 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             goto out;
         }
         if (*colon != ':') {
-            err = SIP_E_BAD_HDR;
-            goto out;
+            /* No colon before the line's end. */
+            *deferred = *deferred ? *deferred : SIP_E_BAD_HDR;
+            p = colon + 1;
+            continue;
         }
         const char *ne = colon;
         while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t')) {
@@ -799,12 +803,10 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             err = SIP_E_NO_END;
             goto out;
         }
-        /* The end of the line is found before the name is judged. */
-        if (id == SIP_HDR_OTHER
-            && (nlen == 0 || sip__skip(p, ne, C_TOKEN) != ne)) {
-            err = SIP_E_BAD_HDR;
-            goto out;
-        }
+        int line_err = id == SIP_HDR_OTHER
+                && (nlen == 0 || sip__skip(p, ne, C_TOKEN) != ne)
+            ? SIP_E_BAD_HDR
+            : 0;
         /* The value runs to a line break not followed by SP/HTAB (§7.3.1
          * folding). */
         for (;;) {
@@ -822,9 +824,13 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
                 goto out;
             }
         }
-        if ((size_t) (nl - p) > max_len) {
-            err = SIP_E_HDR_TOO_LONG;
-            goto out;
+        if (!line_err && (size_t) (nl - p) > max_len) {
+            line_err = SIP_E_HDR_TOO_LONG;
+        }
+        if (line_err) {
+            *deferred = *deferred ? *deferred : line_err;
+            p = nl + 1;
+            continue;
         }
         /* Usual shape ": value\r\n": step over one SP and the CR before
          * the general trim. */
@@ -856,7 +862,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
 {
     in = sip__nn(in);
     const char *p = in.p, *end = in.p + in.len;
-    int err = 0, version_err = 0;
+    int err = 0, deferred = 0;
 
     sip_err_init();
     m->buf = in;
@@ -905,22 +911,30 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         err = parse_status_line(m, p, eol);
     } else {
         m->request = true;
-        err = parse_request_line(m, p, eol, lim);
-        /* A 505 (§21.5.20) still needs the Via to be routed: read on, and
-         * report the version once the headers are indexed. */
-        if (err == SIP_E_VERSION) {
-            version_err = err;
-            err = 0;
-        }
+        /* The 400, 414 or 505 (§21.5.20) for a bad request line still
+         * needs the Via to be routed: read on, and report the defect once
+         * the headers are indexed. */
+        deferred = parse_request_line(m, p, eol, lim);
     }
     if (err) {
         goto out;
     }
     p = nl + 1;
+    const char *hdrs = p;
 
-    err = index_headers(m, lim, in.p, &p, end);
+    err = index_headers(m, lim, in.p, &p, end, &deferred);
     if (err) {
         goto out;
+    }
+
+    /* §25.1: a NUL is allowed only as a quoted-pair (RFC 4475 3.1.1.3);
+     * a bare one would make code reading values as C strings downstream
+     * see another header than we did. */
+    for (const char *z = hdrs;
+         !deferred && (z = memchr(z, '\0', (size_t) (p - z))) != NULL; z++) {
+        if (z == hdrs || z[-1] != '\\') {
+            deferred = SIP_E_NUL_BYTE;
+        }
     }
 
     /* Via count: entries are appended in order, count them once. */
@@ -960,8 +974,8 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     m->body = (struct slice){ p, rest };
     m->buf = (struct slice){ in.p, (size_t) (p + rest - in.p) };
 out:
-    if (version_err && err != -EAGAIN) {
-        err = version_err;
+    if (deferred && err != -EAGAIN) {
+        err = deferred;
     }
     return err;
 }

@@ -319,6 +319,9 @@ stir_cert_validate(const struct stir_cert *c, const struct stir_trust *t,
     }
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(param, now);
+    /* SHAKEN chains are leaf, intermediate, root; a long one costs a
+     * signature check per level and is never legitimate. */
+    X509_VERIFY_PARAM_set_depth(param, STIR_MAX_CHAIN_DEPTH);
     if (t->crls) {
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
     }

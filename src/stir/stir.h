@@ -257,11 +257,15 @@ time_t stir_cert_not_after(const struct stir_cert *c);
 /** Subject of the leaf, RFC 2253 form ("CN=...,O=..."), cut to size. */
 void stir_cert_subject(const struct stir_cert *c, char *dst, size_t size);
 
+/** Intermediate CAs a chain may have between leaf and trust anchor. */
+#define STIR_MAX_CHAIN_DEPTH 4
+
 /**
  * Validates the chain to the trust store at time now: validity of every
  * certificate, CRLs when the store has any (leaf only: a CA without a CRL
- * must not fail every call). Key type and TNAuthList are checked per use
- * by the verifier. 0 or STIR_E_CERT_UNTRUSTED with a precise reason.
+ * must not fail every call), at most STIR_MAX_CHAIN_DEPTH intermediates.
+ * Key type and TNAuthList are checked per use by the verifier. 0 or
+ * STIR_E_CERT_UNTRUSTED with a precise reason.
  */
 int stir_cert_validate(const struct stir_cert *c, const struct stir_trust *t,
     time_t now, char *why, size_t why_size);

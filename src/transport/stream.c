@@ -250,13 +250,29 @@ deliver(struct conn *c, const char *p, size_t len)
         if (rc == -EAGAIN) {
             break;
         }
+        if (rc < 0 && rc != -EAGAIN && rc != -ENOMEM) {
+            /* No way to frame it (too large, bad Content-Length): answer
+             * from its first bytes naming the defect, then read and
+             * discard the rest, so that closing with unread input does
+             * not reset the connection before the peer has read it. */
+            if (rc == SIP_E_TOO_LARGE) {
+                t->stats.tcp_closed_oversize++;
+            }
+            t->cb(t->cb_arg, slice_make(q, left), &c->peer, rc);
+            c->draining = true;
+            if (!c->ssl && c->out_len == 0) {
+                shutdown(c->io.fd, SHUT_WR);
+            }
+            used = len;
+            break;
+        }
         if (rc != 0 || n == 0) {
             log_debug("closing connection: bad framing (%s)", err_str(rc));
             c->in_cb = false;
             return -1;
         }
         t->stats.stream_rx++;
-        t->cb(t->cb_arg, slice_make(q, n), &c->peer);
+        t->cb(t->cb_arg, slice_make(q, n), &c->peer, 0);
         used += n;
     }
     c->in_cb = false;
@@ -306,7 +322,8 @@ hold_rest(struct conn *c, const char *rest, size_t len)
         free(c->in);
         c->in = NULL;
         c->in_len = c->in_cap = 0;
-        c->partial_ms = 0;
+        /* A draining connection has tcp_header_ms to stop sending. */
+        c->partial_ms = c->draining ? ev_now_ms(c->t->loop) : 0;
         return 0;
     }
     if (!c->in) {
@@ -339,6 +356,16 @@ conn_readable(struct conn *c)
 
     for (int round = 0; round < 16; round++) {
         ssize_t n;
+        if (c->draining) {
+            n = conn_read(c, t->stream_rbuf, max + 4);
+            if (n < 0) {
+                conn_close(c);
+            }
+            if (n <= 0) {
+                return;
+            }
+            continue;
+        }
         if (!c->in) {
             n = conn_read(c, t->stream_rbuf, max + 4);
             if (n <= 0) {
@@ -517,6 +544,7 @@ conn_open(struct transport *t, int fd, const struct sockaddr *sa, socklen_t len,
     c->handshaking = false;
     c->connecting = false;
     c->closing = false;
+    c->draining = false;
     c->in_cb = false;
     c->ssl = NULL;
     memset(&c->peer, 0, sizeof(c->peer));

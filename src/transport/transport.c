@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "sip/sip_msg.h"
 #include "transport/transport_int.h"
 #include "transport/transport_metrics.h"
 
@@ -110,12 +111,17 @@ udp_readable(void *arg, uint32_t events)
         for (int i = 0; i < n; i++) {
             struct msghdr *h = &t->rx_msgs[i].msg_hdr;
             size_t len = t->rx_msgs[i].msg_len;
+            /* Larger than max_msg: the slot holds its first bytes, enough
+             * for the Via that routes a 513. */
+            int ferr = 0;
             if (h->msg_flags & MSG_TRUNC) {
-                continue; /* larger than max_msg: dropped, RFC 3261 §18.3 */
+                len = t->slot_size;
+                ferr = SIP_E_TOO_LARGE;
             }
             src.addrlen = h->msg_namelen;
             memcpy(&src.addr, &t->rx_addr[i], sizeof(src.addr));
-            t->cb(t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src);
+            t->cb(
+                t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src, ferr);
         }
         if ((size_t) n < t->batch) {
             return;

@@ -66,10 +66,13 @@ void transport_ep_set_addr(
 
 /**
  * A complete message (for streams: framed, contiguous), with where it came
- * from. msg is valid only during the call.
+ * from. msg is valid only during the call. frame_err: 0, or why the bytes
+ * could not be framed as a message (SIP_E_TOO_LARGE: msg holds the first
+ * bytes of a larger one); the connection closes after the call, so an
+ * answer naming the defect is all the peer gets.
  */
 typedef void transport_msg_cb(
-    void *arg, struct slice msg, const struct transport_ep *src);
+    void *arg, struct slice msg, const struct transport_ep *src, int frame_err);
 
 /*
  * TLS server context shared by every worker (an SSL_CTX is safe to use from

@@ -24,6 +24,7 @@ struct conn {
     bool connecting; /* outbound, connect() in progress */
     bool in_cb;      /* messages of this connection are being delivered */
     bool closing;    /* close once delivery returns */
+    bool draining;   /* answered 513: input discarded until EOF */
     struct transport_ep peer;
     SSL *ssl;
     char *in; /* held only while a message is incomplete */

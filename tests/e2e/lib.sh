@@ -66,10 +66,11 @@ for _ in range(200):
 PY
 }
 
-# Waits until something listens on 127.0.0.1:$1 over $2 (udp|tcp).
+# Waits until something listens on 127.0.0.1:$1 over $2 (udp|tcp), for
+# up to 60 s: the ASan daemon starts slowly on a loaded machine.
 wait_listening() {
     port=$1 proto=$2 i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 600 ]; do
         if [ "$proto" = udp ]; then
             ss -Hlnu "sport = :$port" 2>/dev/null | grep -q . && return 0
         else
@@ -99,16 +100,27 @@ start_daemon() {
     wait_listening "$SW_PORT" tcp || fail "daemon not listening on tcp $SW_PORT"
 }
 
-# stop_daemon: SIGTERM, wait up to 2 s, set SW_EXIT to the exit code.
+# stop_daemon: SIGTERM, wait up to 30 s (the leak check at exit is slow on
+# a loaded machine), set SW_EXIT to the exit code.
 stop_daemon() {
     kill -TERM "$SW_PID" || fail "daemon already gone"
     i=0
-    while kill -0 "$SW_PID" 2>/dev/null && [ $i -lt 20 ]; do
+    while kill -0 "$SW_PID" 2>/dev/null && [ $i -lt 300 ]; do
         sleep 0.1
         i=$((i + 1))
     done
-    kill -0 "$SW_PID" 2>/dev/null && fail "daemon still running 2 s after SIGTERM"
+    kill -0 "$SW_PID" 2>/dev/null && fail "daemon still running 30 s after SIGTERM"
     wait "$SW_PID"
     SW_EXIT=$?
     SW_PID=""
+}
+
+# stop_clean: stop_daemon, then fail unless it exited 0 with no sanitizer
+# report (leak, memory error, undefined behaviour) in its log.
+stop_clean() {
+    stop_daemon
+    [ "$SW_EXIT" -eq 0 ] || fail "daemon exit status $SW_EXIT"
+    if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer"         "$SW_LOG" >&2; then
+        fail "sanitizer report in the daemon log"
+    fi
 }

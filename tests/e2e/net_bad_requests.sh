@@ -90,6 +90,5 @@ sys.exit(1 if bad else 0)
 PY
 pass "400 names the defect over UDP and TCP; 505; bad response dropped"
 
-stop_daemon
-[ "$SW_EXIT" -eq 0 ] || fail "exit code $SW_EXIT"
+stop_clean
 pass "clean stop"

@@ -96,7 +96,7 @@ check(closed_by_server(idle, 6.0), "idle connection closed")
 print("ok")
 PY
 pass "slow sender cut, flood refused, keep-alive, idle timeout"
-stop_daemon
+stop_clean
 grep -q 'tcp_refused=20' "$SW_LOG" || fail "refusals not counted"
 grep -q 'tcp_slow=1' "$SW_LOG" || fail "slow sender not counted"
 pass "counters"
@@ -132,5 +132,5 @@ assert r2 == r1, (r1[:60], r2[:60])
 print("ok")
 PY
 pass "response on a new connection when the request's one is gone"
-stop_daemon
+stop_clean
 grep -q 'tcp_connected=1' "$SW_LOG" || fail "outbound connection not counted"

@@ -59,7 +59,7 @@ done
 out=$(reg sip:alice@127.0.0.1 --contact sip:alice@192.0.2.1:5060 --password-file alice.pw)
 echo "$out" | head -1 | grep -q "403" || fail "not throttled after 4 failures: $out"
 pass "wrong password -> 401; repeated failures -> 403 without checking"
-stop_daemon
+stop_clean
 
 # SIPp computes MD5 digests only, and reads the first challenge: offer MD5.
 start_daemon --set registrar.algorithms=md5
@@ -68,5 +68,5 @@ sipp_run reg_auth -key user bob -key domain 127.0.0.1 -au bob -ap bob-pw \
 sipp_run reg_auth -key user bob -key domain 127.0.0.1 -au bob -ap nope \
     && fail "SIPp registered with a wrong password"
 expect_code bob 302 "<sip:bob@192.0.2.10:5062>"
-stop_daemon
+stop_clean
 pass "SIPp digest MD5 flow"

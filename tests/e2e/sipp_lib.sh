@@ -32,3 +32,20 @@ expect_code() {
         echo "$SIPP_LOG" | grep -q -- "$3" || fail "INVITE $1: no '$3' in: $SIPP_LOG"
     fi
 }
+
+# eventually_code USER CODE [grep pattern]: expect_code, retried until it
+# holds, for up to 30 s: a change made by the CLI reaches the workers
+# asynchronously, and a loaded machine may take seconds.
+eventually_code() {
+    end=$(($(date +%s) + 30))
+    while :; do
+        sipp_invite "$1"
+        if echo "$SIPP_LOG" | grep -q "code=$2" \
+            && { [ $# -lt 3 ] || echo "$SIPP_LOG" | grep -q -- "$3"; }; then
+            return 0
+        fi
+        [ "$(date +%s)" -lt "$end" ] \
+            || fail "INVITE $1: wanted $2 ${3:-} within 30 s, got: $SIPP_LOG"
+        sleep 0.2
+    done
+}

@@ -64,6 +64,11 @@ def main():
                     help="after success, resend the authorized request as is")
     ap.add_argument("--ruri", help="Request-URI of a REGISTER (default: domain)")
     ap.add_argument("--lport", type=int, default=0)
+    ap.add_argument("--bind", default="127.0.0.1",
+                    help="local address (another 127.x is another source)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run the whole exchange N times; print each "
+                    "final status line (the last response in full)")
     ap.add_argument("--show-challenge", action="store_true")
     ap.add_argument("--delay", type=float, default=0,
                     help="seconds to wait before answering the challenge")
@@ -74,7 +79,7 @@ def main():
         with open(a.password_file) as f:
             pw = f.readline().rstrip("\r\n")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", a.lport))
+    s.bind((a.bind, a.lport))
     s.settimeout(3)
     lport = s.getsockname()[1]
     method = a.method.upper()
@@ -91,7 +96,7 @@ def main():
         branch = "z9hG4bK%x" % random.getrandbits(48)
         hs = [
             "%s %s SIP/2.0" % (method, ruri),
-            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport" % (lport, branch),
+            "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (a.bind, lport, branch),
             "Max-Forwards: 70",
             "From: <%s>;tag=%s" % (frm, ftag),
             "To: <%s>" % aor,
@@ -115,55 +120,59 @@ def main():
                 return st
 
     cseq = a.cseq
-    msg, branch = build(cseq, [])
-    status, line, hdrs, head = xchg(msg)
-    authed = None
-    if status == 401 and pw is not None:
-        chal = None
-        for v in hval(hdrs, "www-authenticate"):
-            p = challenge_params(v)
-            if p.get("algorithm", "MD5").upper() == a.alg:
-                chal = p
-        if a.show_challenge:
-            print("challenge: " + " | ".join(hval(hdrs, "www-authenticate")))
-        if chal is None:
-            print("no %s challenge offered" % a.alg)
-            return 1
-        realm, nonce = chal["realm"], chal["nonce"]
-        time.sleep(a.delay)
-        cnonce = "%x" % random.getrandbits(64)
-        nc = "%08x" % a.nc
-        ha1 = h(a.alg, "%s:%s:%s" % (user, realm, pw))
-        ha2 = h(a.alg, "%s:%s" % (method, ruri))
-        resp = h(a.alg, ":".join([ha1, nonce, nc, cnonce, "auth", ha2]))
-        auth = ('Authorization: Digest username="%s", realm="%s", '
-                'nonce="%s", uri="%s", response="%s", algorithm=%s, '
-                'cnonce="%s", qop=auth, nc=%s' %
-                (user, realm, nonce, ruri, resp, a.alg, cnonce, nc))
-        cseq += 1
-        msg, branch = build(cseq, [auth])
-        authed = msg
+    for it in range(a.repeat):
+        msg, branch = build(cseq, [])
         status, line, hdrs, head = xchg(msg)
-    if a.replay and authed is not None:
-        # Same nonce and nc, new transaction (new branch, next CSeq).
-        cseq += 1
-        text = authed.decode()
-        text = re.sub(r"branch=z9hG4bK[0-9a-f]+",
-                      "branch=z9hG4bK%x" % random.getrandbits(48), text)
-        text = re.sub(r"CSeq: \d+", "CSeq: %d" % cseq, text)
-        status, line, hdrs, head = xchg(text.encode())
-    if method == "INVITE" and status >= 300:
-        to = hval(hdrs, "to")[0]
-        ack = "\r\n".join([
-            "ACK %s SIP/2.0" % ruri,
-            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport" % (lport, branch),
-            "Max-Forwards: 70",
-            "From: <%s>;tag=%s" % (frm, ftag),
-            "To: " + to,
-            "Call-ID: " + call_id,
-            "CSeq: %d ACK" % cseq,
-            "Content-Length: 0", "", ""])
-        s.sendto(ack.encode(), ("127.0.0.1", a.port))
+        authed = None
+        if status == 401 and pw is not None:
+            chal = None
+            for v in hval(hdrs, "www-authenticate"):
+                p = challenge_params(v)
+                if p.get("algorithm", "MD5").upper() == a.alg:
+                    chal = p
+            if a.show_challenge:
+                print("challenge: " + " | ".join(hval(hdrs, "www-authenticate")))
+            if chal is None:
+                print("no %s challenge offered" % a.alg)
+                return 1
+            realm, nonce = chal["realm"], chal["nonce"]
+            time.sleep(a.delay)
+            cnonce = "%x" % random.getrandbits(64)
+            nc = "%08x" % a.nc
+            ha1 = h(a.alg, "%s:%s:%s" % (user, realm, pw))
+            ha2 = h(a.alg, "%s:%s" % (method, ruri))
+            resp = h(a.alg, ":".join([ha1, nonce, nc, cnonce, "auth", ha2]))
+            auth = ('Authorization: Digest username="%s", realm="%s", '
+                    'nonce="%s", uri="%s", response="%s", algorithm=%s, '
+                    'cnonce="%s", qop=auth, nc=%s' %
+                    (user, realm, nonce, ruri, resp, a.alg, cnonce, nc))
+            cseq += 1
+            msg, branch = build(cseq, [auth])
+            authed = msg
+            status, line, hdrs, head = xchg(msg)
+        if a.replay and authed is not None:
+            # Same nonce and nc, new transaction (new branch, next CSeq).
+            cseq += 1
+            text = authed.decode()
+            text = re.sub(r"branch=z9hG4bK[0-9a-f]+",
+                          "branch=z9hG4bK%x" % random.getrandbits(48), text)
+            text = re.sub(r"CSeq: \d+", "CSeq: %d" % cseq, text)
+            status, line, hdrs, head = xchg(text.encode())
+        if method == "INVITE" and status >= 300:
+            to = hval(hdrs, "to")[0]
+            ack = "\r\n".join([
+                "ACK %s SIP/2.0" % ruri,
+                "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (a.bind, lport, branch),
+                "Max-Forwards: 70",
+                "From: <%s>;tag=%s" % (frm, ftag),
+                "To: " + to,
+                "Call-ID: " + call_id,
+                "CSeq: %d ACK" % cseq,
+                "Content-Length: 0", "", ""])
+            s.sendto(ack.encode(), ("127.0.0.1", a.port))
+        if it + 1 < a.repeat:
+            print(line)
+            cseq += 1
     print(head)
     return 0
 

@@ -39,11 +39,13 @@ struct fixture {
 };
 
 static void
-on_msg(void *arg, struct slice msg, const struct transport_ep *src)
+on_msg(
+    void *arg, struct slice msg, const struct transport_ep *src, int frame_err)
 {
     (void) arg;
     (void) msg;
     (void) src;
+    (void) frame_err;
 }
 
 static int

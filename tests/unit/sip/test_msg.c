@@ -338,6 +338,76 @@ test_limits(void **state)
     guard_free(&g);
 }
 
+/* A defect found before the Via does not hide it: the answer naming the
+ * defect can still be routed. */
+static void
+test_defect_keeps_via(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    static const char tail[] =
+        "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+        "To: <sip:x@example.com>\r\nFrom: <sip:a@example.com>;tag=9\r\n"
+        "Call-ID: a\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    static const struct {
+        const char *head;
+        int err;
+    } cases[] = {
+        { "OPTIONS sip:x@example.com SIP/2.0\r\nno colon\r\n", SIP_E_BAD_HDR },
+        { "OPTIONS sip:x@example.com SIP/2.0\r\nBad Name: v\r\n",
+            SIP_E_BAD_HDR },
+        { "OPT\x01IONS sip:x@example.com SIP/2.0\r\n", SIP_E_BAD_METHOD },
+        { "OPTIONS sip:x@exa\xffmple.com SIP/2.0\r\n", SIP_E_BAD_RURI },
+        { "OPTIONS sip:x@example.com SIP/2.0 \r\n", SIP_E_BAD_REQUEST_LINE },
+    };
+    char buf[512];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(buf, sizeof(buf), "%s%s", cases[i].head, tail);
+        assert_int_equal(parse(buf, &g), cases[i].err);
+        assert_non_null(sip_msg_hdr(&msg, SIP_HDR_VIA));
+        assert_int_equal(sip_err_status(cases[i].err), 400);
+    }
+    /* A header longer than the limit is skipped, the Via after it kept. */
+    struct sip_limits lim = sip_limits_default;
+    lim.max_hdr_len = 50;
+    snprintf(buf, sizeof(buf),
+        "OPTIONS sip:x@example.com SIP/2.0\r\n"
+        "Subject: a header longer than the fifty bytes allowed\r\n%s",
+        tail);
+    assert_int_equal(sip_msg_parse_ex(&msg, guard_str(&g, buf), &lim, false),
+        SIP_E_HDR_TOO_LONG);
+    assert_non_null(sip_msg_hdr(&msg, SIP_HDR_VIA));
+    guard_free(&g);
+}
+
+/* A bare NUL in a header is refused; one escaped in a quoted string is
+ * legal (RFC 4475 3.1.1.3). */
+static void
+test_nul_bytes(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    static const char bare[] =
+        "OPTIONS sip:x@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+        "To: <sip:x@example.com>\r\nFrom: <sip:a@example.com>;tag=9\r\n"
+        "Subject: a\0b\r\nCall-ID: a\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    static const char quoted[] =
+        "OPTIONS sip:x@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+        "To: \"a\\\0b\" <sip:x@example.com>\r\n"
+        "From: <sip:a@example.com>;tag=9\r\n"
+        "Call-ID: a\r\nCSeq: 1 OPTIONS\r\n\r\n";
+
+    assert_int_equal(sip_msg_parse(&msg, guard_put(&g, bare, sizeof(bare) - 1)),
+        SIP_E_NUL_BYTE);
+    assert_non_null(sip_msg_hdr(&msg, SIP_HDR_VIA));
+    assert_int_equal(
+        sip_msg_parse(&msg, guard_put(&g, quoted, sizeof(quoted) - 1)), 0);
+    guard_free(&g);
+}
+
 int
 main(void)
 {
@@ -351,6 +421,8 @@ main(void)
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_defect_keeps_via),
+        cmocka_unit_test(test_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,12 @@ look(struct store *st, struct slice aor)
     return s;
 }
 
+/* How long a node may take to see another's change: a deadline, not a
+ * speed requirement (on a loaded machine a NOTIFY can take seconds). */
+enum {
+    COHERENT_MS = 20000
+};
+
 /* Waits up to ms for aor to have n bindings in st; returns the wait. */
 static long
 wait_bindings(struct store *st, struct slice aor, long n, unsigned ms)
@@ -398,47 +404,50 @@ test_two_nodes_coherent(void **state)
         .uri = SLICE_LIT("sip:alice@10.0.0.7"), .expires = 3600, .q = 1000
     };
 
-    /* Register on A: B has it within a second. */
+    /* Register on A: B has it soon. */
     assert_int_equal(reg(a, "cid", 1, &c, 1, false), 0);
-    long t = wait_bindings(b, AOR, 1, 1000);
+    long t = wait_bindings(b, AOR, 1, COHERENT_MS);
     assert_true(t >= 0);
     assert_string_equal(look(b, AOR).contact[0], "sip:alice@10.0.0.7");
 
-    /* Unregister on B: A loses it within a second. */
+    /* Unregister on B: A loses it soon. */
     c.expires = 0;
     assert_int_equal(reg(b, "cid", 2, &c, 1, false), 0);
-    assert_true(wait_bindings(a, AOR, -1, 1000) >= 0);
+    assert_true(wait_bindings(a, AOR, -1, COHERENT_MS) >= 0);
 
     /* The CLI (DIRECT mode) moves a user: both nodes see it. */
     struct store *cli = open_mode(f, STORE_MODE_DIRECT);
     struct slice bob = SLICE_LIT("sip:bob@example.com");
     assert_int_equal(moved_put(cli, bob, "sip:bob@new.example"), 0);
-    assert_true(wait_moved(a, bob, true, 1000) >= 0);
-    assert_true(wait_moved(b, bob, true, 1000) >= 0);
+    assert_true(wait_moved(a, bob, true, COHERENT_MS) >= 0);
+    assert_true(wait_moved(b, bob, true, COHERENT_MS) >= 0);
     struct store_req del = { .kind = STORE_REQ_MOVED_DEL, .aor = bob };
     assert_int_equal(store_submit_wait(cli, &del), 0);
     assert_int_equal(store_submit_wait(cli, &del), STORE_E_NOT_FOUND);
     store_close(cli);
-    assert_true(wait_moved(b, bob, false, 1000) >= 0);
+    assert_true(wait_moved(b, bob, false, COHERENT_MS) >= 0);
 
     /* An operator's SQL is published by the triggers too. */
     db_exec(f,
         "INSERT INTO moved VALUES('sip:carol@example.com', "
         "'sip:carol@x.example', '', 0)");
     assert_true(
-        wait_moved(a, SLICE_LIT("sip:carol@example.com"), true, 1000) >= 0);
+        wait_moved(a, SLICE_LIT("sip:carol@example.com"), true, COHERENT_MS)
+        >= 0);
     db_exec(f, "TRUNCATE moved");
     assert_true(
-        wait_moved(b, SLICE_LIT("sip:carol@example.com"), false, 1000) >= 0);
+        wait_moved(b, SLICE_LIT("sip:carol@example.com"), false, COHERENT_MS)
+        >= 0);
 
-    /* Expiry: absolute, the same on both nodes, without any message. */
-    c.expires = 1;
+    /* Expiry: absolute, the same on both nodes, without any message. Long
+     * enough that B sees the binding before it expires even when loaded. */
+    c.expires = 8;
     assert_int_equal(reg(a, "cid", 3, &c, 1, false), 0);
-    assert_true(wait_bindings(b, AOR, 1, 1000) >= 0);
+    assert_true(wait_bindings(b, AOR, 1, COHERENT_MS) >= 0);
     int64_t ea = look(a, AOR).expires[0], eb = look(b, AOR).expires[0];
     assert_int_equal(ea, eb);
-    assert_true(wait_bindings(a, AOR, -1, 2500) >= 0);
-    assert_true(wait_bindings(b, AOR, -1, 100) >= 0);
+    assert_true(wait_bindings(a, AOR, -1, 8000 + COHERENT_MS) >= 0);
+    assert_true(wait_bindings(b, AOR, -1, COHERENT_MS) >= 0);
 
     /* Many AORs at once (more than one reload query's worth). */
     char aors[300][48];
@@ -461,7 +470,7 @@ test_two_nodes_coherent(void **state)
     }
     assert_int_equal(reg(a, "cid", 4, &c, 1, false), 0); /* after them */
     for (int i = 0; i < 300; i++) {
-        assert_true(wait_bindings(b, slice_cstr(aors[i]), 1, 2000) >= 0);
+        assert_true(wait_bindings(b, slice_cstr(aors[i]), 1, COHERENT_MS) >= 0);
     }
     for (int i = 0; i < 300; i++) {
         assert_int_equal(reqs[i].result, 0);
@@ -501,7 +510,8 @@ test_database_lost_and_back(void **state)
     c.uri = SLICE_LIT("sip:alice@10.0.0.2");
     assert_int_equal(reg(a, "cid", 2, &c, 1, false), STORE_E_UNAVAILABLE);
     assert_int_equal(reg(a, "cid", 3, &c, 1, false), STORE_E_UNAVAILABLE);
-    assert_true(clock_mono_ms() - t0 < 1000);
+    /* Fast: no connect timeout waited out (generous for a loaded box). */
+    assert_true(clock_mono_ms() - t0 < 10000);
     struct seen s = look(a, AOR);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.contact[0], "sip:alice@10.0.0.1");
