@@ -434,6 +434,10 @@ sip__is_token(struct slice s)
 static int
 check_version(struct slice v, int bad)
 {
+    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[4] == '2' && v.p[5] == '.'
+        && v.p[6] == '0') {
+        return 0; /* the usual "SIP/2.0" */
+    }
     if (v.len >= 7 && name_is(v.p, "SIP/", 4)) {
         const char *p = v.p + 4, *end = v.p + v.len;
         const char *d = p;
@@ -463,10 +467,11 @@ parse_request_line(struct sip_msg *m, const char *p, const char *eol,
         return SIP_E_BAD_REQUEST_LINE;
     }
     m->method_name = (struct slice){ p, (size_t) (sp1 - p) };
-    if (!sip__is_token(m->method_name)) {
+    /* A known method is a token; only others need the scan. */
+    m->method = (uint8_t) sip_method_lookup(m->method_name);
+    if (m->method == SIP_METHOD_OTHER && !sip__is_token(m->method_name)) {
         return SIP_E_BAD_METHOD;
     }
-    m->method = (uint8_t) sip_method_lookup(m->method_name);
     const char *u = sp1 + 1;
     const char *sp2 = memchr(u, ' ', (size_t) (eol - u));
     if (!sp2) {
@@ -714,7 +719,12 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     m->cseq = cs.num;
     m->cseq_method = cs.method;
     m->cseq_method_name = cs.method_name;
-    if (m->request && !slice_eq(cs.method_name, m->method_name)) {
+    /* Known methods compare by id (the lookup is exact); a known one
+     * never equals an unknown one. */
+    if (m->request
+        && (cs.method != m->method
+            || (cs.method == SIP_METHOD_OTHER
+                && !slice_eq(cs.method_name, m->method_name)))) {
         return SIP_E_CSEQ_METHOD;
     }
 

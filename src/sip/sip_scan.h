@@ -73,9 +73,11 @@ scan_tail(const char *p, const char *end, unsigned *shift)
 static inline const char *
 sip__scan_colon(const char *lo, const char *p, const char *end)
 {
+    const __m128i co = _mm_set1_epi8(':'), lf = _mm_set1_epi8('\n');
     while (end - p >= 16) {
         __m128i v = scan_load(p);
-        unsigned m = scan_mask(v, ':') | scan_mask(v, '\n');
+        unsigned m = (unsigned) _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, co), _mm_cmpeq_epi8(v, lf)));
         if (m) {
             return p + __builtin_ctz(m);
         }
@@ -123,17 +125,32 @@ static inline const char *
 sip__scan_eol_comma(const char *lo, const char *p, const char *end, bool *comma)
 {
     const char *q = p;
+    const __m128i lf = _mm_set1_epi8('\n'), cm = _mm_set1_epi8(',');
     for (;;) {
-        if (end - q < 16) {
-            return sip__scan_eol_bytes(q, end, comma);
+        if (end - q < 32) {
+            if (end - q < 16) {
+                return sip__scan_eol_bytes(q, end, comma);
+            }
+            __m128i v = scan_load(q);
+            unsigned m = (unsigned) _mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cm)));
+            if (m) {
+                q += __builtin_ctz(m);
+                break;
+            }
+            return sip__scan_eol_bytes(q + 16, end, comma);
         }
-        __m128i v = scan_load(q);
-        unsigned m = scan_mask(v, ',') | scan_mask(v, '\n');
+        __m128i a = scan_load(q), b = scan_load(q + 16);
+        unsigned m = (unsigned) _mm_movemask_epi8(_mm_or_si128(
+                         _mm_cmpeq_epi8(a, lf), _mm_cmpeq_epi8(a, cm)))
+            | (unsigned) _mm_movemask_epi8(
+                  _mm_or_si128(_mm_cmpeq_epi8(b, lf), _mm_cmpeq_epi8(b, cm)))
+                << 16;
         if (m) {
             q += __builtin_ctz(m);
             break;
         }
-        q += 16;
+        q += 32;
     }
     if (*q == '\n') {
         return q;
