@@ -10,6 +10,7 @@
 #   SECTIONS="..."     a subset of: parsers options location stir sti
 #                      (default all; a partial run leaves docs/ alone
 #                      unless RENDER=1)
+#   LIMIT_<section>=S  another time limit for that section
 #
 # Not a test. Loopback only, free ports picked at start; every section
 # runs under `timeout`, which stops the processes of that section (its own
@@ -65,7 +66,12 @@ else
     STI_ENV=(CALLS=20000 OPENSSL_SECS=0)
     LIMITS=(parsers=400 options=600 location=1200 stir=120 sti=300)
 fi
-limit() { local kv; for kv in "${LIMITS[@]}"; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
+# limit NAME: the section's time limit in seconds (LIMIT_<name> overrides)
+limit() {
+    local kv over="LIMIT_$1"
+    [ -n "${!over:-}" ] && { echo "${!over}"; return; }
+    for kv in "${LIMITS[@]}"; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done
+}
 
 : >"$WORK/sections.txt"
 # section NAME CMD...: runs CMD bounded by the section's time limit, output

@@ -16,7 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct sip_msg m, r;
+static struct sip_msg m, r, c;
 static char out[80000];
 
 static void
@@ -39,6 +39,25 @@ uri_all(struct slice s)
         }
         (void) sip_param_get(u.params, SLICE_LIT("transport"), &v);
         (void) sip_uri_unescape(buf, sizeof(buf), u.user);
+    }
+}
+
+/* A proxy's CANCEL for what it forwarded (§9.1): one Via, ours. */
+static void
+cancel_of(const struct sip_msg *fwd)
+{
+    static char hop[65536]; /* out holds fwd */
+    size_t len;
+
+    if (sip_build_cancel(hop, sizeof(hop), &len, fwd) != 0) {
+        return; /* no From or Call-ID: nothing to cancel with */
+    }
+    int rc = sip_msg_parse(&c, slice_make(hop, len));
+    check(rc == 0 || rc == SIP_E_TOO_MANY_HDRS || rc == SIP_E_HDR_TOO_LONG);
+    if (rc == 0) {
+        check(c.request && c.method == SIP_METHOD_CANCEL && c.nvia == 1);
+        check(slice_eq(c.branch, fwd->branch) && c.cseq == fwd->cseq);
+        check(slice_eq(c.ruri, fwd->ruri));
     }
 }
 
@@ -189,6 +208,8 @@ roundtrip(const struct sip_msg *req)
         .record_route = SLICE_LIT("<sip:192.0.2.2;lr>"),
         .remove = rm,
         .nremove = 1,
+        .received = SLICE_LIT("192.0.2.9"),
+        .rport = 5070,
     };
     rc = sip_build_forward(out, sizeof(out), &len, req, &f);
     if (rc == 0) {
@@ -202,6 +223,7 @@ roundtrip(const struct sip_msg *req)
             check(slice_eq(r.body, req->body));
             check(r.max_forwards
                 == (req->max_forwards < 0 ? 70 : req->max_forwards - 1));
+            cancel_of(&r);
         }
     } else {
         check(rc == -ENOSPC || rc == SIP_E_MAX_FORWARDS_RANGE);

@@ -31,6 +31,7 @@ SW=$PWD/build/release/sipward
 W=$(mktemp -d /tmp/stir-service.XXXXXX)
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"' EXIT
+trap 'exit 143' TERM INT # so that a time limit still cleans up
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu() { # utime+stime ticks of a process and its threads/children listed

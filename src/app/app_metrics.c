@@ -156,6 +156,28 @@ struct metric app_m_cert_fetch_latency = {
 };
 METRIC_REGISTER(app_m_cert_fetch_latency)
 
+struct metric app_m_waiting = {
+    .name = "sipward_sip_requests_waiting",
+    .help = "SIP requests held in a server transaction, waiting for the "
+            "store or a certificate fetch",
+    .type = METRIC_GAUGE,
+};
+METRIC_REGISTER(app_m_waiting)
+
+struct metric app_m_cert_running = {
+    .name = "sipward_stir_cert_fetches_running",
+    .help = "certificate transfers in flight",
+    .type = METRIC_GAUGE,
+};
+METRIC_REGISTER(app_m_cert_running)
+
+struct metric app_m_cert_entries = {
+    .name = "sipward_stir_cert_cache_entries",
+    .help = "certificates and cached failures in the certificate cache",
+    .type = METRIC_GAUGE,
+};
+METRIC_REGISTER(app_m_cert_entries)
+
 void
 app_metrics_request(enum sip_method m, enum transport_proto tp)
 {

@@ -57,6 +57,10 @@ extern struct metric app_m_verifications;
 extern struct metric app_m_signings;
 extern struct metric app_m_cert_fetches;
 extern struct metric app_m_cert_fetch_latency;
+/* Queues and gauges: metric_gauge_add(&m, 0, +1 / -1). */
+extern struct metric app_m_waiting;      /* deferred requests */
+extern struct metric app_m_cert_running; /* transfers in flight */
+extern struct metric app_m_cert_entries; /* certificate cache size */
 
 /** A request arrived (SIP_METHOD_OTHER counts as "other"). */
 void app_metrics_request(enum sip_method m, enum transport_proto tp);

@@ -175,6 +175,7 @@ certcache_free(struct certcache *c)
             entry_free(e);
         }
     }
+    metric_gauge_add(&app_m_cert_entries, 0, -(int64_t) c->count);
     pthread_mutex_destroy(&c->lock);
     pthread_rwlock_destroy(&c->trust_lock);
     free(c->http_hosts);
@@ -261,6 +262,7 @@ make_room(struct certcache *c, size_t bucket, time_t now)
                 *pp = e->next;
                 entry_free(e);
                 c->count--;
+                metric_gauge_add(&app_m_cert_entries, 0, -1);
             } else {
                 pp = &(*pp)->next;
             }
@@ -271,6 +273,7 @@ make_room(struct certcache *c, size_t bucket, time_t now)
         c->b[bucket] = e->next;
         entry_free(e);
         c->count--;
+        metric_gauge_add(&app_m_cert_entries, 0, -1);
     }
 }
 
@@ -305,6 +308,7 @@ insert(struct certcache *c, struct slice url, struct stir_cert *cert,
         e->next = c->b[h % NBUCKETS];
         c->b[h % NBUCKETS] = e;
         c->count++;
+        metric_gauge_add(&app_m_cert_entries, 0, 1);
     }
     stir_cert_deref(e->cert);
     e->cert = cert;
@@ -373,6 +377,7 @@ drop(struct certcache *c, const char *url)
         }
     }
     c->st.entries = c->count;
+    metric_gauge_add(&app_m_cert_entries, 0, -(int64_t) n);
     return n;
 }
 
@@ -903,6 +908,7 @@ unlink_xfer(struct certfetch *f, struct xfer *x)
         if (*pp == x) {
             *pp = x->next;
             f->running--;
+            metric_gauge_add(&app_m_cert_running, 0, -1);
             return;
         }
     }
@@ -975,6 +981,7 @@ certfetch_free(struct certfetch *f)
         f->xfers = x->next;
         curl_multi_remove_handle(f->multi, x->easy);
         xfer_free(x);
+        metric_gauge_add(&app_m_cert_running, 0, -1);
     }
     ev_timer_stop(f->loop, &f->timer);
     curl_multi_cleanup(f->multi);
@@ -1022,6 +1029,7 @@ certfetch_want(struct certfetch *f, struct slice url,
     x->next = f->xfers;
     f->xfers = x;
     f->running++;
+    metric_gauge_add(&app_m_cert_running, 0, 1);
     return 0;
 }
 

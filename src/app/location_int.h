@@ -23,6 +23,9 @@ struct location_worker {
     struct location *l;
     struct reg_ctx *free;
     size_t nfree;
+    /* The header values of the REGISTER reply being completed: one at a
+     * time per worker, so not one per waiting REGISTER. */
+    char reply[16384];
 };
 
 /** REGISTER (registrar.c). Returns APP_DONE or APP_DEFER. */

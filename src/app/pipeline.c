@@ -90,31 +90,11 @@ app_pipeline_add(struct app_pipeline *p, const struct app_service *s)
 
 /* ---- response routing (RFC 3261 §18.2.1, §18.2.2; RFC 3581) ---- */
 
-/* The source address as text; IPv4 by hand (glibc's inet_ntop goes
- * through sprintf, a visible cost per request). */
+/* The source address as text. */
 static int
 sa_ip(const struct transport_ep *ep, char *buf, size_t size)
 {
-    if (ep->addr.sa.sa_family == AF_INET && size >= 16) {
-        const unsigned char *b =
-            (const unsigned char *) &ep->addr.in.sin_addr.s_addr;
-        char *p = buf;
-        for (int i = 0; i < 4; i++) {
-            unsigned v = b[i];
-            if (v >= 100) {
-                *p++ = (char) ('0' + v / 100);
-            }
-            if (v >= 10) {
-                *p++ = (char) ('0' + v / 10 % 10);
-            }
-            *p++ = (char) ('0' + v % 10);
-            *p++ = i < 3 ? '.' : '\0';
-        }
-        return 0;
-    }
-    return inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, buf, (socklen_t) size)
-        ? 0
-        : -1;
+    return transport_ip_str(&ep->addr.sa, buf, size);
 }
 
 static uint16_t
@@ -159,6 +139,7 @@ route_response(
 {
     uint16_t sport = sa_port(r->src);
 
+    r->via = v;
     r->dest = *r->src;
     r->received = SLICE_NULL;
     r->rport = 0;
@@ -203,6 +184,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
     o.body = body;
     o.received = r->received;
     o.rport = r->rport;
+    o.top_via = r->via;
     rc = sip_build_response(w->out, sizeof(w->out), &len, m, &o);
     if (rc) {
         log_warn_limited(
@@ -347,6 +329,7 @@ app_req_defer(struct app_req *r)
     w->deferred = d;
     txn_set_user(r->tx, d);
     w->stats.deferred++;
+    metric_gauge_add(&app_m_waiting, 0, 1);
     if (r->msg->method == SIP_METHOD_INVITE
         && txn_state(r->tx) == TXN_PROCEEDING && !txn_code(r->tx)) {
         /* §17.2.1: tell the client we have it, which stops its Timer A. */
@@ -368,6 +351,7 @@ deferred_free(struct app_deferred *d)
 {
     struct app_worker *w = d->w;
 
+    metric_gauge_add(&app_m_waiting, 0, -1);
     if (d->prev) {
         d->prev->next = d->next;
     } else {

@@ -113,9 +113,10 @@ struct app_req {
     struct arena *scratch;          /* reset after every request */
     /* private to the pipeline */
     struct txn *tx;
-    struct transport_ep dest; /* where responses go (RFC 3261 §18.2.2) */
-    struct slice received;    /* for the top Via (§18.2.1), or empty */
-    int rport;                /* RFC 3581 value to fill, or 0 */
+    struct transport_ep dest;  /* where responses go (RFC 3261 §18.2.2) */
+    struct slice received;     /* for the top Via (§18.2.1), or empty */
+    const struct sip_via *via; /* the top Via, parsed */
+    int rport;                 /* RFC 3581 value to fill, or 0 */
     bool answered;
 };
 

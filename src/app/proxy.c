@@ -36,6 +36,34 @@ struct app_forward {
 
 static struct log_limit fwd_limit;
 
+/* What became of the requests the proxy took: sent on, answered here
+ * because they could not be (483, 5xx), or unanswered by the next hop. */
+enum {
+    FWD_SENT,
+    FWD_REFUSED,
+    FWD_TIMEOUT,
+    FWD_COUNT
+};
+
+static bool
+fwd_labels(size_t i, char *buf, size_t len)
+{
+    static const char *const r[FWD_COUNT] = { "forwarded", "refused",
+        "timeout" };
+    snprintf(buf, len, "result=\"%s\"", r[i]);
+    return true;
+}
+
+static struct metric m_forwarded = {
+    .name = "sipward_proxy_requests_total",
+    .help = "requests the inline proxy took: forwarded, refused (answered "
+            "here: 483, 5xx) or timeout (the next hop never answered: 408)",
+    .type = METRIC_COUNTER,
+    .nseries = FWD_COUNT,
+    .labels = fwd_labels,
+};
+METRIC_REGISTER(m_forwarded)
+
 static const char hex[] = "0123456789abcdef";
 
 static void
@@ -450,6 +478,7 @@ client_cb(void *arg, struct txn *tx, int code, struct slice msg)
         /* Timer B/F/C: nobody answered (§16.7 item 6 / §16.8). */
         log_warn_limited(&fwd_limit, "next hop %s: no answer (%d)",
             w->p->proxy.next_hop_text, code);
+        metric_inc(&m_forwarded, FWD_TIMEOUT);
         if (f->invite && txn_state(tx) == TXN_PROCEEDING) {
             send_cancel(f);
         }
@@ -506,6 +535,29 @@ route_to_us(const struct app_worker *w, const struct sip_msg *m)
                                                                         : NULL;
 }
 
+/*
+ * Where r goes and the Via we put on it: the next hop; but what the next
+ * hop sends us inside a dialog (the callee's BYE, its ACK to a re-INVITE)
+ * goes towards the caller, not back where it came from.
+ */
+static int
+target(struct app_worker *w, const struct app_req *r,
+    const struct sip_hdr *route, struct transport_ep *dst, const char **via,
+    char *buf, size_t size)
+{
+    uint16_t port;
+
+    *dst = w->hop;
+    *via = w->via;
+    if (!r->msg->to_tag.len || !from_next_hop(w, r->src)) {
+        return 0;
+    }
+    int rc = upstream_target(r->msg, route, dst);
+    rc = rc ? rc : hop_for(w, dst, buf, size, &port);
+    *via = buf;
+    return rc;
+}
+
 /* The request as it goes on, into w->fwd; route: the top Route naming
  * us, or NULL. */
 static int
@@ -557,8 +609,7 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
     struct txn_match tm;
     struct transport_ep dst;
     char branch[48], via[128];
-    const char *our_via = w->via;
-    uint16_t port;
+    const char *our_via;
     size_t len;
     int rc, code = 500;
 
@@ -573,17 +624,10 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
         goto fail;
     }
     const struct sip_hdr *route = route_to_us(w, m);
-    dst = w->hop;
-    if (m->to_tag.len && from_next_hop(w, r->src)) {
-        /* The callee's side speaks (a BYE from the callee): towards the
-         * caller, not back where it came from. */
-        rc = upstream_target(m, route, &dst);
-        rc = rc ? rc : hop_for(w, &dst, via, sizeof(via), &port);
-        if (rc) {
-            code = rc == -EHOSTUNREACH ? 502 : 503;
-            goto fail;
-        }
-        our_via = via;
+    rc = target(w, r, route, &dst, &our_via, via, sizeof(via));
+    if (rc) {
+        code = rc == -EHOSTUNREACH ? 502 : 503;
+        goto fail;
     }
     struct slice br = new_branch(w, branch, sizeof(branch));
     rc = build_forward(r, fw, route, our_via, br, &len);
@@ -618,6 +662,7 @@ app_req_forward(struct app_req *r, const struct app_fwd *fw)
     }
     txn_client_proxy(f->ctx);
     txn_set_user(r->tx, f);
+    metric_inc(&m_forwarded, FWD_SENT);
     return 0;
 fail:
     log_warn_limited(&fwd_limit, "cannot forward " SLICE_FMT " to %s: %s",
@@ -625,6 +670,7 @@ fail:
     if (f) {
         forward_free(f);
     }
+    metric_inc(&m_forwarded, FWD_REFUSED);
     app__send_response(w, r, m, code, SLICE_NULL, NULL, 0);
     return rc;
 }
@@ -639,7 +685,10 @@ app__proxy_ack(struct app_worker *w, struct app_req *r)
 {
     const struct sip_msg *m = r->msg;
     uint64_t h = 0xcbf29ce484222325ULL;
-    char branch[48];
+    const struct sip_hdr *route = route_to_us(w, m);
+    struct transport_ep dst;
+    char branch[48], via[128];
+    const char *our_via;
     struct sip_wbuf b;
     size_t len;
 
@@ -653,10 +702,11 @@ app__proxy_ack(struct app_worker *w, struct app_req *r)
     sip_wbuf_puts(&b, "z9hG4bKswa");
     put_hex(&b, h, 16);
     if (m->max_forwards == 0
-        || build_forward(r, NULL, route_to_us(w, m), w->via,
-               slice_make(branch, b.len), &len)
+        || target(w, r, route, &dst, &our_via, via, sizeof(via)) != 0
+        || build_forward(
+               r, NULL, route, our_via, slice_make(branch, b.len), &len)
             != 0) {
         return;
     }
-    transport_send(w->tr, &w->hop, slice_make(w->fwd, len));
+    transport_send(w->tr, &dst, slice_make(w->fwd, len));
 }

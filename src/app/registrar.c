@@ -19,7 +19,7 @@
 enum {
     MAX_CONTACTS = STORE_MAX_BINDINGS,
     CTX_BUF = 8192,
-    OUT_BUF = 16384,
+    OUT_BUF = sizeof(((struct location_worker *) 0)->reply),
     FREE_KEEP = 256, /* contexts kept per worker for reuse */
 };
 
@@ -36,7 +36,6 @@ struct reg_ctx {
     char aor[STORE_MAX_AOR + 1];
     struct sip_wbuf w; /* copies */
     char buf[CTX_BUF];
-    char out[OUT_BUF]; /* the reply's header values */
 };
 
 static struct reg_ctx *
@@ -168,7 +167,7 @@ register_done(void *arg)
     struct reply r = { .nf = 0, .now = (int64_t) clock_wall() };
     int code = 200;
 
-    sip_wbuf_init(&r.w, c->out, sizeof(c->out));
+    sip_wbuf_init(&r.w, c->lw->reply, sizeof(c->lw->reply));
     switch (c->req.result) {
     case 0:
         reply_bindings(l, &r, c->aor);

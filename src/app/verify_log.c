@@ -42,15 +42,18 @@ app_verify_failed(struct slice call_id, unsigned code,
     pthread_mutex_unlock(&ring_lock);
 
     if (LOG_WARN <= log_level_current && log_limit_allow(&lim, 5, 20)) {
+        char supbuf[24];
+        uint64_t sup = log_limit_suppressed(&lim);
         snprintf(codebuf, sizeof(codebuf), "%u", code);
+        snprintf(supbuf, sizeof(supbuf), "%llu", (unsigned long long) sup);
         const struct log_kv kv[] = {
-            { "call_id", f.call_id },
-            { "code", codebuf },
-            { "reason", app_verify_reason_name(reason) },
-            { "detail", f.text },
+            { "call_id", f.call_id }, { "code", codebuf },
+            { "reason", app_verify_reason_name(reason) }, { "detail", f.text },
+            { "suppressed", supbuf }, /* failures not logged before this */
         };
-        log_write_kv(LOG_WARN, LOG_MODULE, kv, sizeof(kv) / sizeof(kv[0]),
-            "verification failed");
+        /* The count of dropped lines only when there were some. */
+        log_write_kv(LOG_WARN, LOG_MODULE, kv,
+            sizeof(kv) / sizeof(kv[0]) - (sup ? 0 : 1), "verification failed");
     }
 }
 

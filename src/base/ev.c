@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -226,6 +227,7 @@ ev_post(struct ev_loop *l, ev_cb *cb, void *arg)
     it->cb = cb;
     it->arg = arg;
     pthread_mutex_lock(&l->post_lock);
+    bool was_empty = !l->post_head;
     if (l->post_tail) {
         l->post_tail->next = it;
     } else {
@@ -233,7 +235,10 @@ ev_post(struct ev_loop *l, ev_cb *cb, void *arg)
     }
     l->post_tail = it;
     pthread_mutex_unlock(&l->post_lock);
-    if (write(l->wakefd, &one, sizeof(one)) < 0) {
+    /* Only the first item of a queue wakes the loop: run_posts() takes the
+     * whole queue, and whoever finds it empty again writes again. A store
+     * batch of a hundred completions costs one write, not a hundred. */
+    if (was_empty && write(l->wakefd, &one, sizeof(one)) < 0) {
         /* EAGAIN: the counter is already non-zero, the loop will wake. */
     }
     return 0;

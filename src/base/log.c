@@ -221,3 +221,12 @@ log_limit_allow(struct log_limit *l, double per_sec, double burst)
     l->suppressed++;
     return false;
 }
+
+uint64_t
+log_limit_suppressed(struct log_limit *l)
+{
+    uint64_t n = l->suppressed;
+
+    l->suppressed = 0;
+    return n;
+}

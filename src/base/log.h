@@ -80,10 +80,22 @@ struct log_limit {
     uint64_t suppressed;
 };
 bool log_limit_allow(struct log_limit *l, double per_sec, double burst);
+/**
+ * Lines refused since the last call, and resets the count: the next line
+ * written says how many were dropped, so a quiet log is not mistaken for a
+ * quiet network.
+ */
+uint64_t log_limit_suppressed(struct log_limit *l);
 
 #define log_warn_limited(lim, ...)                                             \
     do {                                                                       \
         if (LOG_WARN <= log_level_current && log_limit_allow((lim), 5, 20)) {  \
+            uint64_t sup_ = log_limit_suppressed(lim);                         \
+            if (sup_) {                                                        \
+                log_write(LOG_WARN, LOG_MODULE,                                \
+                    "%llu similar lines suppressed (rate limit)",              \
+                    (unsigned long long) sup_);                                \
+            }                                                                  \
             log_write(LOG_WARN, LOG_MODULE, __VA_ARGS__);                      \
         }                                                                      \
     } while (0)

@@ -249,13 +249,12 @@ tls_handshake(struct ua *u, const char *host, char *why, size_t whylen)
         int e = SSL_get_error(u->ssl, r);
         uint64_t now = clock_mono_ms();
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-            size_t n;
-            if (transport_tls_connect_error(u->ssl, r, sys_errno, why, whylen)
-                    == TRANSPORT_TLS_UNTRUSTED
-                && (n = strlen(why)) < whylen) {
-                snprintf(why + n, whylen - n,
-                    "; give its CA with --tls-ca "
-                    "FILE");
+            enum transport_tls_fail f =
+                transport_tls_connect_error(u->ssl, r, sys_errno, why, whylen);
+            static const char hint[] = "; give its CA with --tls-ca FILE";
+            size_t n = strlen(why);
+            if (f == TRANSPORT_TLS_UNTRUSTED) {
+                snprintf(why + n, whylen - n, "%s", hint);
             }
             return -EPROTO;
         }
@@ -1348,6 +1347,10 @@ ua_request(const struct ua_opts *o, const char *uri)
     /* OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a server that
      * went away must be an EPIPE, not a killed client. */
     signal(SIGPIPE, SIG_IGN);
+    if (o->verbose) {
+        /* -v shows a call as it happens, also through a pipe or a file. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    }
     if (u->invite) {
         /* Ctrl-C cancels the call instead of killing the client. */
         sigemptyset(&ss);

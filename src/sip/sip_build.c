@@ -148,11 +148,17 @@ sip_build_tag(char dst[17], const struct sip_msg *req)
 /* Top Via of a response: fills a valueless rport and adds received
  * (RFC 3581 §4, RFC 3261 §18.2.1). */
 static void
-put_top_via(
-    struct sip_wbuf *w, struct slice value, struct slice received, int rport)
+put_top_via(struct sip_wbuf *w, struct slice value, struct slice received,
+    int rport, const struct sip_via *parsed)
 {
     struct sip_via v;
-    if ((!received.len && !rport) || sip_via_parse(&v, value) != 0) {
+    if (!received.len && !rport) {
+        sip_wbuf_put(w, value);
+        return;
+    }
+    if (parsed) {
+        v = *parsed;
+    } else if (sip_via_parse(&v, value) != 0) {
         sip_wbuf_put(w, value);
         return;
     }
@@ -219,7 +225,7 @@ sip_build_response(char *out, size_t size, size_t *len,
          h = sip_msg_hdr_next(req, h)) {
         put_name(&w, SIP_HDR_VIA);
         if (h == sip_msg_hdr(req, SIP_HDR_VIA)) {
-            put_top_via(&w, h->value, o->received, o->rport);
+            put_top_via(&w, h->value, o->received, o->rport, o->top_via);
         } else {
             sip_wbuf_put(&w, h->value);
         }
@@ -383,7 +389,7 @@ sip_build_forward(char *out, size_t size, size_t *len, const struct sip_msg *m,
         }
         if (m->request && i == top_via && (o->received.len || o->rport)) {
             put_name(&w, SIP_HDR_VIA);
-            put_top_via(&w, h->value, o->received, o->rport);
+            put_top_via(&w, h->value, o->received, o->rport, NULL);
             wput(&w, "\r\n", 2);
             continue;
         }

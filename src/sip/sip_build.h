@@ -55,6 +55,7 @@ struct sip_resp_opts {
      * rport parameter. */
     struct slice received;
     int rport;                     /* 0: leave rport alone */
+    const struct sip_via *top_via; /* req's top Via, parsed; NULL: parse */
     const struct sip_field *extra; /* Contact, Warning, Reason, ... */
     size_t nextra;
     struct slice content_type; /* with body */

@@ -62,6 +62,9 @@ struct shard {
     struct aor_ent **tab;
     size_t cap; /* power of two */
     size_t n;
+    /* No binding of the shard expires before this (a lower bound; 0 until
+     * a sweep computed it): the sweep skips a shard with nothing due. */
+    int64_t min_expires;
 };
 
 struct store_idx {
@@ -428,6 +431,9 @@ store__idx_binding_put(
         rc = -ENOMEM;
         goto out;
     }
+    if (b->expires < s->min_expires) {
+        s->min_expires = b->expires;
+    }
     int old = bnd_find(e, b->contact);
     if (old >= 0) {
         bnd_remove_at(e, old);
@@ -497,15 +503,19 @@ store__idx_bindings_clear(struct store_idx *ix, struct slice aor)
     pthread_rwlock_unlock(&s->lock);
 }
 
+/* Whether e has a binding due at now; lowers *min to its earliest expiry. */
 static bool
-has_expired(const struct aor_ent *e, int64_t now)
+has_expired(const struct aor_ent *e, int64_t now, int64_t *min)
 {
+    bool due = false;
+
     for (int i = 0; i < e->nb; i++) {
-        if (e->b[i]->expires <= now) {
-            return true;
+        due |= e->b[i]->expires <= now;
+        if (e->b[i]->expires < *min) {
+            *min = e->b[i]->expires;
         }
     }
-    return false;
+    return due;
 }
 
 uint64_t
@@ -515,18 +525,26 @@ store__idx_expire(struct store_idx *ix, int64_t now)
 
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i];
+        int64_t min = INT64_MAX;
         bool any = false;
 
+        /* Nothing due: no need to walk a shard that may hold thousands of
+         * AORs, every second. */
+        if (s->min_expires > now) {
+            continue;
+        }
         /* Scan without the lock (we are the only writer); lock only the
          * shards that have something to drop. */
-        for (size_t j = 0; j < s->cap && !any; j++) {
-            for (struct aor_ent *e = s->tab[j]; e && !any; e = e->next) {
-                any = has_expired(e, now);
+        for (size_t j = 0; j < s->cap; j++) {
+            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
+                any |= has_expired(e, now, &min);
             }
         }
         if (!any) {
+            s->min_expires = min;
             continue;
         }
+        min = INT64_MAX;
         pthread_rwlock_wrlock(&s->lock);
         for (size_t j = 0; j < s->cap; j++) {
             struct aor_ent *e = s->tab[j];
@@ -537,12 +555,15 @@ store__idx_expire(struct store_idx *ix, int64_t now)
                         bnd_remove_at(e, k);
                         atomic_fetch_sub(&ix->bindings, 1);
                         dropped++;
+                    } else if (e->b[k]->expires < min) {
+                        min = e->b[k]->expires;
                     }
                 }
                 maybe_drop(ix, s, e);
                 e = next;
             }
         }
+        s->min_expires = min;
         pthread_rwlock_unlock(&s->lock);
     }
     return dropped;

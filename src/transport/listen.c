@@ -155,20 +155,72 @@ fail:
     return err;
 }
 
+int
+transport_ip_str(const struct sockaddr *sa, char *buf, size_t size)
+{
+    if (sa->sa_family == AF_INET && size >= INET_ADDRSTRLEN) {
+        /* By hand: glibc's inet_ntop goes through sprintf, a visible cost
+         * per request. */
+        const unsigned char *b =
+            (const unsigned char *) &((const struct sockaddr_in *) sa)
+                ->sin_addr.s_addr;
+        char *p = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = b[i];
+            if (v >= 100) {
+                *p++ = (char) ('0' + v / 100);
+            }
+            if (v >= 10) {
+                *p++ = (char) ('0' + v / 10 % 10);
+            }
+            *p++ = (char) ('0' + v % 10);
+            *p++ = i < 3 ? '.' : '\0';
+        }
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) sa;
+        return inet_ntop(AF_INET6, &a->sin6_addr, buf, (socklen_t) size) ? 0
+                                                                         : -1;
+    }
+    return -1;
+}
+
 void
 transport_addr_str(const struct sockaddr *sa, char *buf, size_t size)
 {
     char ip[INET6_ADDRSTRLEN] = "?";
+    bool v6 = sa->sa_family == AF_INET6;
+    unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *) sa)->sin6_port
+                             : ((const struct sockaddr_in *) sa)->sin_port);
+    char digits[8], *d = digits + sizeof(digits);
 
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *) sa;
-        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-        snprintf(buf, size, "%s:%u", ip, ntohs(a->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) sa;
-        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-        snprintf(buf, size, "[%s]:%u", ip, ntohs(a->sin6_port));
-    } else {
-        snprintf(buf, size, "?");
+    if (size == 0) {
+        return;
     }
+    if (transport_ip_str(sa, ip, sizeof(ip)) != 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    *--d = '\0';
+    do {
+        *--d = (char) ('0' + port % 10);
+        port /= 10;
+    } while (port);
+    size_t n = strlen(ip), k = strlen(d), need = n + k + 1 + (v6 ? 2 : 0);
+    if (need + 1 > size) {
+        buf[0] = '\0';
+        return;
+    }
+    char *p = buf;
+    if (v6) {
+        *p++ = '[';
+    }
+    memcpy(p, ip, n);
+    p += n;
+    if (v6) {
+        *p++ = ']';
+    }
+    *p++ = ':';
+    memcpy(p, d, k + 1);
 }

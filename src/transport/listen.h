@@ -39,6 +39,10 @@ const char *transport_proto_name(enum transport_proto p);
  */
 int transport_socket_open(const struct transport_listener *l, bool reuseport);
 
+/** Writes the IP of an AF_INET or AF_INET6 address (no port, no brackets);
+ * 0, or -1 for another family or a buffer too small. */
+int transport_ip_str(const struct sockaddr *sa, char *buf, size_t size);
+
 /** Formats an address as "ip:port" or "[ip6]:port". */
 void transport_addr_str(const struct sockaddr *sa, char *buf, size_t size);
 

@@ -97,6 +97,7 @@ struct txn_table {
     size_t mask;
     struct txn *free;
     size_t count;
+    size_t nindexed; /* in the lookup indexes: what the buckets are for */
     struct tlist lists[MAX_TLISTS];
     int nlists;
     struct bufnode *bufs[BUF_CLASSES];
@@ -114,10 +115,17 @@ rotl(uint64_t x, int b)
     return (x << b) | (x >> (64 - b));
 }
 
+/* The message is fed through a 64-byte buffer and hashed a block of eight
+ * words at a time: the fields are short and follow each other at any
+ * offset, so feeding them byte by byte cost more than the rounds. */
+enum {
+    SH_BLOCK = 64
+};
+
 struct sip_hash {
     uint64_t v0, v1, v2, v3;
-    uint64_t tail;
-    size_t ntail, total;
+    size_t nbuf, total;
+    unsigned char buf[SH_BLOCK];
 };
 
 #define SIPROUND                                                               \
@@ -145,63 +153,84 @@ sh_init(struct sip_hash *h, const uint64_t k[2])
     h->v1 = 0x646f72616e646f6dULL ^ k[1];
     h->v2 = 0x6c7967656e657261ULL ^ k[0];
     h->v3 = 0x7465646279746573ULL ^ k[1];
-    h->tail = 0;
-    h->ntail = 0;
+    h->nbuf = 0;
     h->total = 0;
 }
 
+/* Compresses the first nwords words of the buffer. */
 static void
-sh_word(struct sip_hash *h, uint64_t m)
+sh_words(struct sip_hash *h, size_t nwords)
 {
-    h->v3 ^= m;
-    SIPROUND;
-    h->v0 ^= m;
+    for (size_t i = 0; i < nwords; i++) {
+        uint64_t m;
+        memcpy(&m, h->buf + 8 * i, 8);
+        h->v3 ^= m;
+        SIPROUND;
+        h->v0 ^= m;
+    }
+}
+
+static void
+sh_put(struct sip_hash *h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+
+    h->total += n;
+    while (n) {
+        size_t k = SH_BLOCK - h->nbuf < n ? SH_BLOCK - h->nbuf : n;
+        memcpy(h->buf + h->nbuf, p, k);
+        h->nbuf += k;
+        p += k;
+        n -= k;
+        if (h->nbuf == SH_BLOCK) {
+            sh_words(h, SH_BLOCK / 8);
+            h->nbuf = 0;
+        }
+    }
 }
 
 static void
 sh_byte(struct sip_hash *h, unsigned char c)
 {
-    h->tail |= (uint64_t) c << (8 * h->ntail);
-    h->total++;
-    if (++h->ntail == 8) {
-        sh_word(h, h->tail);
-        h->tail = 0;
-        h->ntail = 0;
-    }
+    sh_put(h, &c, 1);
 }
 
+/* One field: its bytes (ASCII lower-cased when fold), then its length, so
+ * "ab"+"c" differs from "a"+"bc". */
 static void
 sh_bytes(struct sip_hash *h, struct slice s, bool fold)
 {
-    size_t i = 0;
+    if (!fold) {
+        sh_put(h, s.p, s.len);
+    } else {
+        for (size_t i = 0; i < s.len; i++) {
+            unsigned char c = (unsigned char) s.p[i];
+            sh_byte(h, c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c);
+        }
+    }
+    uint16_t len = (uint16_t) s.len;
+    sh_put(h, &len, sizeof(len));
+}
 
-    if (!fold && h->ntail == 0) {
-        /* Aligned to a word boundary of the stream: eat 8 bytes at once. */
-        for (; i + 8 <= s.len; i += 8) {
-            uint64_t w;
-            memcpy(&w, s.p + i, 8);
-            sh_word(h, w);
-            h->total += 8;
-        }
-    }
-    for (; i < s.len; i++) {
-        unsigned char c = (unsigned char) s.p[i];
-        if (fold && c >= 'A' && c <= 'Z') {
-            c = (unsigned char) (c + 32);
-        }
-        sh_byte(h, c);
-    }
-    /* Length-separate the fields so "ab"+"c" differs from "a"+"bc". */
-    sh_byte(h, 0xff);
-    sh_byte(h, (unsigned char) s.len);
+static void
+sh_u32(struct sip_hash *h, uint32_t v)
+{
+    sh_put(h, &v, sizeof(v));
 }
 
 static uint64_t
 sh_final(struct sip_hash *h)
 {
-    uint64_t b = ((uint64_t) (h->total & 0xff) << 56) | h->tail;
+    size_t full = h->nbuf / 8, rest = h->nbuf % 8;
+    uint64_t b = (uint64_t) (h->total & 0xff) << 56;
 
-    sh_word(h, b);
+    sh_words(h, full);
+    for (size_t i = 0; i < rest; i++) {
+        b |= (uint64_t) h->buf[8 * full + i] << (8 * i);
+    }
+    h->v3 ^= b;
+    SIPROUND;
+    h->v0 ^= b;
     h->v2 ^= 0xff;
     SIPROUND;
     SIPROUND;
@@ -248,7 +277,7 @@ key_of(const struct txn_table *t, char domain, const struct txn_match *m,
         sh_bytes(&h, m->ruri, false);
         sh_bytes(&h, m->from_tag, false);
         sh_bytes(&h, m->call_id, false);
-        sh_word(&h, m->cseq);
+        sh_u32(&h, m->cseq);
         sh_bytes(&h, m->top_via, false);
         sh_bytes(&h, method, false);
     }
@@ -264,7 +293,7 @@ mkey_of(const struct txn_table *t, const struct txn_match *m)
     sh_byte(&h, 'm');
     sh_bytes(&h, m->from_tag, false);
     sh_bytes(&h, m->call_id, false);
-    sh_word(&h, m->cseq);
+    sh_u32(&h, m->cseq);
     sh_bytes(&h, m->cseq_method, false);
     return sh_final(&h);
 }
@@ -386,7 +415,7 @@ txn_table_next_ms(const struct txn_table *t)
 
 /* ---- hash table ---- */
 
-/* Doubles the bucket arrays when there are more transactions than
+/* Doubles the bucket arrays when more transactions are indexed than
  * buckets; rehashing is O(n), amortized over the inserts that led here. */
 static void
 grow(struct txn_table *t)
@@ -424,7 +453,10 @@ grow(struct txn_table *t)
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
-    if (t->count > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
+    /* Sized by what is indexed, not by the live count: Confirmed INVITE
+     * transactions linger for Timer I outside the indexes, and counting
+     * them would spread a few hundred lookups over megabytes. */
+    if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
         grow(t);
     }
     struct txn **b = &t->buckets[tx->key & t->mask];
@@ -444,6 +476,7 @@ hash_remove(struct txn_table *t, struct txn *tx)
          pp = &(*pp)->hnext) {
         if (*pp == tx) {
             *pp = tx->hnext;
+            t->nindexed--;
             break;
         }
     }

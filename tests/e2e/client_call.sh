@@ -53,9 +53,16 @@ pass "call: INVITE with SDP, 200, ACK and BYE to the callee's Contact"
 P=$(free_port)
 uas ring client_ring "$P" 1
 wait_listening "$P" udp || fail "SIPp ringing callee"
-"$SIPWARD" call "sip:bob@127.0.0.1:$P" --no-book --duration 1 >"$SW_TMP/out" 2>&1 &
+"$SIPWARD" call "sip:bob@127.0.0.1:$P" --no-book --duration 1 --timeout 60 -v \
+    >"$SW_TMP/out" 2>&1 &
 CALL=$!
-sleep 1.5 # ringing by then (a late CANCEL would wait for the 180, §9.1)
+# Ctrl-C once it rings (-v output is line-buffered): by then the client
+# holds SIGINT for itself.
+i=0
+until grep -q "^< 180 Ringing" "$SW_TMP/out" || [ $i -ge 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 kill -INT "$CALL"
 wait "$CALL"
 RC=$?

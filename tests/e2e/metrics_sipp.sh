@@ -4,7 +4,8 @@
 # response counter (by code) and the latency histogram grow by exactly
 # what was sent; the status page's totals follow. A moved user added
 # through the admin API moves the store gauges and the commit histograms,
-# and SIPp INVITEs to it move the redirect counter.
+# and SIPp INVITEs to it move the redirect counter; a TCP connection held
+# open is counted while it lasts.
 . "$(dirname "$0")/lib.sh"
 
 printf 'metrics-test-token-0123456789\n' >"$SW_TMP/token"
@@ -72,8 +73,44 @@ m1=$(metric 'sipward_redirects_total{kind="moved"}')
 s1=$(metric 'sipward_sip_responses_total{code="301"}')
 [ $((m1 - m0)) -eq 10 ] || fail "moved redirects grew by $((m1 - m0)), not 10"
 [ $((s1 - s0)) -eq 10 ] || fail "301 responses grew by $((s1 - s0)), not 10"
-curl -s "$URL/metrics" | grep -q '^sipward_connections_open{transport="tcp"} ' \
-    || fail "no open-connections gauge"
+# Open TCP connections: one held open by a client counts, and stops
+# counting when the client hangs up.
+CONNS='sipward_connections_open{transport="tcp"}'
+c0=$(metric "$CONNS")
+python3 - "$SW_PORT" "$SW_TMP/held" <<'PY' &
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-held\r\n"
+          b"Max-Forwards: 70\r\nFrom: <sip:m@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
+          b"Call-ID: held-conn\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+s.settimeout(10)
+assert s.recv(4096).startswith(b"SIP/2.0 200")
+open(sys.argv[2], "w").close()
+end = time.time() + 20
+while os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.05)
+s.close()
+PY
+HELD=$!
+i=0
+while [ "$(metric "$CONNS")" -le "$c0" ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ "$(metric "$CONNS")" -eq $((c0 + 1)) ] || fail "held TCP connection not counted: $(metric "$CONNS") (was $c0)"
+i=0
+while [ ! -f "$SW_TMP/held" ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+rm -f "$SW_TMP/held"
+wait $HELD || fail "the TCP client failed"
+i=0
+while [ "$(metric "$CONNS")" -ne "$c0" ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ "$(metric "$CONNS")" -eq "$c0" ] || fail "closed TCP connection still counted"
 curl -s "$URL/" | grep -q 'id=store>0 users, 0 bindings, 1 moved<' || fail "status page store line"
 pass "store gauges, commit histograms, redirects (301 +10)"
 stop_daemon

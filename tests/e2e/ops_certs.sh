@@ -5,7 +5,8 @@
 # call fetches again; POST /api/v1/trust/reload (and SIGHUP) swaps the
 # anchors and drops the results validated against the old ones; a broken
 # directory keeps the running anchors. Every route refuses a missing or
-# wrong token.
+# wrong token. /metrics counts the lookups and fetches, and shows the
+# cache size and the requests waiting for a certificate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sti_common.inc"
 
@@ -28,6 +29,7 @@ path = $SW_TMP/var/sipward.db
 trust = $SW_TMP/trust
 http_hosts = 127.0.0.1
 private_hosts = 127.0.0.1
+fetch_timeout_ms = 3000
 INI
 start_daemon --config sipward.ini
 wait_listening "$SW_HTTP_PORT" tcp || fail "HTTP not listening"
@@ -48,6 +50,15 @@ rows = [c for c in json.load(open('body'))['certs'] if c['url'] == sys.argv[1]]
 print(rows[0].get(sys.argv[2], '') if rows else '')" "$1" "$2"
 }
 fetches() { grep -c "GET /$1" "$SW_TMP/http.log"; }
+# metric NAME_AND_LABELS: its value now (0 when absent)
+metric() {
+    curl -s "http://127.0.0.1:$SW_HTTP_PORT/metrics" \
+        | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+HIT='sipward_stir_cert_lookups_total{result="hit"}'
+MISS='sipward_stir_cert_lookups_total{result="miss"}'
+FAILED='sipward_stir_cert_lookups_total{result="failure"}'
+FETCHED=sipward_stir_cert_fetch_duration_seconds_count
 # rest_verify ID: the verstat the REST verification gives ID from $A
 rest_verify() {
     python3 -c "
@@ -76,6 +87,7 @@ pass "certificate and trust routes need the token"
 
 # --- list: what verification put there ---
 T0=$(date +%s)
+h0=$(metric "$HIT"); m0=$(metric "$MISS"); x0=$(metric "$FAILED"); d0=$(metric $FETCHED)
 invite first 302 "P-Asserted-Identity:" "verstat=TN-Validation-Passed" \
     "$(sign_id "$P/sp.key" "$X5U/sp.pem" $A 12155551213)" $A
 invite again 302 "P-Asserted-Identity:" "verstat=TN-Validation-Passed" \
@@ -95,6 +107,12 @@ cert "$X5U/sp.pem" subject | grep -q "CN=" || fail "sp.pem subject: $(cat body)"
 [ -n "$(cert "$X5U/rogue.pem" error)" ] || fail "rogue has no reason: $(cat body)"
 cert "$X5U/rogue.pem" subject | grep -q "CN=" || fail "rogue subject: $(cat body)"
 pass "GET /certs: pass and fail entries with subject, notAfter, hits"
+[ $(($(metric "$MISS") - m0)) -eq 1 ] || fail "misses: $(($(metric "$MISS") - m0)), not 1"
+[ $(($(metric "$FAILED") - x0)) -ge 1 ] || fail "no failed lookup counted"
+[ $(($(metric "$HIT") - h0)) -ge 1 ] || fail "no cache hit counted"
+[ $(($(metric $FETCHED) - d0)) -eq 2 ] || fail "fetch latency observed $(($(metric $FETCHED) - d0)) times, not 2"
+[ "$(metric sipward_stir_cert_cache_entries)" = 2 ] || fail "cache entries gauge is not 2"
+pass "metrics: lookups (hit, miss, failure), fetch latency, cache size"
 
 "$SIPWARD" certs list -c sipward.ini >list 2>err || fail "certs list: $(cat err)"
 grep -q "^pass	$X5U/sp.pem	[1-9][0-9]*	20.*	CN=" list || fail "certs list: $(cat list)"
@@ -176,6 +194,24 @@ done
 [ "$(rest_verify "$(sign_id "$U/sp.key" "$X5U/rogue.pem" $A 12155551213)")" = TN-Validation-Failed ] \
     || fail "rogue still trusted after SIGHUP"
 pass "sipward trust reload and SIGHUP"
+
+# --- queues: an INVITE waits for a certificate server that never answers ---
+start_hang
+(invite hang 436 "Reason:" 'cause=436' \
+    "$(sign_id "$P/sp.key" "http://127.0.0.1:$HANG_PORT/sp.pem" $A 12155551213)" $A) \
+    >hang.out 2>&1 &
+HANG_SIPP=$!
+i=0
+while { [ "$(metric sipward_sip_requests_waiting)" = 0 ] \
+    || [ "$(metric sipward_stir_cert_fetches_running)" = 0 ]; } && [ $i -lt 100 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+[ $i -lt 100 ] || fail "no waiting request or running fetch seen in /metrics"
+wait $HANG_SIPP || fail "hanging fetch: $(cat hang.out)"
+[ "$(metric sipward_sip_requests_waiting)" = 0 ] || fail "a request still waits"
+[ "$(metric sipward_stir_cert_fetches_running)" = 0 ] || fail "a fetch still runs"
+pass "metrics: requests waiting for a certificate, fetches running"
 
 grep -q "$TOKEN" "$SW_LOG" && fail "the token is in the log"
 stop_daemon

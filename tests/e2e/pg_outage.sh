@@ -38,9 +38,23 @@ database, e.g. $(comm -23 "$SW_TMP/acked" "$SW_TMP/stored" | head -3)"
     wc -l <"$SW_TMP/acked"
 }
 
+# rows_at_least PREFIX N: waits (60 s at most) until N bindings of that
+# load are in the database, so the fault lands mid-load however slow the
+# machine is.
+rows_at_least() {
+    i=0
+    while [ $i -lt 300 ]; do
+        n=$(pg_sql "SELECT count(*) FROM bindings WHERE aor LIKE 'sip:$1%'")
+        [ "${n:-0}" -ge "$2" ] && return 0
+        sleep 0.2
+        i=$((i + 1))
+    done
+    fail "only ${n:-0} of $2 bindings of load $1 stored after 60 s"
+}
+
 # ---- kill -9 node A mid-load ----
 load A ka 300 1200
-sleep 2
+rows_at_least ka 150
 kill -KILL "$A_PID"
 wait "$A_PID" 2>/dev/null
 A_PID=""
@@ -58,9 +72,9 @@ pass "A killed mid-load: all $acked acknowledged REGISTERs stored, B serves"
 
 # ---- PostgreSQL restarted mid-load ----
 load B rs 200 1600
-sleep 1.5
+rows_at_least rs 150
 sh "$SW_SRC/scripts/pg.sh" halt "$PG_DIR" || fail "halt"
-sleep 1.5
+sleep 2
 sh "$SW_SRC/scripts/pg.sh" up "$PG_DIR" || fail "up"
 wait "$SIPP_PID"
 logs="$SW_TMP/rs/*_logs.log"

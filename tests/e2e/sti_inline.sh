@@ -4,7 +4,8 @@
 # (the next hop) that checks what it receives. A valid PASSporT reaches the
 # callee with verstat=TN-Validation-Passed on the identity, our Via on top
 # and Max-Forwards decremented, and the caller gets the callee's 180/200,
-# then ACK and BYE go through (UDP, and TCP with Record-Route). Tampered:
+# then ACK and BYE go through (UDP, and TCP with Record-Route); the
+# callee's 2xx retransmissions are relayed too. Tampered:
 # 438 with a Reason and nothing reaches the callee (policy reject), or the
 # callee gets TN-Validation-Failed and the Reason (policy mark). A
 # certificate fetched first (deferred verification) still ends forwarded.
@@ -122,6 +123,52 @@ grep -A30 "INVITE sip" "$SW_TMP"/vs_valid/*_messages.log \
     || fail "no Via of ours on top: $(cat "$SW_TMP"/vs_valid/*_messages.log)"
 pass "VS inline: passed -> callee got verstat=TN-Validation-Passed, our Via, Max-Forwards 69; 200, ACK, BYE relayed; tampered -> 438, nothing forwarded"
 
+# The callee retransmits its 200 until the ACK (§13.3.1.4): a caller that
+# holds its ACK back gets the retransmissions relayed too (RFC 6026).
+uas rexmit sti_uas u1 "From:" "verstat=TN-Validation-Passed"
+python3 - "$SW_PORT" "$(sid)" $A <<'PY' || fail "2xx retransmission not relayed"
+import socket, sys, time
+port, ident, orig = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = s.getsockname()[1]
+def req(method, cseq, to, branch):
+    return (f"{method} sip:+12155551213@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:+{orig}@127.0.0.1;user=phone>;tag=rx1\r\n"
+            f"To: {to}\r\nCall-ID: rexmit-{me}\r\nCSeq: {cseq} {method}\r\n"
+            f"Contact: <sip:caller@127.0.0.1:{me}>\r\n"
+            + (f"Identity: {ident}\r\n" if method == "INVITE" else "")
+            + "Content-Length: 0\r\n\r\n").encode()
+to = "<sip:+12155551213@127.0.0.1;user=phone>"
+s.sendto(req("INVITE", "1", to, "rx-inv"), ("127.0.0.1", port))
+oks, end = 0, time.time() + 20
+s.settimeout(1)
+while oks < 2 and time.time() < end:
+    try:
+        data = s.recv(65535).decode()
+    except socket.timeout:
+        continue
+    if data.startswith("SIP/2.0 200") and "INVITE\r\n" in data:
+        oks += 1
+        to = [l[3:].strip() for l in data.split("\r\n") if l.startswith("To:")][0]
+if oks < 2:
+    sys.exit(f"got {oks} 200 OK for the INVITE")
+s.sendto(req("ACK", "1", to, "rx-ack"), ("127.0.0.1", port))
+s.sendto(req("BYE", "2", to, "rx-bye"), ("127.0.0.1", port))
+while time.time() < end:
+    try:
+        data = s.recv(65535).decode()
+    except socket.timeout:
+        continue
+    if data.startswith("SIP/2.0 200") and "BYE\r\n" in data:
+        sys.exit(0)
+sys.exit("no 200 for the BYE")
+PY
+uas_done rexmit
+pass "2xx retransmissions from the callee relayed to the caller"
+
 # CANCEL while it rings: 200 here, CANCEL relayed, the callee's 487 back,
 # and the callee gets our hop-by-hop ACK for it.
 uas cancel sti_uas_cancel u1 "From:" "verstat=TN-Validation-Passed"
@@ -167,6 +214,12 @@ grep -A12 "BYE sip" "$SW_TMP"/tcp/*_messages.log | grep -q "^Route:.*$SW_PORT" \
 pass "TCP: passed with Record-Route, 200, ACK and BYE (our Route removed) relayed"
 # nobody at the next hop any more: Timer B (64*T1) answers 408
 SIPP_RECV_TIMEOUT=20000 invite next_hop_down 408 "Via:" "." "$(sid)" $A
+M=$(curl -s "http://127.0.0.1:$SW_HTTP_PORT/metrics")
+# INVITE and BYE forwarded (the ACK is stateless), then the timed-out one
+echo "$M" | grep -q '^sipward_proxy_requests_total{result="forwarded"} 3$' \
+    && echo "$M" | grep -q '^sipward_proxy_requests_total{result="timeout"} 1$' \
+    || fail "proxy metrics: $(echo "$M" | grep proxy)"
+pass "metrics: 3 forwarded, 1 timed out"
 
 # ---- STI-AS inline: the callee gets a signed INVITE ----
 inline_daemon --set stir.sign_from=127.0.0.1 \
