@@ -58,8 +58,7 @@ struct xfer {
     uint64_t start_ms;
     char *body;
     size_t len;
-    int64_t hdr_ttl; /* -1: no caching header seen */
-    time_t hdr_date, hdr_expires;
+    struct certcache_hdrs hdrs;
     struct certfetch_waiter *waiters;
 };
 
@@ -578,23 +577,28 @@ on_body(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* Cache-Control max-age / s-maxage / no-store / no-cache, Expires, Date. */
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
+void
+certcache_hdrs_init(struct certcache_hdrs *h)
 {
-    struct xfer *x = arg;
-    size_t len = size * n;
+    h->ttl = -1;
+    h->date = 0;
+    h->expires = 0;
+}
+
+void
+certcache_hdrs_line(struct certcache_hdrs *h, const char *p, size_t len)
+{
     char line[512];
 
     if (len >= sizeof(line)) {
-        return len;
+        return;
     }
     memcpy(line, p, len);
     line[len] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
     char *v = strchr(line, ':');
     if (!v) {
-        return len;
+        return;
     }
     *v++ = '\0';
     while (*v == ' ' || *v == '\t') {
@@ -608,17 +612,45 @@ on_header(char *p, size_t size, size_t n, void *arg)
             m += 8;
         }
         if (m) {
-            x->hdr_ttl = strtoll(m, NULL, 10);
+            h->ttl = strtoll(m, NULL, 10);
         }
         if (strcasestr(v, "no-store") || strcasestr(v, "no-cache")) {
-            x->hdr_ttl = 0;
+            h->ttl = 0;
         }
     } else if (strcasecmp(line, "Expires") == 0) {
-        x->hdr_expires = curl_getdate(v, NULL);
+        h->expires = curl_getdate(v, NULL);
     } else if (strcasecmp(line, "Date") == 0) {
-        x->hdr_date = curl_getdate(v, NULL);
+        h->date = curl_getdate(v, NULL);
     }
-    return len;
+}
+
+time_t
+certcache_hdrs_expiry(const struct certcache_hdrs *h, time_t now,
+    int64_t ttl_min, int64_t ttl_max)
+{
+    int64_t ttl = ttl_max;
+
+    if (h->ttl >= 0) {
+        ttl = h->ttl;
+    } else if (h->expires > 0) {
+        ttl = (int64_t) h->expires - (h->date > 0 ? h->date : now);
+    }
+    if (ttl < ttl_min) {
+        ttl = ttl_min;
+    }
+    if (ttl > ttl_max) {
+        ttl = ttl_max;
+    }
+    return now + (time_t) ttl;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct xfer *x = arg;
+
+    certcache_hdrs_line(&x->hdrs, p, size * n);
+    return size * n;
 }
 
 static CURL *
@@ -662,7 +694,7 @@ xfer_new(struct certcache *c, struct slice url)
         return NULL;
     }
     x->c = c;
-    x->hdr_ttl = -1;
+    certcache_hdrs_init(&x->hdrs);
     x->start_ms = clock_mono_ms();
     if (url.len >= sizeof(x->url)) {
         x->bad_url = true;
@@ -681,27 +713,6 @@ xfer_free(struct xfer *x)
     }
     free(x->body);
     free(x);
-}
-
-/* Lifetime from the caching headers, bounded by config. */
-static time_t
-ttl_of(const struct xfer *x, time_t now)
-{
-    const struct certcache_conf *cf = &x->c->conf;
-    int64_t ttl = cf->ttl_max;
-
-    if (x->hdr_ttl >= 0) {
-        ttl = x->hdr_ttl;
-    } else if (x->hdr_expires > 0) {
-        ttl = x->hdr_expires - (x->hdr_date > 0 ? x->hdr_date : now);
-    }
-    if (ttl < cf->ttl_min) {
-        ttl = cf->ttl_min;
-    }
-    if (ttl > cf->ttl_max) {
-        ttl = cf->ttl_max;
-    }
-    return now + (time_t) ttl;
 }
 
 /* Turns the outcome of a transfer into a cache entry. */
@@ -763,7 +774,8 @@ xfer_finish(struct xfer *x, CURLcode rc, time_t now)
     }
     pthread_mutex_unlock(&c->lock);
     if (cert) {
-        time_t exp = ttl_of(x, now);
+        time_t exp = certcache_hdrs_expiry(
+            &x->hdrs, now, c->conf.ttl_min, c->conf.ttl_max);
         if (stir_cert_not_after(cert) < exp) {
             exp = stir_cert_not_after(cert);
         }

@@ -42,6 +42,25 @@ struct certcache_conf {
 
 struct certcache;
 
+/*
+ * The caching headers of an x5u response (Cache-Control max-age, s-maxage,
+ * no-store, no-cache; Expires and Date), read one line at a time as
+ * libcurl hands them over; the fetched certificate is kept until
+ * certcache_hdrs_expiry().
+ */
+struct certcache_hdrs {
+    int64_t ttl;          /* seconds; 0 for no-store/no-cache; -1 absent */
+    time_t date, expires; /* 0 absent, -1 unreadable */
+};
+
+void certcache_hdrs_init(struct certcache_hdrs *h);
+/** One header line ("Name: value\r\n"); others than the above are ignored. */
+void certcache_hdrs_line(struct certcache_hdrs *h, const char *p, size_t len);
+/** When an entry fetched at now expires: the headers' lifetime bounded to
+ * [ttl_min, ttl_max] (ttl_max without caching headers). */
+time_t certcache_hdrs_expiry(const struct certcache_hdrs *h, time_t now,
+    int64_t ttl_min, int64_t ttl_max);
+
 int certcache_new(struct certcache **cp, const struct certcache_conf *c);
 void certcache_free(struct certcache *c);
 

@@ -83,8 +83,9 @@ set_value(struct conf *c, const struct conf_table *t, const struct conf_opt *o,
     case CONF_STR: {
         /* A value means the same from --set as in the file, and what
          * --print-config writes loads back unchanged: blanks around it go,
-         * as inih drops them, and what inih would cut as a comment (" ;")
-         * or cannot carry on one line (control characters) is refused. */
+         * as inih drops them, and what inih would cut as a comment (';'
+         * first or after a blank: "key = ;x" is empty) or cannot carry on
+         * one line (control characters) is refused. */
         while (*v == ' ' || *v == '\t') {
             v++;
         }
@@ -95,13 +96,13 @@ set_value(struct conf *c, const struct conf_table *t, const struct conf_opt *o,
         for (size_t i = 0; i < len; i++) {
             unsigned char ch = (unsigned char) v[i];
             if ((ch < 0x20 && ch != '\t') || ch == 0x7f
-                || (ch == ';' && i > 0
-                    && (v[i - 1] == ' ' || v[i - 1] == '\t'))) {
+                || (ch == ';'
+                    && (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t'))) {
                 snprintf(c->err, sizeof(c->err),
                     "%s.%s: %s at offset %zu (the config file cannot hold "
                     "it)",
                     o->section, o->key,
-                    ch == ';' ? "\" ;\" would start a comment"
+                    ch == ';' ? "';' would start a comment"
                               : "control character",
                     i);
                 return CONF_E_BAD_VALUE;

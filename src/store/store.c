@@ -89,16 +89,16 @@ store_aor_canon(char *out, size_t size, struct slice uri)
     }
     memcpy(out, "sip:", 4);
     n = 4;
-    for (size_t i = 0; i < at; i++) {
-        char c = s.p[i];
-        if (c == ' ' || c == '<' || c == '>' || c == '"') {
+    /* The canonical AOR is a C string and a key: a NUL or any other
+     * control character (never valid in a URI, RFC 3261 §25.1) would cut
+     * it or make two spellings of one user (found by fuzz_uri). */
+    for (size_t i = 0; i < end; i++) {
+        unsigned char c = (unsigned char) s.p[i];
+        if (c < 0x21 || c == 0x7f
+            || (i < at && (c == '<' || c == '>' || c == '"'))) {
             return STORE_E_BAD_AOR;
         }
-        out[n++] = c;
-    }
-    for (size_t i = at; i < end; i++) {
-        char c = s.p[i];
-        out[n++] = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : c;
+        out[n++] = i > at && c >= 'A' && c <= 'Z' ? (char) (c + 32) : (char) c;
     }
     out[n] = '\0';
     return 0;

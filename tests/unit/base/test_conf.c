@@ -165,6 +165,7 @@ test_string_fits_the_file(void **state)
     assert_int_equal(conf_set_kv(&f->c, "server.name=a;b"), 0);
     assert_int_equal(conf_set_kv(&f->c, "server.name=a ;b"), CONF_E_BAD_VALUE);
     assert_non_null(strstr(conf_error(&f->c), "comment"));
+    assert_int_equal(conf_set_kv(&f->c, "server.name=;b"), CONF_E_BAD_VALUE);
     assert_int_equal(conf_set_kv(&f->c, "server.name=a\nb"), CONF_E_BAD_VALUE);
     assert_string_equal(f->t.name, "a;b");
     assert_int_equal(
