@@ -52,8 +52,11 @@ soak: build
 # Every performance figure beside its peer's (bench/all.sh), never part of
 # `make test`: bench/results/<date>.json, docs/PERFORMANCE.md, docs/perf/.
 # QUICK=1: under 3 minutes.
-bench: build
+bench: deps
 	@./scripts/bench-deps.sh
+	@# configure once only: a reconfigure costs seconds QUICK=1 has not got
+	[ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target sipward bench_stir
 	QUICK=$(QUICK) bench/all.sh
 
 format:

@@ -14,8 +14,8 @@
 #
 # Lines starting "STI " are machine-readable (bench/all.sh reads them).
 #
-# Not a test: it prints figures. Server CPU = utime+stime of the server
-# process(es) over the run / calls (from /proc). Replay detection is off for
+# Not a test: it prints figures. Server CPU = CPU time of every thread of
+# the server process(es) over the run / calls (from /proc schedstat). Replay detection is off for
 # sipward here because the PASSporT file is reused across runs.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -28,21 +28,27 @@ B=bench/stir-service
 [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target sipward >/dev/null
 SW=$PWD/build/release/sipward
-W=$(mktemp -d /tmp/stir-service.XXXXXX)
+# BENCH_WORK: where the run's files go (bench/all.sh keeps them in build/)
+mkdir -p "${BENCH_WORK:-/tmp}"
+W=$(mktemp -d "${BENCH_WORK:-/tmp}/stir-service.XXXXXX")
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"' EXIT
 trap 'exit 143' TERM INT # so that a time limit still cleans up
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu() { # utime+stime ticks of a process and its threads/children listed
+# CPU time (ns) of the processes listed, every thread, from schedstat:
+# /proc/PID/stat counts in 10 ms ticks, too coarse for a short run.
+cpu() {
     t=0
     for p in "$@"; do
-        set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
-        t=$((t + $1 + $2))
+        for f in /proc/"$p"/task/*/schedstat; do
+            read -r ns _ <"$f" 2>/dev/null || continue
+            t=$((t + ns))
+        done
     done
     echo $t
 }
-HZ=$(getconf CLK_TCK)
+HZ=1000000000
 
 "$SW" pki init "$W/pki" >/dev/null
 "$SW" pki issue --dir "$W/pki" --spc 1234 >/dev/null
@@ -66,7 +72,7 @@ load() {
     [ "$mode" = sign ] && sc=$B/uac_sign.xml inf=""
     # shellcheck disable=SC2086
     sipp "127.0.0.1:$lp" -sf "$sc" $inf -i 127.0.0.1 \
-        -p "$(port)" -m 20 -r 20 -nostdin -timeout 20s >/dev/null 2>&1 || true
+        -p "$(port)" -m 20 -r 200 -nostdin -timeout 20s >/dev/null 2>&1 || true
     c0=$(cpu "$@")
     t0=$(date +%s%N)
     rc=0
@@ -88,6 +94,18 @@ load() {
             mode, name, n / (dt / 1e9), dc / hz * 1e6 / n, f, n, rc }' | tee -a "$W/sti.txt"
 }
 
+# wait_udp PORT PID: until that process of ours holds the UDP port (5 s)
+wait_udp() {
+    i=0
+    while [ $i -lt 100 ]; do
+        ss -Hlnup "sport = :$1" | grep -q "pid=$2," && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "pid $2 does not listen on udp $1" >&2
+    return 1
+}
+
 # start_sipward ARGS...: the daemon on a free port, SP and SWPID set
 start_sipward() {
     SP=$(port)
@@ -97,7 +115,7 @@ start_sipward() {
         >>"$W/sipward.log" 2>&1) &
     SWPID=$!
     PIDS="$PIDS $SWPID"
-    sleep 1
+    wait_udp "$SP" "$SWPID"
 }
 
 # kamailio_load MODE CFG -A ...: Kamailio in its best configuration on a
@@ -110,7 +128,7 @@ kamailio_load() {
         -A "PORT=$KP" "$@" >>"$W/kamailio.log" 2>&1 &
     KPID=$!
     PIDS="$PIDS $KPID"
-    sleep 1.5
+    wait_udp "$KP" "$KPID"
     printf 'kamailio secsipid %s (%s children): ' "$mode" "$WORKERS"
     load "$mode" kamailio "$KP" $KPID $(pgrep -P "$KPID" | tr '\n' ' ')
     kill "$KPID"

@@ -771,10 +771,14 @@ sti_trust_reload(struct sti *s, const char *dir, struct sti_trust_info *out,
         snprintf(why, why_size, "out of memory");
         goto out;
     }
-    rc = out->dir[0] ? trust_load_dir(t, out->dir) : -ENOENT;
+    if (!out->dir[0]) {
+        rc = -ENOENT;
+        snprintf(why, why_size, "no trust anchor directory is configured");
+        goto out;
+    }
+    rc = trust_load_dir(t, out->dir);
     if (rc < 0) {
-        snprintf(why, why_size, "cannot read %s: %s", out->dir,
-            out->dir[0] ? strerror(-rc) : "no stir.trust directory");
+        snprintf(why, why_size, "cannot read %s: %s", out->dir, strerror(-rc));
         goto out;
     }
     if (stir_trust_anchors(t) == 0) {

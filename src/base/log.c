@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/slice.h"
 
 int log_level_current = LOG_INFO;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
@@ -66,18 +67,31 @@ log_context_clear(void)
 static size_t
 json_escape(char *dst, size_t room, const char *s)
 {
-    size_t n = 0;
+    size_t n = 0, len = strlen(s);
 
-    for (; *s && n + 7 < room; s++) {
-        unsigned char c = (unsigned char) *s;
+    for (size_t i = 0; i < len && n + 7 < room;) {
+        unsigned char c = (unsigned char) s[i];
+        size_t k = c < 0x80      ? 1
+            : (c & 0xe0) == 0xc0 ? 2
+            : (c & 0xf0) == 0xe0 ? 3
+                                 : 4;
         if (c == '"' || c == '\\') {
             dst[n++] = '\\';
             dst[n++] = (char) c;
         } else if (c < 0x20) {
             n += (size_t) snprintf(dst + n, room - n, "\\u%04x", c);
+        } else if (k > 1
+            && slice_utf8_prefix(slice_make(s + i, k <= len - i ? k : 0))
+                != k) {
+            /* A hostile Call-ID or URI must not make the line invalid
+             * JSON: U+FFFD for a byte that is not UTF-8. */
+            n += (size_t) snprintf(dst + n, room - n, "\\ufffd");
+            k = 1;
         } else {
-            dst[n++] = (char) c;
+            memcpy(dst + n, s + i, k);
+            n += k;
         }
+        i += k;
     }
     return n;
 }

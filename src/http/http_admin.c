@@ -616,21 +616,23 @@ bindings_delete(void *arg, const struct http_req *rq, struct http_resp *rs)
 static void
 cert_row(void *arg, const struct certcache_row *r)
 {
-    json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I}", "url", r->url, "state",
-        r->ok ? "pass" : "fail", "fetched_at", (json_int_t) r->fetched,
-        "expires_at", (json_int_t) r->expires, "hits", (json_int_t) r->hits);
+    /* The URL came in an Identity header: any bytes at all. */
+    json_t *o = json_pack("{s:o,s:s,s:I,s:I,s:I}", "url",
+        http_json_text(r->url), "state", r->ok ? "pass" : "fail", "fetched_at",
+        (json_int_t) r->fetched, "expires_at", (json_int_t) r->expires, "hits",
+        (json_int_t) r->hits);
 
     if (!o) {
         return;
     }
     if (!r->ok) {
         json_object_set_new(o, "code", json_integer(r->code));
-        json_object_set_new(o, "error", json_string(r->why));
+        json_object_set_new(o, "error", http_json_text(r->why));
     }
     /* An untrusted certificate still names its subject: that is what an
      * operator looks for. */
     if (r->subject[0]) {
-        json_object_set_new(o, "subject", json_string(r->subject));
+        json_object_set_new(o, "subject", http_json_text(r->subject));
         json_object_set_new(
             o, "not_after", json_integer((json_int_t) r->not_after));
     }

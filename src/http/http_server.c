@@ -116,6 +116,32 @@ http_resp_json(struct http_resp *rs, unsigned status, json_t *j)
     http_resp_take(rs, status, "application/json", body, n + 1);
 }
 
+/* JSON strings are UTF-8: every byte that is not becomes '?'. */
+static void
+utf8_scrub(char *s)
+{
+    size_t n = strlen(s);
+
+    for (size_t i = slice_utf8_prefix(slice_make(s, n)); i < n;
+         i += 1 + slice_utf8_prefix(slice_make(s + i + 1, n - i - 1))) {
+        s[i] = '?';
+    }
+}
+
+json_t *
+http_json_text(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    char buf[2048];
+
+    if (j) {
+        return j;
+    }
+    snprintf(buf, sizeof(buf), "%s", s);
+    utf8_scrub(buf);
+    return json_string(buf);
+}
+
 void
 http_resp_error(struct http_resp *rs, unsigned status, const char *fmt, ...)
 {
@@ -125,12 +151,8 @@ http_resp_error(struct http_resp *rs, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    /* The message may quote what the client sent; JSON needs UTF-8. */
-    size_t n = strlen(msg);
-    for (size_t i = slice_utf8_prefix(slice_make(msg, n)); i < n;
-         i += 1 + slice_utf8_prefix(slice_make(msg + i + 1, n - i - 1))) {
-        msg[i] = '?';
-    }
+    /* The message may quote what the client sent. */
+    utf8_scrub(msg);
     const char *reason = MHD_get_reason_phrase_for(status);
     json_t *j = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", (int) status,
         "reason", reason && *reason ? reason : "Error", "message", msg);

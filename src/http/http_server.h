@@ -108,6 +108,11 @@ void http_resp_take(struct http_resp *rs, unsigned status,
  */
 void http_resp_json(struct http_resp *rs, unsigned status, json_t *j);
 /**
+ * A JSON string of s, which may come from the network: bytes that are not
+ * UTF-8 become '?' (json_string() would refuse the whole string).
+ */
+json_t *http_json_text(const char *s);
+/**
  * JSON error: {"error": {"status": 400, "reason": "Bad Request",
  * "message": "..."}}.
  */

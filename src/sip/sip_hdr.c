@@ -11,11 +11,13 @@
 /*
  * Next generic-param "; name [= value]" (§25.1: SEMI, EQUAL allow LWS).
  * Returns 1 with name/value (value keeps quotes), 0 at the end, or an
- * error: bad when the syntax is wrong, SIP_E_UNBALANCED_QUOTES.
+ * error: bad when the syntax is wrong, SIP_E_UNBALANCED_QUOTES. *tok tells
+ * whether the value is a non-empty token, so that branch and tag need no
+ * second scan.
  */
 static inline __attribute__((always_inline)) int
 gparam_next(const char **pp, const char *end, struct slice *name,
-    struct slice *value, int bad)
+    struct slice *value, bool *tok, int bad)
 {
     const char *p = sip__skip_ws(*pp, end);
     if (p >= end) {
@@ -33,6 +35,7 @@ gparam_next(const char **pp, const char *end, struct slice *name,
     }
     *name = (struct slice){ n, (size_t) (p - n) };
     *value = (struct slice){ p, 0 };
+    *tok = false;
     const char *q = sip__skip_ws(p, end);
     if (q < end && *q == '=') {
         q = sip__skip_ws(q + 1, end);
@@ -45,10 +48,13 @@ gparam_next(const char **pp, const char *end, struct slice *name,
         } else {
             /* gen-value = token / host / quoted-string: IPv6 references
              * add ':' '[' ']'. */
-            q = sip__skip(q, end, C_GENVAL);
+            /* A token is a gen-value without ':', '[' or ']'. */
+            const char *t = sip__skip(q, end, C_TOKEN);
+            q = sip__skip(t, end, C_GENVAL);
             if (q == v) {
                 return bad;
             }
+            *tok = t == q;
         }
         *value = (struct slice){ v, (size_t) (q - v) };
         p = q;
@@ -160,10 +166,11 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     const char *ps = sip__skip_ws(p, end);
     a->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, v;
+    bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_PARAM)) == 1) {
+    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_PARAM)) == 1) {
         if (n.len == 3 && SIP_LIT_EQ(n, "tag")) {
-            if (!sip__is_token(v)) {
+            if (!tok) {
                 rc = SIP_E_BAD_PARAM;
                 break;
             }
@@ -209,7 +216,12 @@ sip_via_parse(struct sip_via *v, struct slice value)
     const char *p = value.p, *end = value.p + value.len;
     int err = SIP_E_BAD_VIA;
 
-    memset(v, 0, sizeof(*v));
+    /* Field by field: cheaper than a memset of the whole struct. */
+    v->proto = v->transport = v->host = v->params = v->branch = v->received =
+        v->maddr = SLICE_NULL;
+    v->host_type = 0;
+    v->has_port = v->has_rport = false;
+    v->port = 0;
     v->rport = -1;
     v->ttl = -1;
     /* sent-protocol = name SLASH version SLASH transport (SLASH allows
@@ -280,11 +292,12 @@ transport:
     const char *ps = sip__skip_ws(p, end);
     v->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, val;
+    bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &val, SIP_E_BAD_VIA)) == 1) {
+    while ((rc = gparam_next(&p, end, &n, &val, &tok, SIP_E_BAD_VIA)) == 1) {
         uint64_t num;
         if (SIP_LIT_EQ(n, "branch")) {
-            if (!sip__is_token(val)) {
+            if (!tok) {
                 goto out;
             }
             v->branch = val;
@@ -439,11 +452,14 @@ sip_contact_parse(struct sip_contact *c, struct slice value)
     int err = SIP_E_BAD_CONTACT;
     struct slice v = slice_trim(value);
 
-    memset(c, 0, sizeof(*c));
+    /* sip_addr_parse() sets every field of c->addr. */
+    c->star = false;
     c->q = -1;
     c->expires = -1;
+    c->instance = SLICE_NULL;
     c->reg_id = -1;
     if (v.len == 1 && v.p[0] == '*') {
+        memset(&c->addr, 0, sizeof(c->addr));
         c->star = true;
         err = 0;
         goto out;
@@ -453,8 +469,10 @@ sip_contact_parse(struct sip_contact *c, struct slice value)
     }
     const char *p = c->addr.params.p, *end = p + c->addr.params.len;
     struct slice n, val;
+    bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &val, SIP_E_BAD_CONTACT)) == 1) {
+    while (
+        (rc = gparam_next(&p, end, &n, &val, &tok, SIP_E_BAD_CONTACT)) == 1) {
         uint64_t num;
         if (SIP_LIT_EQ(n, "q")) {
             if (qvalue(val, &c->q) != 0) {
@@ -791,8 +809,9 @@ sip_reason_parse(struct sip_reason *r, struct slice value)
     const char *ps = sip__skip_ws(p, end);
     r->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, v;
+    bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_REASON)) == 1) {
+    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_REASON)) == 1) {
         if (SIP_LIT_EQ(n, "cause")) {
             uint64_t c;
             if (digits_u64(v, 0x7fffffff, &c) != 0 || c > 0x7fffffff) {
@@ -1001,10 +1020,12 @@ sip_identity_info_parse(struct sip_identity_info *ii, struct slice value)
     const char *ps = sip__skip_ws(p, end);
     ii->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, v;
+    bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, SIP_E_BAD_IDENTITY_INFO)) == 1) {
+    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_IDENTITY_INFO))
+        == 1) {
         if (SIP_LIT_EQ(n, "alg")) {
-            if (!sip__is_token(v)) {
+            if (!tok) {
                 goto out;
             }
             ii->alg = v;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/slice.h"
 
@@ -56,17 +57,39 @@ sip__nn(struct slice s)
     return s;
 }
 
-/* Case-insensitive equality with a lowercase literal, length first. */
+/* Eight bytes with 'A'..'Z' lowered and nothing else changed. */
+static inline uint64_t
+sip__lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+    uint64_t low = x & ~high; /* adding below never carries across bytes */
+    uint64_t ge_a = low + (0x80 - 'A') * ones;
+    uint64_t gt_z = low + (0x80 - 'Z' - 1) * ones;
+    return x | ((ge_a & ~gt_z & ~x & high) >> 2);
+}
+
+/* Case-insensitive equality with a lowercase literal, length first; a
+ * word at a time (len is a constant wherever SIP_LIT_EQ is used). */
 static inline bool
 sip__lit_eq(struct slice s, const char *lit, size_t len)
 {
     if (s.len != len) {
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (sip__lower(s.p[i]) != lit[i]) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, s.p + i, 8);
+        memcpy(&b, lit + i, 8);
+        if (sip__lower8(a) != b) {
             return false;
         }
+    }
+    if (i < len) {
+        uint64_t a = 0, b = 0;
+        memcpy(&a, s.p + i, len - i);
+        memcpy(&b, lit + i, len - i);
+        return sip__lower8(a) == b;
     }
     return true;
 }
@@ -111,7 +134,23 @@ sip__skip(const char *p, const char *end, unsigned cls)
 
 /* Past the closing quote of a quoted-string starting at p (on the '"'),
  * or NULL when unterminated. */
-const char *sip__quoted_end(const char *p, const char *end);
+static inline const char *
+sip__quoted_end(const char *p, const char *end)
+{
+    p++;
+    while (p < end) {
+        /* Jump to the next quote or backslash. */
+        const char *q = sip__skip(p, end, C_QPLAIN);
+        if (q >= end) {
+            return NULL;
+        }
+        if (*q == '"') {
+            return q + 1;
+        }
+        p = q + 2; /* quoted-pair */
+    }
+    return NULL;
+}
 
 /* Whole slice is a token. */
 bool sip__is_token(struct slice s);

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "sip/sip_hdr.h"
+#include "sip/sip_hdr_hash.h"
 #include "sip/sip_int.h"
+#include "sip/sip_scan.h"
 #include "sip/sip_uri.h"
 
 const struct sip_limits sip_limits_default = {
@@ -20,6 +22,7 @@ const struct sip_limits sip_limits_default = {
     .max_via = 64,
 };
 
+/* Long names; sip_hdr_hash.py reads this table. */
 static const char *const hdr_names[SIP_HDR_COUNT] = {
     [SIP_HDR_OTHER] = "",
     [SIP_HDR_ACCEPT] = "Accept",
@@ -253,6 +256,14 @@ load8(const char *p)
     return v | 0x2020202020202020ULL;
 }
 
+static inline uint16_t
+load2(const char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v | 0x2020u;
+}
+
 static inline uint32_t
 load4(const char *p)
 {
@@ -261,7 +272,7 @@ load4(const char *p)
     return v | 0x20202020u;
 }
 
-static inline bool
+static inline __attribute__((always_inline)) bool
 name_is(const char *p, const char *lit, size_t len)
 {
     /* Word compares, never reading outside either string: the first and
@@ -278,278 +289,39 @@ name_is(const char *p, const char *lit, size_t len)
         return load4(p) == load4(lit)
             && load4(p + len - 4) == load4(lit + len - 4);
     }
-    for (size_t i = 0; i < len; i++) {
-        if ((p[i] | 0x20) != (lit[i] | 0x20)) {
-            return false;
-        }
+    if (len >= 2) {
+        return load2(p) == load2(lit)
+            && load2(p + len - 2) == load2(lit + len - 2);
     }
-    return true;
+    return len == 0 || (p[0] | 0x20) == (lit[0] | 0x20);
 }
 
-#define TRY(id)                                                                \
-    do {                                                                       \
-        if (name_is(p, hdr_names[id], len)) {                                  \
-            return id;                                                         \
-        }                                                                      \
-    } while (0)
+/* The key sip_hdr_hash.py hashes: first, middle and last byte with 0x20
+ * or-ed in (which folds the case of letters) and the length. */
+static inline uint32_t
+hdr_key(const char *p, size_t len)
+{
+    return ((uint32_t) (unsigned char) p[0]
+               | (uint32_t) (unsigned char) p[len - 1] << 8
+               | (uint32_t) (unsigned char) p[len / 2] << 16 | 0x202020u)
+        | (uint32_t) len << 24;
+}
 
 static inline __attribute__((always_inline)) enum sip_hdr_id
 hdr_lookup(const char *p, size_t len)
 {
-
     if (len == 1) {
         char c = sip__lower(p[0]);
         return (c >= 'a' && c <= 'z') ? compact[c - 'a'] : SIP_HDR_OTHER;
     }
-    if (len < 2 || len > 20) {
-        return SIP_HDR_OTHER;
-    }
-    char c = sip__lower(p[0]);
-    switch (len) {
-    case 2:
-        TRY(SIP_HDR_TO);
-        break;
-    case 3:
-        TRY(SIP_HDR_VIA);
-        break;
-    case 4:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CSEQ);
-            break;
-        case 'd':
-            TRY(SIP_HDR_DATE);
-            break;
-        case 'f':
-            TRY(SIP_HDR_FROM);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PATH);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RSEQ);
-            TRY(SIP_HDR_RACK);
-            break;
-        }
-        break;
-    case 5:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALLOW);
-            break;
-        case 'e':
-            TRY(SIP_HDR_EVENT);
-            break;
-        case 'r':
-            TRY(SIP_HDR_ROUTE);
-            break;
-        }
-        break;
-    case 6:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MIN_SE);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REASON);
-            break;
-        case 's':
-            TRY(SIP_HDR_SERVER);
-            break;
-        }
-        break;
-    case 7:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CALL_ID);
-            TRY(SIP_HDR_CONTACT);
-            break;
-        case 'e':
-            TRY(SIP_HDR_EXPIRES);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PRIVACY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REQUIRE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUBJECT);
-            break;
-        case 'w':
-            TRY(SIP_HDR_WARNING);
-            break;
-        }
-        break;
-    case 8:
-        switch (c) {
-        case 'i':
-            TRY(SIP_HDR_IDENTITY);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PRIORITY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REPLY_TO);
-            TRY(SIP_HDR_REFER_TO);
-            break;
-        }
-        break;
-    case 9:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CALL_INFO);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUPPORTED);
-            break;
-        case 't':
-            TRY(SIP_HDR_TIMESTAMP);
-            break;
-        }
-        break;
-    case 10:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALERT_INFO);
-            break;
-        case 'e':
-            TRY(SIP_HDR_ERROR_INFO);
-            break;
-        case 'u':
-            TRY(SIP_HDR_USER_AGENT);
-            break;
-        }
-        break;
-    case 11:
-        switch (c) {
-        case 'i':
-            TRY(SIP_HDR_IN_REPLY_TO);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MIN_EXPIRES);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RETRY_AFTER);
-            TRY(SIP_HDR_REFERRED_BY);
-            break;
-        case 'u':
-            TRY(SIP_HDR_UNSUPPORTED);
-            break;
-        }
-        break;
-    case 12:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ALLOW_EVENTS);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_TYPE);
-            break;
-        case 'h':
-            TRY(SIP_HDR_HISTORY_INFO);
-            break;
-        case 'm':
-            TRY(SIP_HDR_MAX_FORWARDS);
-            TRY(SIP_HDR_MIME_VERSION);
-            break;
-        case 'o':
-            TRY(SIP_HDR_ORGANIZATION);
-            break;
-        case 'r':
-            TRY(SIP_HDR_RECORD_ROUTE);
-            break;
-        }
-        break;
-    case 13:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_AUTHORIZATION);
-            break;
-        case 'i':
-            TRY(SIP_HDR_IDENTITY_INFO);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PROXY_REQUIRE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SERVICE_ROUTE);
-            break;
-        }
-        break;
-    case 14:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT_CONTACT);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_LENGTH);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REJECT_CONTACT);
-            break;
-        }
-        break;
-    case 15:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_ACCEPT_ENCODING);
-            TRY(SIP_HDR_ACCEPT_LANGUAGE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SESSION_EXPIRES);
-            break;
-        }
-        break;
-    case 16:
-        switch (c) {
-        case 'c':
-            TRY(SIP_HDR_CONTENT_ENCODING);
-            TRY(SIP_HDR_CONTENT_LANGUAGE);
-            break;
-        case 'w':
-            TRY(SIP_HDR_WWW_AUTHENTICATE);
-            break;
-        }
-        break;
-    case 18:
-        switch (c) {
-        case 'p':
-            TRY(SIP_HDR_PROXY_AUTHENTICATE);
-            break;
-        case 's':
-            TRY(SIP_HDR_SUBSCRIPTION_STATE);
-            break;
-        }
-        break;
-    case 19:
-        switch (c) {
-        case 'a':
-            TRY(SIP_HDR_AUTHENTICATION_INFO);
-            break;
-        case 'c':
-            TRY(SIP_HDR_CONTENT_DISPOSITION);
-            break;
-        case 'p':
-            TRY(SIP_HDR_PROXY_AUTHORIZATION);
-            TRY(SIP_HDR_P_ASSERTED_IDENTITY);
-            break;
-        case 'r':
-            TRY(SIP_HDR_REQUEST_DISPOSITION);
-            break;
-        }
-        break;
-    case 20:
-        TRY(SIP_HDR_P_PREFERRED_IDENTITY);
-        break;
+    /* A perfect hash of the long names (sip_hdr_hash.h): one candidate
+     * with its length (empty slots have none), compared word by word. */
+    unsigned slot = hdr_slot[(hdr_key(p, len) * SIP_HDR_HASH_MUL) >> 24];
+    if ((slot >> 8) == len && name_is(p, hdr_names[slot & 0xff], len)) {
+        return (enum sip_hdr_id)(slot & 0xff);
     }
     return SIP_HDR_OTHER;
 }
-
-#undef TRY
 
 enum sip_hdr_id
 sip_hdr_lookup(struct slice name)
@@ -578,21 +350,55 @@ static const struct {
     [SIP_METHOD_PUBLISH] = { "PUBLISH", 7 },
 };
 
+#define METHOD_IS(m)                                                           \
+    (memcmp(name.p, methods[m].name, methods[m].len) == 0 ? (m)                \
+                                                          : SIP_METHOD_OTHER)
+
 enum sip_method
 sip_method_lookup(struct slice name)
 {
-    /* Methods are case-sensitive (§7.1); first letter picks the candidates. */
-    if (name.len < 3 || name.len > 9) {
-        return SIP_METHOD_OTHER;
-    }
-    for (size_t i = 1; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        if (methods[i].len == name.len && methods[i].name[0] == name.p[0]
-            && memcmp(methods[i].name, name.p, name.len) == 0) {
-            return (enum sip_method) i;
+    /* Methods are case-sensitive (§7.1): length and first letter pick the
+     * one candidate, compared with a constant-length memcmp. */
+    switch (name.len) {
+    case 3:
+        return name.p[0] == 'A' ? METHOD_IS(SIP_METHOD_ACK)
+                                : METHOD_IS(SIP_METHOD_BYE);
+    case 4:
+        return METHOD_IS(SIP_METHOD_INFO);
+    case 5:
+        return name.p[0] == 'P' ? METHOD_IS(SIP_METHOD_PRACK)
+                                : METHOD_IS(SIP_METHOD_REFER);
+    case 6:
+        switch (name.p[0]) {
+        case 'I':
+            return METHOD_IS(SIP_METHOD_INVITE);
+        case 'C':
+            return METHOD_IS(SIP_METHOD_CANCEL);
+        case 'U':
+            return METHOD_IS(SIP_METHOD_UPDATE);
+        case 'N':
+            return METHOD_IS(SIP_METHOD_NOTIFY);
         }
+        return SIP_METHOD_OTHER;
+    case 7:
+        switch (name.p[0]) {
+        case 'O':
+            return METHOD_IS(SIP_METHOD_OPTIONS);
+        case 'M':
+            return METHOD_IS(SIP_METHOD_MESSAGE);
+        case 'P':
+            return METHOD_IS(SIP_METHOD_PUBLISH);
+        }
+        return SIP_METHOD_OTHER;
+    case 8:
+        return METHOD_IS(SIP_METHOD_REGISTER);
+    case 9:
+        return METHOD_IS(SIP_METHOD_SUBSCRIBE);
     }
     return SIP_METHOD_OTHER;
 }
+
+#undef METHOD_IS
 
 const char *
 sip_method_name(enum sip_method m)
@@ -617,24 +423,6 @@ sip_msg_hdr_find(const struct sip_msg *m, struct slice name)
     return NULL;
 }
 
-const char *
-sip__quoted_end(const char *p, const char *end)
-{
-    p++;
-    while (p < end) {
-        /* Jump to the next quote or backslash. */
-        const char *q = sip__skip(p, end, C_QPLAIN);
-        if (q >= end) {
-            return NULL;
-        }
-        if (*q == '"') {
-            return q + 1;
-        }
-        p = q + 2; /* quoted-pair */
-    }
-    return NULL;
-}
-
 bool
 sip__is_token(struct slice s)
 {
@@ -646,6 +434,10 @@ sip__is_token(struct slice s)
 static int
 check_version(struct slice v, int bad)
 {
+    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[4] == '2' && v.p[5] == '.'
+        && v.p[6] == '0') {
+        return 0; /* the usual "SIP/2.0" */
+    }
     if (v.len >= 7 && name_is(v.p, "SIP/", 4)) {
         const char *p = v.p + 4, *end = v.p + v.len;
         const char *d = p;
@@ -675,10 +467,11 @@ parse_request_line(struct sip_msg *m, const char *p, const char *eol,
         return SIP_E_BAD_REQUEST_LINE;
     }
     m->method_name = (struct slice){ p, (size_t) (sp1 - p) };
-    if (!sip__is_token(m->method_name)) {
+    /* A known method is a token; only others need the scan. */
+    m->method = (uint8_t) sip_method_lookup(m->method_name);
+    if (m->method == SIP_METHOD_OTHER && !sip__is_token(m->method_name)) {
         return SIP_E_BAD_METHOD;
     }
-    m->method = (uint8_t) sip_method_lookup(m->method_name);
     const char *u = sp1 + 1;
     const char *sp2 = memchr(u, ' ', (size_t) (eol - u));
     if (!sp2) {
@@ -746,26 +539,28 @@ parse_status_line(struct sip_msg *m, const char *p, const char *eol)
 }
 
 static inline int
-add_hdr(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
-    struct slice name, struct slice value, uint8_t flags)
+add_hdr(struct sip_msg *m, unsigned max_hdrs, uint8_t id, struct slice name,
+    struct slice value, uint8_t flags)
 {
-    if (m->nhdr >= lim->max_hdrs) {
+    size_t n = m->nhdr;
+    if (n >= max_hdrs) {
         return SIP_E_TOO_MANY_HDRS;
     }
-    int16_t i = (int16_t) m->nhdr++;
-    struct sip_hdr *h = &m->hdr[i];
+    struct sip_hdr *h = m->hdr + n;
+    m->nhdr = (uint16_t) (n + 1);
     h->id = id;
     h->flags = flags;
     h->next = -1;
     h->name = name;
     h->value = value;
     if (id != SIP_HDR_OTHER) {
-        if (m->last[id] >= 0) {
-            m->hdr[m->last[id]].next = i;
+        int16_t *last = &m->last[id];
+        if (*last >= 0) {
+            m->hdr[*last].next = (int16_t) n;
         } else {
-            m->first[id] = i;
+            m->first[id] = (int16_t) n;
         }
-        m->last[id] = i;
+        *last = (int16_t) n;
     }
     return 0;
 }
@@ -782,15 +577,13 @@ trim_ws(const char *p, const char *end)
     return (struct slice){ p, (size_t) (end - p) };
 }
 
-/* Splits a list header at commas outside quotes, <> and comments. */
-static int
-add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
-    struct slice name, struct slice v)
+/* Splits a list header value holding a comma at commas outside quotes,
+ * <> and comments. */
+static __attribute__((noinline)) int
+add_list(struct sip_msg *m, unsigned max_hdrs, uint8_t id, struct slice name,
+    struct slice v)
 {
     const char *p = v.p, *end = v.p + v.len;
-    if (!memchr(p, ',', v.len)) {
-        return add_hdr(m, lim, id, name, v, SIP_HDR_F_LINE);
-    }
     const char *s = p;
     uint8_t flags = SIP_HDR_F_LINE | SIP_HDR_F_SPLIT;
     int err;
@@ -818,7 +611,7 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
         if (c == ',') {
             struct slice item = trim_ws(s, p);
             if (item.len) {
-                err = add_hdr(m, lim, id, name, item, flags);
+                err = add_hdr(m, max_hdrs, id, name, item, flags);
                 if (err) {
                     return err;
                 }
@@ -830,7 +623,7 @@ add_list(struct sip_msg *m, const struct sip_limits *lim, uint8_t id,
     }
     struct slice item = trim_ws(s, end);
     if (item.len) {
-        return add_hdr(m, lim, id, name, item, flags);
+        return add_hdr(m, max_hdrs, id, name, item, flags);
     }
     return 0;
 }
@@ -878,6 +671,7 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     if (m->first[SIP_HDR_VIA] < 0) {
         return SIP_E_NO_VIA;
     }
+    /* A singleton seen once has first == last (both -1 when absent). */
     static const struct {
         uint8_t id;
         int err;
@@ -889,9 +683,9 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
         { SIP_HDR_MAX_FORWARDS, SIP_E_DUP_MAX_FORWARDS },
         { SIP_HDR_CONTENT_LENGTH, SIP_E_DUP_CONTENT_LENGTH },
     };
+#pragma GCC unroll 6
     for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
-        if (m->first[single[i].id] >= 0
-            && m->first[single[i].id] != m->last[single[i].id]) {
+        if (m->first[single[i].id] != m->last[single[i].id]) {
             return single[i].err;
         }
     }
@@ -925,7 +719,12 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     m->cseq = cs.num;
     m->cseq_method = cs.method;
     m->cseq_method_name = cs.method_name;
-    if (m->request && !slice_eq(cs.method_name, m->method_name)) {
+    /* Known methods compare by id (the lookup is exact); a known one
+     * never equals an unknown one. */
+    if (m->request
+        && (cs.method != m->method
+            || (cs.method == SIP_METHOD_OTHER
+                && !slice_eq(cs.method_name, m->method_name)))) {
         return SIP_E_CSEQ_METHOD;
     }
 
@@ -957,6 +756,114 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
     }
     m->branch = v.branch;
     return 0;
+}
+
+/* The header lines from *pp to the blank line, each indexed as it is met;
+ * *pp ends past the blank line. A malformed line is skipped, its defect
+ * kept in *deferred (the first one wins): a Via after it still addresses
+ * the 400. */
+static __attribute__((noinline)) int
+index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
+    const char **pp, const char *end, int *deferred)
+{
+    const char *p = *pp;
+    unsigned max_hdrs = lim->max_hdrs;
+    size_t max_len = lim->max_hdr_len;
+    int err = 0;
+
+    for (;;) {
+        if (p >= end) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        if (*p == '\n') {
+            p++;
+            break;
+        }
+        if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+            p += 2;
+            break;
+        }
+        /* Vector scans find the colon, then the end of the line and, for
+         * list headers, whether the value holds a comma. A known name
+         * matched exactly is a valid token, only unknown ones are scanned
+         * byte by byte. */
+        const char *colon = sip__scan_colon(lo, p, end);
+        if (!colon) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        if (*colon != ':') {
+            /* No colon before the line's end. */
+            *deferred = *deferred ? *deferred : SIP_E_BAD_HDR;
+            p = colon + 1;
+            continue;
+        }
+        const char *ne = colon;
+        while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t')) {
+            ne--;
+        }
+        size_t nlen = (size_t) (ne - p);
+        uint8_t id =
+            nlen ? (uint8_t) hdr_lookup(p, nlen) : (uint8_t) SIP_HDR_OTHER;
+        bool list = hdr_list[id], comma = false;
+        const char *nl = list ? sip__scan_eol_comma(lo, colon + 1, end, &comma)
+                              : sip__scan_eol(lo, colon + 1, end);
+        if (!nl) {
+            err = SIP_E_NO_END;
+            goto out;
+        }
+        int line_err = id == SIP_HDR_OTHER
+                && (nlen == 0 || sip__skip(p, ne, C_TOKEN) != ne)
+            ? SIP_E_BAD_HDR
+            : 0;
+        /* The value runs to a line break not followed by SP/HTAB (§7.3.1
+         * folding). */
+        for (;;) {
+            if (nl + 1 >= end) {
+                err = SIP_E_NO_END;
+                goto out;
+            }
+            if (nl[1] != ' ' && nl[1] != '\t') {
+                break;
+            }
+            nl = list ? sip__scan_eol_comma(lo, nl + 1, end, &comma)
+                      : sip__scan_eol(lo, nl + 1, end);
+            if (!nl) {
+                err = SIP_E_NO_END;
+                goto out;
+            }
+        }
+        if (!line_err && (size_t) (nl - p) > max_len) {
+            line_err = SIP_E_HDR_TOO_LONG;
+        }
+        if (line_err) {
+            *deferred = *deferred ? *deferred : line_err;
+            p = nl + 1;
+            continue;
+        }
+        /* Usual shape ": value\r\n": step over one SP and the CR before
+         * the general trim. */
+        const char *vs = colon + 1;
+        const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
+        if (vs < ve && *vs == ' ') {
+            vs++;
+        }
+        struct slice name = { p, nlen };
+        struct slice value = trim_ws(vs, ve);
+        p = nl + 1;
+        if (comma) {
+            err = add_list(m, max_hdrs, id, name, value);
+        } else {
+            err = add_hdr(m, max_hdrs, id, name, value, SIP_HDR_F_LINE);
+        }
+        if (err) {
+            goto out;
+        }
+    }
+out:
+    *pp = p;
+    return err;
 }
 
 int
@@ -1025,86 +932,9 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
     p = nl + 1;
     const char *hdrs = p;
 
-    for (;;) {
-        if (p >= end) {
-            err = SIP_E_NO_END;
-            goto out;
-        }
-        if (*p == '\r' && p + 1 < end && p[1] == '\n') {
-            p += 2;
-            break;
-        }
-        if (*p == '\n') {
-            p++;
-            break;
-        }
-        /* Find the line and its colon with memchr; a known name matched
-         * exactly is a valid token, only unknown ones are scanned. */
-        const char *ns = p;
-        nl = memchr(p, '\n', (size_t) (end - p));
-        if (!nl) {
-            err = SIP_E_NO_END;
-            goto out;
-        }
-        const char *colon = memchr(ns, ':', (size_t) (nl - ns));
-        if (!colon) {
-            /* Skip the line: a Via after it still addresses the 400. */
-            deferred = deferred ? deferred : SIP_E_BAD_HDR;
-            p = nl + 1;
-            continue;
-        }
-        const char *ne = colon;
-        while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t')) {
-            ne--;
-        }
-        struct slice name = { ns, (size_t) (ne - ns) };
-        uint8_t id = name.len ? (uint8_t) hdr_lookup(ns, name.len)
-                              : (uint8_t) SIP_HDR_OTHER;
-        int line_err = id == SIP_HDR_OTHER
-                && (name.len == 0 || sip__skip(ns, ne, C_TOKEN) != ne)
-            ? SIP_E_BAD_HDR
-            : 0;
-        const char *vs = colon + 1;
-        /* The value runs to a line break not followed by SP/HTAB (§7.3.1
-         * folding). */
-        for (;;) {
-            if (nl + 1 >= end) {
-                err = SIP_E_NO_END;
-                goto out;
-            }
-            if (nl[1] != ' ' && nl[1] != '\t') {
-                break;
-            }
-            nl = memchr(nl + 1, '\n', (size_t) (end - nl - 1));
-            if (!nl) {
-                err = SIP_E_NO_END;
-                goto out;
-            }
-        }
-        if (!line_err && (size_t) (nl - ns) > lim->max_hdr_len) {
-            line_err = SIP_E_HDR_TOO_LONG;
-        }
-        if (line_err) {
-            deferred = deferred ? deferred : line_err;
-            p = nl + 1;
-            continue;
-        }
-        /* Usual shape ": value\r\n": step over one SP and the CR before
-         * the general trim. */
-        const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
-        if (vs < ve && *vs == ' ') {
-            vs++;
-        }
-        struct slice value = trim_ws(vs, ve);
-        p = nl + 1;
-        if (hdr_list[id]) {
-            err = add_list(m, lim, id, name, value);
-        } else {
-            err = add_hdr(m, lim, id, name, value, SIP_HDR_F_LINE);
-        }
-        if (err) {
-            goto out;
-        }
+    err = index_headers(m, lim, in.p, &p, end, &deferred);
+    if (err) {
+        goto out;
     }
 
     /* §25.1: a NUL is allowed only as a quoted-pair (RFC 4475 3.1.1.3);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sip/sip_int.h"
+#include "sip/sip_scan.h"
 #include "sip/sip_msg.h"
 
 static int
@@ -22,7 +23,7 @@ hexval(char c)
 
 /* Scans chars of class cls or %HH escapes; returns the end, or NULL on a
  * bad escape. */
-static const char *
+static inline __attribute__((always_inline)) const char *
 scan_escaped(const char *p, const char *end, unsigned cls)
 {
     for (;;) {
@@ -41,48 +42,36 @@ scan_escaped(const char *p, const char *end, unsigned cls)
 static const char *
 ipv4_prefix(const char *p, const char *end)
 {
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0;
-        const char *d = p;
-        while (p < end && p - d < 3 && *p >= '0' && *p <= '9') {
-            v = v * 10 + (unsigned) (*p - '0');
-            p++;
-        }
-        if (p == d || v > 255) {
+    /* Each octet: one to three digits (unrolled), at most 255. */
+    for (int i = 0;; i++) {
+        if (p == end || (unsigned) (*p - '0') > 9) {
             return NULL;
         }
-        if (i < 3) {
-            if (p == end || *p != '.') {
-                return NULL;
+        unsigned v = (unsigned) (*p++ - '0');
+        if (p < end && (unsigned) (*p - '0') <= 9) {
+            v = v * 10 + (unsigned) (*p++ - '0');
+            if (p < end && (unsigned) (*p - '0') <= 9) {
+                v = v * 10 + (unsigned) (*p++ - '0');
             }
-            p++;
         }
+        if (v > 255) {
+            return NULL;
+        }
+        if (i == 3) {
+            return p;
+        }
+        if (p == end || *p != '.') {
+            return NULL;
+        }
+        p++;
     }
-    return p;
 }
 
 bool
 sip__ipv4(struct slice s)
 {
-    const char *p = s.p, *end = s.p + s.len;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0, n = 0;
-        while (p < end && *p >= '0' && *p <= '9' && n < 4) {
-            v = v * 10 + (unsigned) (*p - '0');
-            p++;
-            n++;
-        }
-        if (n == 0 || n > 3 || v > 255) {
-            return false;
-        }
-        if (i < 3) {
-            if (p >= end || *p != '.') {
-                return false;
-            }
-            p++;
-        }
-    }
-    return p == end;
+    const char *end = s.p + s.len;
+    return s.len && ipv4_prefix(s.p, end) == end;
 }
 
 /* IPv6address (RFC 3261 §25.1 / RFC 4291), without brackets. */
@@ -162,9 +151,10 @@ sip__ipv6(struct slice s)
     return ipv6_addr(s.p + 1, s.p + s.len - 1);
 }
 
-const char *
-sip__host_port(const char *p, const char *end, struct slice *host,
-    uint8_t *type, bool *has_port, uint16_t *port)
+/* Inlined into the URI parser, which calls it for every URI. */
+static inline __attribute__((always_inline)) const char *
+host_port(const char *p, const char *end, struct slice *host, uint8_t *type,
+    bool *has_port, uint16_t *port)
 {
     const char *h = p;
 
@@ -190,6 +180,19 @@ sip__host_port(const char *p, const char *end, struct slice *host,
                 goto port;
             }
         }
+#ifdef SIP_SCAN_SSE2
+        /* The usual short name: all its labels checked at once. */
+        if (end - p >= 16) {
+            const char *e = sip__scan_host(p, end);
+            if (!e) {
+                return NULL;
+            }
+            if (e != p) {
+                p = e;
+                goto labels_done;
+            }
+        }
+#endif
         for (;;) {
             const char *l = p;
             p = sip__skip(p, end, C_ALPHA | C_DIGIT);
@@ -214,6 +217,9 @@ sip__host_port(const char *p, const char *end, struct slice *host,
                 break; /* trailing dot */
             }
         }
+#ifdef SIP_SCAN_SSE2
+    labels_done:
+#endif
         if (digit) {
             /* Digits and dots only, yet not an IPv4 address: reject. */
             const char *c = h;
@@ -245,6 +251,13 @@ port:
         *port = (uint16_t) v;
     }
     return p;
+}
+
+const char *
+sip__host_port(const char *p, const char *end, struct slice *host,
+    uint8_t *type, bool *has_port, uint16_t *port)
+{
+    return host_port(p, end, host, type, has_port, port);
 }
 
 /* ;name[=value] uri-parameters, no whitespace (§19.1.1). */
@@ -322,7 +335,7 @@ parse_sip(struct sip_uri *u, const char *p, const char *end)
         }
         p = at + 1;
     }
-    p = sip__host_port(p, end, &u->host, &u->host_type, &u->has_port, &u->port);
+    p = host_port(p, end, &u->host, &u->host_type, &u->has_port, &u->port);
     if (!p) {
         return SIP_E_BAD_URI;
     }
@@ -372,8 +385,23 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
     const char *p = in.p, *end = in.p + in.len;
     int err = SIP_E_BAD_URI;
 
-    memset(u, 0, sizeof(*u));
+    /* Field by field: cheaper than a memset of the whole struct. */
+    u->scheme = SIP_URI_OTHER;
+    u->host_type = 0;
+    u->has_port = u->has_password = false;
+    u->port = 0;
     u->raw = in;
+    u->scheme_s = u->user = u->password = u->host = u->params = u->headers =
+        u->opaque = SLICE_NULL;
+    /* The usual "sip:" without a scan for the scheme's end. */
+    if (in.len >= 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
+        && (p[2] | 0x20) == 'p' && p[3] == ':') {
+        u->scheme_s = (struct slice){ p, 3 };
+        u->opaque = (struct slice){ p + 4, in.len - 4 };
+        u->scheme = SIP_URI_SIP;
+        err = parse_sip(u, p + 4, end);
+        goto out;
+    }
     if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
         goto out;
     }

@@ -87,6 +87,9 @@ store_aor_canon(char *out, size_t size, struct slice uri)
     if (end == at + 1 || 4 + end + 1 > size) {
         return end == at + 1 ? STORE_E_BAD_AOR : -ENOSPC;
     }
+    if (slice_utf8_prefix(slice_sub(s, 0, end)) != end) {
+        return STORE_E_BAD_AOR;
+    }
     memcpy(out, "sip:", 4);
     n = 4;
     /* The canonical AOR is a C string and a key: a NUL or any other

@@ -99,7 +99,8 @@ int store_info_get(struct store *st, struct store_info *i);
  * Canonical AOR of a sip/sips URI, the key of everything in the store:
  * "sip:user@host", scheme sip for both sip and sips, host
  * lower-cased, port, parameters and headers dropped. STORE_E_BAD_AOR when uri
- * is not sip:/sips: or has no user part.
+ * is not sip:/sips:, has no user part, or is not UTF-8 (no back end could
+ * store it the same, and no JSON could show it).
  */
 int store_aor_canon(char *out, size_t size, struct slice uri);
 

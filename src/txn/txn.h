@@ -87,9 +87,12 @@ struct txn_table;
 
 /**
  * Client transaction result: a response (code 100..699, msg its bytes), or
- * the transaction's own verdict: 408 with an empty msg on Timer B/F, 503 on
- * a transport error (RFC 3261 §8.1.3.1). For a non-2xx final response to
- * an INVITE, the callback should call txn_client_ack() with the ACK bytes.
+ * the transaction's own verdict: 408 with an empty msg on Timer B/F (and
+ * C, see txn_client_proxy()). A request that cannot be sent at all is
+ * txn_client_new()'s error, which the caller turns into its 503 (RFC 3261
+ * §8.1.3.1). For a non-2xx final response to an INVITE, the callback
+ * should call txn_client_ack() with the ACK bytes. Code 0: a proxy's
+ * transaction ended.
  */
 typedef void txn_client_cb(
     void *arg, struct txn *tx, int code, struct slice msg);

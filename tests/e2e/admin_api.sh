@@ -61,6 +61,11 @@ errmsg | grep -q '"uri"' || fail "missing uri message"
 [ "$(req PUT /moved/mailto:x@example.com '{"uri":"sip:a@b"}')" = 400 ] || fail "bad AOR accepted"
 errmsg | grep -q "address-of-record" || fail "bad AOR message"
 [ "$(req POST /moved '{"uri":"sip:a@b"}')" = 400 ] || fail "POST without aor"
+# Not UTF-8: refused (no back end stores it alike, no JSON shows it), with
+# a JSON error that is valid JSON.
+[ "$(req PUT /moved/sip:%FFx@example.com '{"uri":"sip:a@b"}')" = 400 ] || fail "non-UTF-8 AOR: $(cat body)"
+errmsg | grep -q "address-of-record" || fail "non-UTF-8 AOR message: $(cat body)"
+[ "$(req GET /bindings/sip:%C3x@example.com)" = 400 ] || fail "non-UTF-8 AOR in bindings: $(cat body)"
 [ "$(curl -s -o body -w '%{http_code}' -X DELETE "$API/moved/sip:bob@example.com")" = 401 ] \
     || fail "DELETE without token"
 [ "$(req GET /moved/sip:bob@example.com)" = 200 ] || fail "unauthenticated DELETE changed something"

@@ -50,6 +50,17 @@ rows = [c for c in json.load(open('body'))['certs'] if c['url'] == sys.argv[1]]
 print(rows[0].get(sys.argv[2], '') if rows else '')" "$1" "$2"
 }
 fetches() { grep -c "GET /$1" "$SW_TMP/http.log"; }
+# hup TEXT: SIGHUP, then waits up to 10 s for one more log line with TEXT
+hup() {
+    n=$(grep -c "$1" "$SW_LOG")
+    kill -HUP "$SW_PID"
+    i=0
+    while [ "$(grep -c "$1" "$SW_LOG")" -le "$n" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ $i -lt 100 ]
+}
 # metric NAME_AND_LABELS: its value now (0 when absent)
 metric() {
     curl -s "http://127.0.0.1:$SW_HTTP_PORT/metrics" \
@@ -181,19 +192,23 @@ grep -q "^1 trust anchors and 0 CRLs loaded from $SW_TMP/trust; 1 cached certifi
     || fail "trust reload said: $(cat out)"
 rm trust/rogue-root.pem
 cp "$P/trust/root.pem" trust/
-n=$(grep -c "trust anchors and 0 CRLs loaded" "$SW_LOG")
-kill -HUP "$SW_PID"
-i=0
-while [ "$(grep -c "trust anchors and 0 CRLs loaded" "$SW_LOG")" = "$n" ] && [ $i -lt 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-[ $i -lt 100 ] || fail "SIGHUP did not reload the trust anchors"
+hup "CRLs loaded from $SW_TMP/trust;" || fail "SIGHUP did not reload the trust anchors"
 [ "$(rest_verify "$(sign_id "$P/sp.key" "$X5U/sp.pem" $A 12155551213)")" = TN-Validation-Passed ] \
     || fail "sp does not pass after SIGHUP restored its root"
 [ "$(rest_verify "$(sign_id "$U/sp.key" "$X5U/rogue.pem" $A 12155551213)")" = TN-Validation-Failed ] \
     || fail "rogue still trusted after SIGHUP"
 pass "sipward trust reload and SIGHUP"
+
+# A changed stir.trust takes effect on SIGHUP; the API then reads it too.
+mkdir trust2
+cp "$U/trust/root.pem" trust2/
+sed -i "s|^trust = .*|trust = $SW_TMP/trust2|" sipward.ini
+hup "CRLs loaded from $SW_TMP/trust2;" || fail "SIGHUP did not read the new stir.trust"
+[ "$(rest_verify "$(sign_id "$U/sp.key" "$X5U/rogue.pem" $A 12155551213)")" = TN-Validation-Passed ] \
+    || fail "the new stir.trust is not used"
+[ "$(req POST /trust/reload)" = 200 ] && [ "$(jq_ 'j["dir"]')" = "$SW_TMP/trust2" ] \
+    || fail "API reload after the SIGHUP: $(cat body)"
+pass "a changed stir.trust applies on SIGHUP"
 
 # --- queues: an INVITE waits for a certificate server that never answers ---
 start_hang

@@ -4,7 +4,8 @@
 # code and reason; a flood of failures is rate-limited, and the next line
 # written says how many were dropped (logged + dropped = failures, as
 # /metrics counts them); the token, a password, its HA1 and the signing key
-# never reach the log.
+# never reach the log; bytes that are not UTF-8 (a hostile info URL) are
+# escaped, so every line stays valid JSON.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sti_common.inc"
 
@@ -62,6 +63,46 @@ assert dropped > 0 and "suppressed" in fails[-1], "the drop is not reported"
 assert len(fails) + dropped == 151, "%d + %d != 151" % (len(fails), dropped)
 PY
 pass "one JSON line per failed verification, rate-limited, drops counted"
+
+# An info URL that is not UTF-8 (it gets logged, fetch refused) still
+# makes valid JSON lines.
+python3 - "$SW_PORT" "$ID" >hostile.out <<'PY' || fail "hostile INVITE: $(cat hostile.out)"
+import socket, sys
+port, ident = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+lp = s.getsockname()[1]
+msg = ("INVITE sip:+12155551213@127.0.0.1:%d SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-hostile\r\n"
+       "Max-Forwards: 70\r\n"
+       "From: <sip:+12155551212@127.0.0.1;user=phone>;tag=h1\r\n"
+       "To: <sip:+12155551213@127.0.0.1;user=phone>\r\n"
+       "Call-ID: hostile-1\r\nCSeq: 1 INVITE\r\n"
+       "Identity: %s\r\nContent-Length: 0\r\n\r\n" % (port, lp, ident)).encode()
+msg = msg.replace(b"/certs/sp.pem", b"/certs/hostile-\xff\xfe.pem")
+s.sendto(msg, ("127.0.0.1", port))
+s.settimeout(10)
+while True:
+    r = s.recv(65535)
+    if not r.startswith(b"SIP/2.0 1"):
+        break
+print(r.split(b"\r\n")[0].decode())
+PY
+grep -q "^SIP/2.0 4" hostile.out || fail "hostile INVITE answered: $(cat hostile.out)"
+i=0
+while ! grep -q 'hostile-' "$SW_LOG" && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+grep -q 'hostile-\\ufffd\\ufffd\.pem' "$SW_LOG" || fail "hostile URL not escaped: $(grep hostile- "$SW_LOG")"
+
+python3 - "$SW_LOG" <<'PY' || fail "hostile URL check failed"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert any("hostile-\ufffd\ufffd.pem" in o["msg"] + o.get("detail", "")
+           for o in objs), "no escaped hostile URL"
+PY
+pass "bytes that are not UTF-8 are escaped: every line is JSON"
 
 grep -q "$TOKEN" "$SW_LOG" && fail "the admin token is in the log"
 grep -q "$PASSWORD" "$SW_LOG" && fail "the password is in the log"

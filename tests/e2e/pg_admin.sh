@@ -52,7 +52,7 @@ until_ms 1000 c_on_b >/dev/null || fail "node B did not see A's write"
 # Text PostgreSQL cannot store (not UTF-8) is the client's fault: 400.
 code=$(api A PUT "/api/v1/moved/sip:%FFbob@example.com" '{"uri":"sip:bob@x.example"}')
 [ "$code" = 400 ] || fail "a non-UTF-8 AOR answered $code: $(cat "$SW_TMP/body")"
-grep -q "UTF-8" "$SW_TMP/body" || fail "non-UTF-8 message: $(cat "$SW_TMP/body")"
+grep -q "address-of-record" "$SW_TMP/body" || fail "non-UTF-8 message: $(cat "$SW_TMP/body")"
 pass "a non-UTF-8 AOR is a 400"
 
 # ---- PostgreSQL goes away ----
