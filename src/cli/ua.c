@@ -61,7 +61,8 @@ struct ua {
     enum transport_proto proto;
     struct transport_ep dst;
     char dst_str[64];
-    char local[80]; /* Via sent-by: host:port */
+    char conn_err[160]; /* why the connection failed after it was open */
+    char local[80];     /* Via sent-by: host:port */
     char rbuf[MSG_MAX + 1];
     size_t rlen;
 
@@ -270,6 +271,15 @@ tls_handshake(struct ua *u, const char *host, char *why, size_t whylen)
     transport_tls_describe(u->ssl, desc, sizeof(desc));
     if (u->o->verbose) {
         printf("TLS with %s (%s): %s\n", u->dst_str, host, desc);
+    }
+    if (transport_tls_cert_asked(u->ssl)) {
+        /* A failure from now on is most likely the server refusing us. */
+        snprintf(u->conn_err, sizeof(u->conn_err),
+            "the server asked for a client certificate (--tls-cert) and "
+            "closed the connection");
+        if (u->o->verbose) {
+            printf("the server asks for a client certificate; none sent\n");
+        }
     }
     if (!transport_tls_verified(u->ssl)) {
         /* Only --tls-insecure gets here: say it every time. */
@@ -494,6 +504,12 @@ read_some(struct ua *u, char *buf, size_t len)
     int e = SSL_get_error(u->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
         return -EAGAIN;
+    }
+    /* TLS 1.3 servers refuse a client certificate after our handshake is
+     * done: their alert arrives here. */
+    const char *why = ERR_reason_error_string(ERR_peek_last_error());
+    if (e == SSL_ERROR_SSL && why && !u->conn_err[0]) {
+        snprintf(u->conn_err, sizeof(u->conn_err), "TLS: %s", why);
     }
     ERR_clear_error();
     return e == SSL_ERROR_ZERO_RETURN ? 0 : -ECONNRESET;
@@ -1042,9 +1058,11 @@ dialog_run(struct ua *u)
 static int
 send_once(struct ua *u, const char *target, char *err, size_t errlen)
 {
-    int rc = conn_open(u, target, err, errlen);
     bool body = u->o->text != NULL || u->invite;
+    int rc;
 
+    u->conn_err[0] = '\0';
+    rc = conn_open(u, target, err, errlen);
     if (rc != 0) {
         u->net = true;
         u->code = 503;
@@ -1089,8 +1107,10 @@ send_once(struct ua *u, const char *target, char *err, size_t errlen)
             target, (double) deadline_ms(u) / 1000.0);
     } else if (u->net && !err[0]) {
         snprintf(err, errlen, "%s: %s from %s over %s", target,
-            u->code == 408 ? "no answer" : "network failure", u->dst_str,
-            transport_proto_name(u->proto));
+            u->conn_err[0]       ? u->conn_err
+                : u->code == 408 ? "no answer"
+                                 : "network failure",
+            u->dst_str, transport_proto_name(u->proto));
     }
     return u->net ? -ETIMEDOUT : 0;
 }

@@ -103,7 +103,7 @@ transport_tls_free(struct transport_tls *t)
  * handshake OpenSSL no longer hands it out, and a name mismatch is only
  * useful to the user with the names the certificate does have.
  */
-static int leaf_idx = -1;
+static int leaf_idx = -1, asked_idx = -1;
 static pthread_once_t leaf_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -122,6 +122,26 @@ static void
 leaf_init(void)
 {
     leaf_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, leaf_free);
+    asked_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* Called when the server asks for a certificate and we have none: note
+ * it, since a TLS 1.3 server refuses us only after our handshake ends. */
+static int
+note_cert_asked(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void) x509;
+    (void) pkey;
+    if (asked_idx >= 0) {
+        SSL_set_ex_data(ssl, asked_idx, ssl);
+    }
+    return 0;
+}
+
+bool
+transport_tls_cert_asked(SSL *ssl)
+{
+    return asked_idx >= 0 && SSL_get_ex_data(ssl, asked_idx) != NULL;
 }
 
 static int
@@ -210,6 +230,9 @@ transport_tls_client_new(struct transport_tls **tp,
     /* Insecure: verification still runs (SSL_get_verify_result tells what
      * it found) but never stops the handshake. */
     pthread_once(&leaf_once, leaf_init);
+    if (!c->cert_file) {
+        SSL_CTX_set_client_cert_cb(t->ctx, note_cert_asked);
+    }
     SSL_CTX_set_verify(
         t->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, keep_leaf);
     *tp = t;

@@ -64,6 +64,9 @@ enum transport_tls_fail transport_tls_connect_error(
  */
 void transport_tls_describe(SSL *ssl, char *buf, size_t size);
 
+/** Whether the server asked for a client certificate and none was sent. */
+bool transport_tls_cert_asked(SSL *ssl);
+
 /** Whether the completed handshake's certificate passed verification. */
 bool transport_tls_verified(SSL *ssl);
 

@@ -102,7 +102,8 @@ void transport_free(struct transport *t);
 
 /**
  * Sends msg to dst. UDP: copied into the send batch (flushed when full and
- * by transport_flush()). Streams: written on connection dst->conn; when it
+ * by transport_flush(), where consecutive replies to one peer of one length
+ * leave as one GSO send). Streams: written on connection dst->conn; when it
  * is gone (or 0), on a live connection to dst->addr, else (TCP) on a new
  * outbound one (RFC 3261 §18.2.2); -ENOTCONN when none can be had (outbound
  * TLS is not supported yet). 0 or -errno.
@@ -127,11 +128,12 @@ void transport_flush(struct transport *t);
 
 /**
  * Called by the worker before its loop sleeps: flushes, and when the last
- * wake-up found several datagrams waiting (the worker is under load) pauses
- * udp_coalesce_us so that the next wake-up reads a full batch. Under load
- * this trades a few microseconds of latency for far fewer wake-ups and
- * system calls per message (what NICs call interrupt moderation); an idle
- * or lightly loaded worker never pauses.
+ * wake-up read datagrams while they arrive faster than two per
+ * udp_coalesce_us (the worker is under load) pauses udp_coalesce_us so
+ * that the next wake-up reads a full batch. Under load this trades a few
+ * hundred microseconds of latency for far fewer wake-ups and system calls
+ * per message (what NICs call interrupt moderation); an idle or lightly
+ * loaded worker never pauses.
  */
 void transport_before_sleep(struct transport *t);
 

@@ -5,7 +5,7 @@
 # (exit 3, the cause named); --tls-insecure (accepted, loudly); a sips:
 # 301 to a moved user followed over TLS and recorded; a sips: request
 # never redirected to a sip: URI; a ;transport=tls request redirected to a
-# plain sip: URI followed over UDP; digest over TLS.
+# plain sip: URI followed over UDP; digest over TLS; a client certificate.
 . "$(dirname "$0")/lib.sh"
 
 D=$SW_TMP/pki
@@ -16,13 +16,15 @@ mkdir -p "$D"
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
             -keyout $ca.key -out $ca.pem -days 2 -subj /CN=test-$ca 2>/dev/null
     done
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout server.key -out server.csr -subj /CN=sipward-test 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:sip.test\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-        -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
+    for n in server client; do
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout $n.key -out $n.csr -subj /CN=sipward-$n 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:sip.test\n' >$n.ext
+        openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key \
+            -CAcreateserial -out $n.pem -days 2 -extfile $n.ext 2>/dev/null
+    done
 ) || fail "cannot make test certificates"
-[ -s "$D/server.pem" ] || fail "no server certificate"
+[ -s "$D/server.pem" ] && [ -s "$D/client.pem" ] || fail "no certificates"
 
 BOOK=$SW_TMP/book.db
 C() {
@@ -166,3 +168,23 @@ pass "digest over TLS: 401 answered (again when stale), a wrong password is 403"
 
 stop_daemon
 [ "$SW_EXIT" = 0 ] || fail "daemon exit $SW_EXIT"
+
+# A server that asks for a client certificate: without one the handshake
+# is refused (exit 3, the server's alert named); --tls-cert/--tls-key pass.
+SW_PORT=$(free_port)
+T=$(free_port)
+start_daemon --set "sip.listen=udp:127.0.0.1:$SW_PORT,tcp:127.0.0.1:$SW_PORT,tls:127.0.0.1:$T" \
+    --set "transport.tls_cert=$D/server.pem" --set "transport.tls_key=$D/server.key" \
+    --set "transport.tls_ca=$D/ca.pem" --set transport.tls_verify_client=true
+wait_listening "$T" tcp || fail "daemon not listening on tls"
+C options "sips:127.0.0.1:$T" --no-book --tls-ca "$D/ca.pem"
+[ "$RC" = 3 ] || fail "no client certificate: exit $RC: $OUT"
+echo "$OUT" | grep -q "the server asked for a client certificate (--tls-cert) and closed the connection from 127.0.0.1:$T over tls\$" \
+    || fail "no client certificate: $OUT"
+C options "sips:127.0.0.1:$T" --no-book --tls-ca "$D/ca.pem" \
+    --tls-cert "$D/client.pem" --tls-key "$D/client.key"
+[ "$RC" = 0 ] || fail "client certificate: exit $RC: $OUT"
+C options "sips:127.0.0.1:$T" --no-book --tls-ca "$D/ca.pem" --tls-key "$D/client.key"
+[ "$RC" = 2 ] || fail "--tls-key without --tls-cert: exit $RC: $OUT"
+stop_daemon
+pass "client certificate: refused without, accepted with --tls-cert/--tls-key"

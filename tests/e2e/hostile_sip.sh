@@ -11,6 +11,7 @@ start_daemon
 python3 "$SW_E2E/hostile.py" "$SW_PORT" sip || fail "hostile messages"
 python3 "$SW_E2E/hostile.py" "$SW_PORT" bytes || fail "NUL and invalid UTF-8"
 stop_clean
+grep -q 'malformed=[1-9]' "$SW_LOG" || fail "malformed requests not counted"
 
 SW_PORT=$(free_port)
 start_daemon --set transport.max_msg=4096

@@ -107,7 +107,7 @@ invite x5u_giant 436 "Reason:" \
     'cause=436;text=.certificate at [^ ]*/giant is larger than 65536 bytes' \
     "$(sign_id "$O/sp.key" "$X5U/giant" $A $B)" $A
 invite x5u_to_file 436 "Reason:" \
-    'cause=436;text=.cannot fetch [^ ]*/to-file: .*[Pp]rotocol' \
+    'cause=436;text=.cannot fetch [^ ]*/to-file: Unsupported protocol' \
     "$(sign_id "$O/sp.key" "$X5U/to-file" $A $B)" $A
 invite x5u_to_private 436 "Reason:" \
     'cause=436;text=.info URL [^ ]*/to-private resolves to a special-purpose address' \
@@ -120,7 +120,7 @@ invite x5u_hang 436 "Reason:" \
 
 # Certificates that must not be trusted.
 invite chain_12_levels 437 "Reason:" \
-    'cause=437;text=.*certificate chain too long' \
+    'cause=437;text=.certificate from [^ ]*/deep.pem: certificate .deep6. untrusted: certificate chain too long' \
     "$(sign_id "$O/deepleaf.key" "$X5U/deep.pem" $A $B)" $A
 invite self_signed 437 "Reason:" \
     'cause=437;text=.*"SelfSigned" untrusted: self-signed certificate' \

@@ -30,6 +30,8 @@ trust = $SW_TMP/trust
 http_hosts = 127.0.0.1
 private_hosts = 127.0.0.1
 fetch_timeout_ms = 3000
+# Failures stay cached for the whole test, however slow the machine.
+cache_neg_ttl = 3600
 INI
 start_daemon --config sipward.ini
 wait_listening "$SW_HTTP_PORT" tcp || fail "HTTP not listening"

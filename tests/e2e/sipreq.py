@@ -80,7 +80,7 @@ def main():
             pw = f.readline().rstrip("\r\n")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((a.bind, a.lport))
-    s.settimeout(3)
+    s.settimeout(15)  # a deadline only: answers come at once when all is well
     lport = s.getsockname()[1]
     method = a.method.upper()
     call_id = a.call_id or "%x@sipreq" % random.getrandbits(64)
