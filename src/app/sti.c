@@ -371,14 +371,6 @@ sti__reason(char *dst, size_t size, int code, const char *text)
     (void) stir_reason_fmt(dst, size, false, code, text);
 }
 
-const char *
-sti_verstat(int code)
-{
-    return code == STIR_PASS        ? "TN-Validation-Passed"
-        : code == STIR_USE_IDENTITY ? "No-TN-Validation"
-                                    : "TN-Validation-Failed";
-}
-
 /* ---- files and the test PKI ---- */
 
 static char *

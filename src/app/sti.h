@@ -130,7 +130,4 @@ int sti_rest_sign(struct sti *s, const struct sti_sign_req *r, char *dst,
 void sti_rest_verify(struct sti *s, const char *orig_tn, const char *dest_tn,
     const char *identity, time_t date, struct stir_verdict *out);
 
-/** verstat for a verdict code (ATIS-1000074 §5.3.1). */
-const char *sti_verstat(int code);
-
 #endif

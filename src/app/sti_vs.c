@@ -321,7 +321,7 @@ answer(struct vs_worker *vw, struct app_req *req, struct app_deferred *d,
         return reply(req, d, code, slice_cstr(stir_code_phrase(code)), f, n);
     }
     const char *verstat =
-        sti_verstat(code == STIR_PASS ? STIR_PASS : STIR_INVALID);
+        stir_verstat_code(code == STIR_PASS ? STIR_PASS : STIR_INVALID);
     if (s->vs_inline) {
         if (code != STIR_PASS) {
             sti__reason(vw->reason2, sizeof(vw->reason2), code, v->reason);

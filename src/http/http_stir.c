@@ -111,7 +111,7 @@ verification(void *arg, const struct http_req *rq, struct http_resp *rs)
     }
     sti_rest_verify(s, b.orig, b.dest, b.identity, (time_t) b.time, v);
     json_t *o = json_object();
-    json_object_set_new(o, "verstat", json_string(sti_verstat(v->code)));
+    json_object_set_new(o, "verstat", json_string(stir_verstat(v)));
     if (v->code == STIR_PASS) {
         json_object_set_new(o, "attest", json_string(v->pp.attest));
         json_object_set_new(o, "origid", json_string(v->pp.origid));

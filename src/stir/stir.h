@@ -378,7 +378,14 @@ int stir_reason_value(
 int stir_reason_fmt(
     char *dst, size_t size, bool stir_proto, int cause, const char *text);
 
+/**
+ * verstat value for the asserted identity (3GPP TS 24.229, ATIS-1000074):
+ * "TN-Validation-Passed", "TN-Validation-Failed", or "No-TN-Validation"
+ * when the request carried no usable Identity (428). _code takes the
+ * verdict's code alone.
+ */
 const char *stir_verstat(const struct stir_verdict *v);
+const char *stir_verstat_code(int code);
 
 /* ---- Signing (RFC 8224 §6.1) ---- */
 

@@ -718,7 +718,13 @@ stir_reason_value(
 const char *
 stir_verstat(const struct stir_verdict *v)
 {
-    switch (v->code) {
+    return stir_verstat_code(v->code);
+}
+
+const char *
+stir_verstat_code(int code)
+{
+    switch (code) {
     case STIR_PASS:
         return "TN-Validation-Passed";
     case STIR_USE_IDENTITY:
