@@ -296,9 +296,10 @@ cert_names(X509 *cert, char *out, size_t size)
         } else if (g->type == GEN_IPADD) {
             int len = ASN1_STRING_length(g->d.iPAddress);
             const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
-            if (!inet_ntop(
-                    len == 16 ? AF_INET6 : AF_INET, a, ipbuf, sizeof(ipbuf))
-                || (len != 4 && len != 16)) {
+            /* The length first: inet_ntop reads 4 or 16 bytes of a. */
+            if ((len != 4 && len != 16)
+                || !inet_ntop(
+                    len == 16 ? AF_INET6 : AF_INET, a, ipbuf, sizeof(ipbuf))) {
                 snprintf(ipbuf, sizeof(ipbuf), "?");
             }
             off +=
