@@ -300,7 +300,9 @@ http_body_user(struct http_user_body *u, json_t *j, const char *aor,
     }
     ok = user_hashes(u, pw, h_md5, h_sha, rs);
 out:
-    /* The password must not linger in freed memory. */
+    /* The password must not linger in freed memory, also when an earlier
+     * member was refused and pw was never looked up. */
+    pw = json_string_value(json_object_get(j, "password"));
     if (pw) {
         explicit_bzero((char *) pw, strlen(pw));
     }
