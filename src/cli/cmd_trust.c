@@ -59,11 +59,12 @@ cmd_trust(int argc, char **argv)
         rc = cli_api_error(status, resp);
     }
     if (!rc) {
+        const char *dir = json_string_value(json_object_get(resp, "dir"));
         printf("%lld trust anchors and %lld CRLs loaded from %s; %lld cached "
                "certificates dropped\n",
             (long long) json_integer_value(json_object_get(resp, "anchors")),
             (long long) json_integer_value(json_object_get(resp, "crls")),
-            json_string_value(json_object_get(resp, "dir")),
+            dir ? dir : "-",
             (long long) json_integer_value(json_object_get(resp, "flushed")));
     }
     json_decref(resp);
