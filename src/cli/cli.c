@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,14 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return 2;
+}
+
+int
+cli_opt_error(const char *cmd, int opt, char **argv)
+{
+    return cli_usage_error(cmd,
+        opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+        argv[optind - 1]);
 }
 
 int

@@ -17,6 +17,12 @@ int cli_main(int argc, char **argv);
 /** Prints "sipward CMD: msg" to stderr; returns 2 (usage error). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/**
+ * The usage error for what getopt_long (optstring starting with ':')
+ * returned as opt, ':' or '?': the option argv[optind - 1] needs a value,
+ * or is unknown. Returns 2.
+ */
+int cli_opt_error(const char *cmd, int opt, char **argv);
 
 /* One per file: src/cli/cmd_<name>.c. */
 int cmd_serve(int argc, char **argv);

@@ -139,12 +139,8 @@ cmd_certs(int argc, char **argv)
         case 'c':
             config = optarg;
             break;
-        case ':':
-            return cli_usage_error(
-                "certs", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "certs", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("certs", opt, argv);
         }
     }
     int nargs = argc - optind;

@@ -70,12 +70,8 @@ cmd_moved(int argc, char **argv)
         case 'S':
             so.store_path = optarg;
             break;
-        case ':':
-            return cli_usage_error(
-                "moved", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "moved", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("moved", opt, argv);
         }
     }
     int nargs = argc - optind;

@@ -294,12 +294,8 @@ pki_issue(int argc, char **argv)
             optind++;
             break;
         }
-        case ':':
-            return cli_usage_error(
-                "pki", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "pki", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("pki", opt, argv);
         }
     }
     if (tn.n == 0 || optind != argc) {

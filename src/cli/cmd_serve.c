@@ -66,14 +66,9 @@ cmd_serve(int argc, char **argv)
         case 'K':
             o.check_config = true;
             break;
-        case ':':
-            free(o.sets);
-            return cli_usage_error(
-                "serve", "option '%s' needs a value", argv[optind - 1]);
         default:
             free(o.sets);
-            return cli_usage_error(
-                "serve", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("serve", opt, argv);
         }
     }
     if (optind < argc) {

@@ -108,12 +108,8 @@ cmd_sign(int argc, char **argv)
         case 'L':
             legacy = true;
             break;
-        case ':':
-            return cli_usage_error(
-                "sign", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "sign", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("sign", opt, argv);
         }
     }
     if (!key_path || !x5u || optind != argc - 1) {

@@ -76,12 +76,8 @@ cmd_store(int argc, char **argv)
         case 'S':
             so.store_path = optarg;
             break;
-        case ':':
-            return cli_usage_error(
-                "store", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "store", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("store", opt, argv);
         }
     }
     if (argc - optind != 1) {

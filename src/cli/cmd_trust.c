@@ -39,12 +39,8 @@ cmd_trust(int argc, char **argv)
         case 'c':
             config = optarg;
             break;
-        case ':':
-            return cli_usage_error(
-                "trust", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "trust", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("trust", opt, argv);
         }
     }
     if (argc - optind != 1 || strcmp(argv[optind], "reload") != 0) {

@@ -176,12 +176,8 @@ cmd_user(int argc, char **argv)
         case 'S':
             so.store_path = optarg;
             break;
-        case ':':
-            return cli_usage_error(
-                "user", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "user", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("user", opt, argv);
         }
     }
     int nargs = argc - optind;

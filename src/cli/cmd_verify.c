@@ -183,12 +183,8 @@ cmd_verify(int argc, char **argv)
         case 'N':
             pol.require_tnauth = false;
             break;
-        case ':':
-            return cli_usage_error(
-                "verify", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(
-                "verify", "unknown option '%s'", argv[optind - 1]);
+            return cli_opt_error("verify", opt, argv);
         }
     }
     if (!trust_dir || (!cert_path == !fetch) || optind != argc - 1) {
