@@ -928,12 +928,17 @@ txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
             tn_stop(&tx->tn[RT]); /* any response stops Timer A */
             tx->code = (uint16_t) code;
             if (code < 200) {
-                /* §17.1.1.2: Timer B times out Calling only; once the far
-                 * end rings, how long to wait is the TU's choice (CANCEL). */
-                tn_stop(&tx->tn[TO]);
+                bool calling = tx->state == TXN_CALLING;
                 tx->state = TXN_PROCEEDING;
-                if (tx->proxy && code > 100) {
-                    /* §16.6 item 11: Timer C replaces B once it rings. */
+                if (!tx->proxy) {
+                    /* §17.1.1.2: Timer B times out Calling only; once the
+                     * far end answers, how long to wait is the TU's choice
+                     * (CANCEL). */
+                    tn_stop(&tx->tn[TO]);
+                } else if (calling || code > 100) {
+                    /* §16.6 item 11, §16.7 item 2: Timer C replaces B, and
+                     * each 101..199 restarts it; a 100 does not, nor does it
+                     * stop it (else nothing would end the transaction). */
                     tn_start(t, &tx->tn[TO], TIMER_C_MS);
                 }
                 client_report(t, tx, code, msg);

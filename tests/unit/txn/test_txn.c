@@ -323,6 +323,16 @@ client_cb(void *arg, struct txn *tx, int code, struct slice msg)
     }
 }
 
+/* The match a response to the client request m yields. */
+static struct txn_match
+resp_of(const struct txn_match *m)
+{
+    struct txn_match r = *m;
+    r.key = r.mkey = 0;
+    r.method = SLICE_NULL;
+    return r;
+}
+
 static void
 test_client_non_invite_timer_e_f(void **state)
 {
@@ -357,9 +367,7 @@ test_client_non_invite_response(void **state)
     struct txn *tx;
 
     txn_client_new(f->t, &m, &d, SLICE_LIT("OPTIONS"), client_cb, f, &tx);
-    struct txn_match r = m;
-    r.key = r.mkey = 0;
-    r.method = SLICE_NULL;
+    struct txn_match r = resp_of(&m);
     assert_int_equal(
         txn_client_recv(f->t, &r, 200, SLICE_LIT("SIP/2.0 200")), 0);
     assert_int_equal(f->cb_calls, 1);
@@ -389,9 +397,7 @@ test_client_invite_ack_and_timer_d(void **state)
     /* Timer A: 0.5, 1, 2 s. */
     advance(f, 3600);
     assert_int_equal(f->sent, 4);
-    struct txn_match r = m;
-    r.key = r.mkey = 0;
-    r.method = SLICE_NULL;
+    struct txn_match r = resp_of(&m);
     txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
     assert_int_equal(txn_state(tx), TXN_PROCEEDING);
     advance(f, 4000); /* no more INVITEs once a response came */
@@ -438,9 +444,7 @@ test_client_proxy_invite(void **state)
 
     txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
     txn_client_proxy(tx);
-    struct txn_match r = m;
-    r.key = r.mkey = 0;
-    r.method = SLICE_NULL;
+    struct txn_match r = resp_of(&m);
     txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
     advance(f, 60000); /* past Timer B: still ringing */
     assert_int_equal(f->cb_calls, 1);
@@ -458,9 +462,7 @@ test_client_proxy_invite(void **state)
     /* Ringing for longer than Timer C: 408 from the transaction. */
     m = req("INVITE", "z9hG4bKpx2");
     m.key = m.mkey = 0;
-    r = m;
-    r.key = r.mkey = 0;
-    r.method = SLICE_NULL;
+    r = resp_of(&m);
     txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
     txn_client_proxy(tx);
     txn_client_recv(f->t, &r, 183, SLICE_LIT("SIP/2.0 183"));
@@ -468,6 +470,37 @@ test_client_proxy_invite(void **state)
     assert_int_equal(f->cb_calls, 7); /* 183, 408, 0 */
     assert_int_equal(f->cb_code, 0);
     assert_int_equal(txn_table_count(f->t), 0);
+}
+
+/* A proxy's INVITE answered by a 100 alone: Timer C still ends it, and a
+ * 100 after a 180 does not stop Timer C. */
+static void
+test_client_proxy_invite_100_only(void **state)
+{
+    struct fake *f = *state;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    const char *branch[] = { "z9hG4bKpx3", "z9hG4bKpx4" };
+
+    for (int i = 0; i < 2; i++) {
+        struct txn_match m = req("INVITE", branch[i]);
+        m.key = m.mkey = 0;
+        struct txn_match r = resp_of(&m);
+        struct txn *tx;
+        f->cb_calls = 0;
+        txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
+        txn_client_proxy(tx);
+        if (i == 1) {
+            txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
+        }
+        txn_client_recv(f->t, &r, 100, SLICE_LIT("SIP/2.0 100"));
+        advance(f, 60000); /* past Timer B */
+        assert_int_equal(f->cb_calls, 1 + i);
+        assert_int_equal(txn_table_count(f->t), 1);
+        advance(f, 122000);                   /* past Timer C */
+        assert_int_equal(f->cb_calls, 3 + i); /* 408, then 0 */
+        assert_int_equal(f->cb_code, 0);
+        assert_int_equal(txn_table_count(f->t), 0);
+    }
 }
 
 static void
@@ -480,9 +513,7 @@ test_client_invite_proceeding_waits(void **state)
     struct txn *tx;
 
     txn_client_new(f->t, &m, &d, SLICE_LIT("INVITE"), client_cb, f, &tx);
-    struct txn_match r = m;
-    r.key = r.mkey = 0;
-    r.method = SLICE_NULL;
+    struct txn_match r = resp_of(&m);
     txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180"));
     /* Ringing past Timer B is no timeout (§17.1.1.2). */
     advance(f, 64000);
@@ -582,6 +613,8 @@ main(void)
             test_full_table_reclaims_completed, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_client_proxy_invite, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_client_proxy_invite_100_only, setup, teardown),
         cmocka_unit_test(test_table_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
