@@ -182,7 +182,9 @@ tx_send_run(struct transport *t, int fd, size_t m0, size_t m1, size_t first)
             }
             size_t g = t->tx_group[m];
             if (g > 1 && errno != EAGAIN && errno != ECONNREFUSED) {
-                t->udp_gso_off = errno == EIO || errno == ENOPROTOOPT;
+                if (errno == EIO || errno == ENOPROTOOPT) {
+                    t->udp_gso_off = true; /* for good: no GSO here */
+                }
                 for (size_t k = 0; k < g; k++) {
                     struct msghdr h = { 0 };
                     h.msg_name = &t->tx[e + k].addr;
@@ -447,10 +449,9 @@ transport_udp_private(
     }
     for (size_t i = 0; i < t->nudp; i++) {
         if (t->udp[i].listener == want) {
-            if (getsockname(t->udp[i].fd, &sa.sa, &len) != 0) {
-                return -errno;
-            }
-            goto found;
+            *id = want;
+            *port = t->udp[i].port;
+            return 0;
         }
     }
     struct transport_listener l = t->ls[listener];
@@ -472,6 +473,8 @@ transport_udp_private(
     u->fd = fd;
     u->listener = want;
     u->ls = (uint16_t) listener;
+    u->port =
+        ntohs(sa.sa.sa_family == AF_INET6 ? sa.in6.sin6_port : sa.in.sin_port);
     u->t = t;
     rc = ev_io_start(t->loop, &u->io, fd, EPOLLIN, udp_readable, u);
     if (rc) {
@@ -479,10 +482,8 @@ transport_udp_private(
         return rc;
     }
     t->nudp++;
-found:
     *id = want;
-    *port =
-        ntohs(sa.sa.sa_family == AF_INET6 ? sa.in6.sin6_port : sa.in.sin_port);
+    *port = u->port;
     return 0;
 }
 

@@ -39,6 +39,7 @@ struct udp_sock {
     int fd;
     uint16_t listener; /* transport_ep.listener of what it receives */
     uint16_t ls;       /* the configured listener it belongs to */
+    uint16_t port;     /* private sockets: the port the kernel chose */
     struct ev_io io;
     struct transport *t;
 };
