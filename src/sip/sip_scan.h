@@ -159,16 +159,6 @@ sip__scan_eol_comma(const char *lo, const char *p, const char *end, bool *comma)
     return sip__scan_eol(lo, q + 1, end);
 }
 
-
-/* Bytes of a hostname run that break a label: "..", ".-" or "-.", with
- * the '.' and '-' masks of one block and those of the byte before it. */
-static inline unsigned
-host_bad(unsigned dot, unsigned dash, unsigned prev_dot, unsigned prev_dash)
-{
-    unsigned bdot = dot << 1 | prev_dot, bdash = dash << 1 | prev_dash;
-    return (dot & (bdot | bdash)) | (dash & bdot);
-}
-
 static inline unsigned
 scan_range(__m128i v, char lo, char hi)
 {
