@@ -295,6 +295,8 @@ run(int argc, char **argv, const char *cmd, const char *method)
     if (!no_book) {
         if (!book_path) {
             if (ua_book_default_path(path, sizeof(path)) != 0) {
+                stir_signer_free(signer);
+                transport_tls_free(tls);
                 return cli_usage_error(
                     cmd, "no HOME or XDG_DATA_HOME: use --book or --no-book");
             }
