@@ -185,6 +185,7 @@ transport_tls_client_new(struct transport_tls **tp,
     struct transport_tls *t = calloc(1, sizeof(*t));
 
     if (!t) {
+        snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     err[0] = '\0';
