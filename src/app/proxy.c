@@ -74,6 +74,26 @@ put_hex(struct sip_wbuf *b, uint64_t v, int digits)
     }
 }
 
+/*
+ * The host (IPv6 in brackets) and port our Via and Record-Route name for
+ * listener l; -EADDRNOTAVAIL for a wildcard, which cannot be named.
+ */
+static int
+listener_self(
+    const struct transport_listener *l, char *host, size_t size, uint16_t *port)
+{
+    transport_addr_str((const struct sockaddr *) &l->addr, host, size);
+    char *colon = strrchr(host, ':');
+
+    if (!colon || strncmp(host, "0.0.0.0:", 8) == 0
+        || strncmp(host, "[::]:", 5) == 0) {
+        return -EADDRNOTAVAIL;
+    }
+    *colon = '\0';
+    *port = (uint16_t) atoi(colon + 1);
+    return 0;
+}
+
 int
 app_pipeline_set_proxy(struct app_pipeline *p, const char *next_hop,
     bool record_route, const struct transport_listener *ls, size_t nls,
@@ -82,7 +102,7 @@ app_pipeline_set_proxy(struct app_pipeline *p, const char *next_hop,
     struct app_proxy *px = &p->proxy;
     struct transport_listener hop;
     size_t n = 0;
-    char self[96];
+    char self[sizeof(px->host)]; /* "[IPv6]:port" fits */
 
     memset(px, 0, sizeof(*px));
     if (transport_listeners_parse(next_hop, &hop, 1, &n, err, errlen) != 0
@@ -107,11 +127,7 @@ app_pipeline_set_proxy(struct app_pipeline *p, const char *next_hop,
             &px->next_hop, (const struct sockaddr *) &hop.addr, hop.addrlen);
         px->next_hop.proto = hop.proto;
         px->next_hop.listener = (uint16_t) i;
-        transport_addr_str(
-            (const struct sockaddr *) &ls[i].addr, self, sizeof(self));
-        char *colon = strrchr(self, ':');
-        if (strncmp(self, "0.0.0.0:", 8) == 0 || strncmp(self, "[::]:", 5) == 0
-            || !colon) {
+        if (listener_self(&ls[i], self, sizeof(self), &px->port) != 0) {
             snprintf(err, errlen,
                 "next hop '%s': listener %s is a wildcard; our Via needs a "
                 "specific address",
@@ -119,11 +135,9 @@ app_pipeline_set_proxy(struct app_pipeline *p, const char *next_hop,
             return -EINVAL;
         }
         bool tcp = hop.proto == TRANSPORT_TCP;
-        px->port = (uint16_t) atoi(colon + 1);
-        snprintf(
-            px->host, sizeof(px->host), "%.*s", (int) (colon - self), self);
+        snprintf(px->host, sizeof(px->host), "%s", self);
         if (record_route) {
-            snprintf(px->rr, sizeof(px->rr), "<sip:%s;%slr>", self,
+            snprintf(px->rr, sizeof(px->rr), "<sip:%s:%u;%slr>", self, px->port,
                 tcp ? "transport=tcp;" : "");
         }
         snprintf(px->next_hop_text, sizeof(px->next_hop_text), "%s", next_hop);
@@ -154,15 +168,9 @@ hop_for(struct app_worker *w, struct transport_ep *dst, char *via, size_t size,
             || l->addr.ss_family != dst->addr.sa.sa_family) {
             continue;
         }
-        transport_addr_str(
-            (const struct sockaddr *) &l->addr, self, sizeof(self));
-        char *colon = strrchr(self, ':');
-        if (!colon || strncmp(self, "0.0.0.0:", 8) == 0
-            || strncmp(self, "[::]:", 5) == 0) {
+        if (listener_self(l, self, sizeof(self), port) != 0) {
             continue; /* a wildcard cannot be named in a Via */
         }
-        *colon = '\0';
-        *port = (uint16_t) atoi(colon + 1);
         dst->listener = (uint16_t) i;
         if (dst->proto == TRANSPORT_UDP) {
             int rc = transport_udp_private(w->tr, i, &dst->listener, port);
