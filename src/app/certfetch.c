@@ -14,6 +14,7 @@
 #include "app/app_metrics.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "transport/listen.h"
 
 #define NBUCKETS 1024
 
@@ -543,10 +544,7 @@ open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
         }
     }
     if (certfetch_addr_special(&a->addr) && !x->private_ok) {
-        const void *p = a->family == AF_INET6
-            ? (const void *) &((struct sockaddr_in6 *) &a->addr)->sin6_addr
-            : (const void *) &((struct sockaddr_in *) &a->addr)->sin_addr;
-        inet_ntop(a->family, p, ip, sizeof(ip));
+        (void) transport_ip_str(&a->addr, ip, sizeof(ip));
         if (!in_list(x->c->private_hosts, ip)) {
             x->refused = true;
             snprintf(x->refused_ip, sizeof(x->refused_ip), "%s", ip);
