@@ -403,6 +403,14 @@ transport_new(struct transport **tp, struct ev_loop *loop,
             int sz = 4 * 1024 * 1024;
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+            /* A kernel without UDP GSO (before 4.18) would not refuse the
+             * UDP_SEGMENT cmsg but ignore it, sending the group as one
+             * datagram: it does not know the socket option either. */
+            int seg;
+            socklen_t seglen = sizeof(seg);
+            if (getsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, &seglen) != 0) {
+                t->udp_gso_off = true;
+            }
             struct udp_sock *u = &t->udp[t->nudp++];
             u->fd = fd;
             u->listener = (uint16_t) i;
