@@ -9,74 +9,57 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/config.h"
-#include "app/location.h"
-#include "app/sti.h"
+#include "app/daemon_config.h"
 #include "fuzz_check.h"
 #include "http/http_service.h"
 #include "transport/listen.h"
-#include "transport/transport.h"
-#include "txn/txn.h"
 
 /* inih's line limit (INI_MAX_LINE): a longer printed line cannot load. */
 #define INI_LINE 200
 
-struct all {
-    struct conf conf;
-    struct app_conf ac;
-    struct transport_conf tc;
-    struct txn_conf xc;
-    struct sti_conf stc;
-    struct location_conf lc;
-    struct http_conf hc;
-};
+static const struct daemon_ext *const exts[] = { &http_daemon_ext };
+#define NEXTS (sizeof(exts) / sizeof(exts[0]))
 
-static int
-load(struct all *a, const char *text)
+static struct daemon_config *
+load(const char *text)
 {
-    memset(a, 0, sizeof(*a));
-    conf_init(&a->conf);
-    app_conf_register(&a->conf, &a->ac);
-    transport_conf_register(&a->conf, &a->tc);
-    txn_conf_register(&a->conf, &a->xc);
-    sti_conf_register(&a->conf, &a->stc);
-    location_conf_register(&a->conf, &a->lc);
-    http_daemon_ext.conf_register(&a->conf, &a->hc);
-    int rc = conf_apply_defaults(&a->conf);
-    check(rc == 0);
-    rc = conf_load_string(&a->conf, "fuzz.ini", text);
-    check(rc == 0 || (a->conf.err[0] && strlen(a->conf.err) < 512));
-    return rc;
+    struct daemon_config *dc = daemon_config_new(exts, NEXTS);
+
+    check(dc != NULL);
+    int rc = conf_load_string(&dc->conf, "fuzz.ini", text);
+    check(rc == 0 || (dc->conf.err[0] && strlen(dc->conf.err) < 512));
+    if (rc != 0) {
+        daemon_config_free(dc);
+        return NULL;
+    }
+    return dc;
 }
 
 static void
-validate(struct all *a)
+validate(struct daemon_config *dc)
 {
     struct transport_listener ls[TRANSPORT_MAX_LISTENERS];
     struct location_domains d;
     char err[256];
     size_t n;
 
-    (void) app_conf_validate(&a->conf, &a->ac);
-    (void) sti_conf_validate(&a->conf, &a->stc);
-    (void) location_conf_validate(&a->conf, &a->lc);
-    (void) http_daemon_ext.conf_validate(&a->conf, &a->hc);
-    if (transport_listeners_parse(
-            a->ac.sip_listen, ls, TRANSPORT_MAX_LISTENERS, &n, err, sizeof(err))
+    (void) daemon_config_validate(dc, exts, NEXTS);
+    if (transport_listeners_parse(dc->ac.sip_listen, ls,
+            TRANSPORT_MAX_LISTENERS, &n, err, sizeof(err))
         == 0) {
         check(n <= TRANSPORT_MAX_LISTENERS);
     }
-    (void) location_domains_parse(&d, a->ac.domains, a->lc.use_domain);
+    (void) location_domains_parse(&d, dc->ac.domains, dc->lc.use_domain);
 }
 
 static char *
-print(const struct all *a, size_t *len)
+print(const struct daemon_config *dc, size_t *len)
 {
     char *out = NULL;
     FILE *f = open_memstream(&out, len);
 
     check(f != NULL);
-    conf_print(&a->conf, f);
+    conf_print(&dc->conf, f);
     check(fclose(f) == 0 && out);
     return out;
 }
@@ -97,7 +80,6 @@ short_lines(const char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct all a, b;
     char *text = malloc(size + 1);
     size_t la, lb;
 
@@ -106,19 +88,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(text, data, size);
     text[size] = '\0';
-    if (load(&a, text) == 0) {
-        validate(&a);
-        char *pa = print(&a, &la);
+    struct daemon_config *a = load(text);
+    if (a) {
+        validate(a);
+        char *pa = print(a, &la);
         if (short_lines(pa)) {
-            check(load(&b, pa) == 0);
-            char *pb = print(&b, &lb);
+            struct daemon_config *b = load(pa);
+            check(b != NULL);
+            char *pb = print(b, &lb);
             check(la == lb && memcmp(pa, pb, la) == 0);
             free(pb);
+            daemon_config_free(b);
         }
-        conf_release(&b.conf);
         free(pa);
+        daemon_config_free(a);
     }
-    conf_release(&a.conf);
     free(text);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/daemon_config.h"
 #include "app/location.h"
 #include "app/pipeline.h"
 #include "app/sti.h"
@@ -23,17 +24,6 @@
 #include "transport/listen.h"
 #include "transport/transport.h"
 #include "txn/txn.h"
-
-/* Everything a config file sets, in one object so a reload swaps it whole. */
-struct daemon_config {
-    struct conf conf;
-    struct app_conf ac;
-    struct transport_conf tc;
-    struct txn_conf xc;
-    struct sti_conf stc;
-    struct location_conf lc;
-    void *ext_conf[DAEMON_MAX_EXTS]; /* one config struct per daemon_ext */
-};
 
 struct daemon {
     const struct daemon_opts *opts;
@@ -56,18 +46,6 @@ struct daemon {
     uint64_t start_ms;
 };
 
-static void
-config_free(struct daemon_config *dc)
-{
-    if (dc) {
-        conf_release(&dc->conf);
-        for (size_t i = 0; i < DAEMON_MAX_EXTS; i++) {
-            free(dc->ext_conf[i]);
-        }
-        free(dc);
-    }
-}
-
 /*
  * Loads defaults, the file and the overrides into a fresh config. On error
  * the message is printed to stderr (at start) or logged (on reload).
@@ -75,32 +53,15 @@ config_free(struct daemon_config *dc)
 static struct daemon_config *
 config_load(const struct daemon_opts *o, bool at_start)
 {
-    struct daemon_config *dc = calloc(1, sizeof(*dc));
+    struct daemon_config *dc = daemon_config_new(o->exts, o->nexts);
     struct conf *c;
-    struct app_conf *ac;
-    int err;
+    int err = 0;
 
     if (!dc) {
         return NULL;
     }
     c = &dc->conf;
-    ac = &dc->ac;
-    conf_init(c);
-    app_conf_register(c, ac);
-    transport_conf_register(c, &dc->tc);
-    txn_conf_register(c, &dc->xc);
-    sti_conf_register(c, &dc->stc);
-    location_conf_register(c, &dc->lc);
-    for (size_t i = 0; i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
-        dc->ext_conf[i] = calloc(1, o->exts[i]->conf_size + 1);
-        if (!dc->ext_conf[i]) {
-            config_free(dc);
-            return NULL;
-        }
-        o->exts[i]->conf_register(c, dc->ext_conf[i]);
-    }
-    err = conf_apply_defaults(c);
-    if (!err && o->config_path) {
+    if (o->config_path) {
         err = conf_load_file(c, o->config_path);
     }
     for (size_t i = 0; !err && i < o->nsets; i++) {
@@ -110,18 +71,7 @@ config_load(const struct daemon_opts *o, bool at_start)
         err = conf_set(c, "log", "format", o->log_format);
     }
     if (!err) {
-        err = app_conf_validate(c, ac);
-    }
-    if (!err) {
-        err = sti_conf_validate(c, &dc->stc);
-    }
-    if (!err) {
-        err = location_conf_validate(c, &dc->lc);
-    }
-    for (size_t i = 0; !err && i < o->nexts && i < DAEMON_MAX_EXTS; i++) {
-        if (o->exts[i]->conf_validate) {
-            err = o->exts[i]->conf_validate(c, dc->ext_conf[i]);
-        }
+        err = daemon_config_validate(dc, o->exts, o->nexts);
     }
     if (err) {
         if (at_start) {
@@ -130,7 +80,7 @@ config_load(const struct daemon_opts *o, bool at_start)
             log_error("reload failed, keeping the running configuration: %s",
                 conf_error(c));
         }
-        config_free(dc);
+        daemon_config_free(dc);
         return NULL;
     }
     return dc;
@@ -191,7 +141,7 @@ reload(struct daemon *d)
         log_warn("listeners, workers and store take effect after a restart");
     }
     apply_logging(&dc->ac);
-    config_free(d->cfg);
+    daemon_config_free(d->cfg);
     d->cfg = dc;
     for (size_t i = 0; i < d->opts->nexts && i < DAEMON_MAX_EXTS; i++) {
         if (d->opts->exts[i]->reload) {
@@ -485,7 +435,7 @@ daemon_main(const struct daemon_opts *o)
         d.cfg->ac.store_path = masked;
         conf_print(&d.cfg->conf, stdout);
         d.cfg->ac.store_path = path;
-        config_free(d.cfg);
+        daemon_config_free(d.cfg);
         return 0;
     }
     apply_logging(ac);
@@ -493,14 +443,14 @@ daemon_main(const struct daemon_opts *o)
             TRANSPORT_MAX_LISTENERS, &d.nlisteners, err, sizeof(err))
         != 0) {
         fprintf(stderr, "sipward: sip.listen: %s\n", err);
-        config_free(d.cfg);
+        daemon_config_free(d.cfg);
         return 2;
     }
     for (size_t i = 0; i < d.nlisteners; i++) {
         if (d.listeners[i].proto == TRANSPORT_TLS && !d.tls
             && transport_tls_new(&d.tls, &d.cfg->tc, err, sizeof(err)) != 0) {
             fprintf(stderr, "sipward: %s\n", err);
-            config_free(d.cfg);
+            daemon_config_free(d.cfg);
             return 2;
         }
     }
@@ -508,7 +458,7 @@ daemon_main(const struct daemon_opts *o)
         printf("%s: configuration OK\n",
             o->config_path ? o->config_path : "built-in defaults");
         transport_tls_free(d.tls);
-        config_free(d.cfg);
+        daemon_config_free(d.cfg);
         return 0;
     }
     rc = open_store(&d, ac->store_path);
@@ -518,14 +468,14 @@ daemon_main(const struct daemon_opts *o)
         fprintf(stderr, "sipward: store.path: cannot open %s: %s\n", where,
             err_str(rc));
         transport_tls_free(d.tls);
-        config_free(d.cfg);
+        daemon_config_free(d.cfg);
         return 1;
     }
     rc = run(&d);
     /* After the workers stopped: nothing submits any more. */
     store_close(d.store);
     transport_tls_free(d.tls);
-    config_free(d.cfg);
+    daemon_config_free(d.cfg);
     return rc;
 }
 
