@@ -246,8 +246,10 @@ sip_hdr_name(enum sip_hdr_id id)
 }
 
 /* Name is a token of exactly strlen(lit) bytes; compares case-insensitively
- * (lit holds only letters and '-', and a token never holds a byte that
- * equals them once 0x20 is or-ed in). */
+ * by or-ing 0x20 in. lit holds letters, '-' and '/': the only other bytes
+ * that fold onto those are controls (CR onto '-', 0x0F onto '/'), which
+ * callers rule out (header-name scans stop at CR; '/' and the '-' of
+ * Content-Length are checked exactly). */
 static inline uint64_t
 load8(const char *p)
 {
@@ -434,11 +436,11 @@ sip__is_token(struct slice s)
 static int
 check_version(struct slice v, int bad)
 {
-    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[4] == '2' && v.p[5] == '.'
-        && v.p[6] == '0') {
+    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[3] == '/' && v.p[4] == '2'
+        && v.p[5] == '.' && v.p[6] == '0') {
         return 0; /* the usual "SIP/2.0" */
     }
-    if (v.len >= 7 && name_is(v.p, "SIP/", 4)) {
+    if (v.len >= 7 && name_is(v.p, "SIP/", 4) && v.p[3] == '/') {
         const char *p = v.p + 4, *end = v.p + v.len;
         const char *d = p;
         p = sip__skip(p, end, C_DIGIT);
@@ -794,8 +796,15 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             goto out;
         }
         if (*colon != ':') {
-            /* No colon before the line's end. */
+            /* No colon before the line's end, or a CR inside the name. */
             *deferred = *deferred ? *deferred : SIP_E_BAD_HDR;
+            if (*colon == '\r') {
+                colon = sip__scan_eol(lo, colon, end);
+                if (!colon) {
+                    err = SIP_E_NO_END;
+                    goto out;
+                }
+            }
             p = colon + 1;
             continue;
         }
@@ -916,7 +925,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         goto out;
     }
     const char *eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
-    if (eol - p >= 4 && name_is(p, "SIP/", 4)) {
+    if (eol - p >= 4 && name_is(p, "SIP/", 4) && p[3] == '/') {
         memset(&m->uri, 0, sizeof(m->uri));
         err = parse_status_line(m, p, eol);
     } else {
@@ -1002,7 +1011,7 @@ static const char *
 is_clen(const char *p, const char *eol)
 {
     const char *q;
-    if (eol - p >= 14 && name_is(p, "Content-Length", 14)) {
+    if (eol - p >= 14 && name_is(p, "Content-Length", 14) && p[7] == '-') {
         q = p + 14;
     } else if (eol - p >= 1 && (*p == 'l' || *p == 'L')) {
         q = p + 1;

@@ -20,12 +20,14 @@
 #define SIP_SCAN_SSE2 1
 #endif
 
-/* First ':' or '\n' in [p, end), or NULL. */
+/* First ':', '\r' or '\n' in [p, end), or NULL. A CR stops the scan too:
+ * a header name holding one is malformed, and the name compare folds case
+ * with 0x20, which would take CR for '-'. */
 static inline const char *
 sip__scan_colon_bytes(const char *p, const char *end)
 {
     for (; p < end; p++) {
-        if (*p == ':' || *p == '\n') {
+        if (*p == ':' || *p == '\r' || *p == '\n') {
             return p;
         }
     }
@@ -73,11 +75,13 @@ scan_tail(const char *p, const char *end, unsigned *shift)
 static inline const char *
 sip__scan_colon(const char *lo, const char *p, const char *end)
 {
-    const __m128i co = _mm_set1_epi8(':'), lf = _mm_set1_epi8('\n');
+    const __m128i co = _mm_set1_epi8(':'), lf = _mm_set1_epi8('\n'),
+                  cr = _mm_set1_epi8('\r');
     while (end - p >= 16) {
         __m128i v = scan_load(p);
-        unsigned m = (unsigned) _mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, co), _mm_cmpeq_epi8(v, lf)));
+        unsigned m = (unsigned) _mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, co), _mm_cmpeq_epi8(v, lf)),
+            _mm_cmpeq_epi8(v, cr)));
         if (m) {
             return p + __builtin_ctz(m);
         }
@@ -88,7 +92,8 @@ sip__scan_colon(const char *lo, const char *p, const char *end)
     }
     unsigned shift;
     __m128i v = scan_tail(p, end, &shift);
-    unsigned m = (scan_mask(v, ':') | scan_mask(v, '\n')) >> shift;
+    unsigned m =
+        (scan_mask(v, ':') | scan_mask(v, '\n') | scan_mask(v, '\r')) >> shift;
     return m ? p + __builtin_ctz(m) : NULL;
 }
 

@@ -359,6 +359,12 @@ test_defect_keeps_via(void **state)
         { "OPT\x01IONS sip:x@example.com SIP/2.0\r\n", SIP_E_BAD_METHOD },
         { "OPTIONS sip:x@exa\xffmple.com SIP/2.0\r\n", SIP_E_BAD_RURI },
         { "OPTIONS sip:x@example.com SIP/2.0 \r\n", SIP_E_BAD_REQUEST_LINE },
+        /* or-ing 0x20 folds CR onto '-' and 0x0F onto '/' */
+        { "OPTIONS sip:x@example.com SIP/2.0\r\nMax\rForwards: 70\r\n",
+            SIP_E_BAD_HDR },
+        { "OPTIONS sip:x@example.com SIP\x0f"
+          "2.0\r\n",
+            SIP_E_BAD_REQUEST_LINE },
     };
     char buf[512];
 
