@@ -1,16 +1,12 @@
 #!/bin/sh
-# The client against Kamailio's redirect config from the shared benchmark
-# (../shared/peers/kamailio-bench/kamailio/redirect.cfg, its port and the
-# moved users' new domain pointed at loopback): `sipward call moved-7`
-# follows Kamailio's 301 to a SIPp callee (INVITE, ACK, BYE), records it,
-# and the second call goes straight to the callee with Kamailio stopped.
+# The client against Kamailio as a redirect server (a config of its own,
+# the benchmark's rule: moved-N -> 301 to sip:N@ the callee's address):
+# `sipward call moved-7` follows Kamailio's 301 to a SIPp callee (INVITE,
+# ACK, BYE), records it, and the second call goes straight to the callee
+# with Kamailio stopped.
 . "$(dirname "$0")/lib.sh"
 
 command -v kamailio >/dev/null 2>&1 || fail "kamailio not installed (scripts/deps.sh)"
-CFG=$SW_SRC/../shared/peers/kamailio-bench/kamailio/redirect.cfg
-[ -f "$CFG" ] || CFG=/work/shared/peers/kamailio-bench/kamailio/redirect.cfg
-[ -f "$CFG" ] || fail "no Kamailio redirect config at $CFG"
-
 KAM_PID="" UAS_PID=""
 kam_cleanup() {
     for p in $KAM_PID $UAS_PID; do
@@ -23,9 +19,33 @@ trap kam_cleanup EXIT
 KPORT=$(free_port)
 UPORT=$(free_port)
 mkdir -p "$SW_TMP/kam" "$SW_TMP/uas"
-sed -e "s/LOGLEVEL/1/; s/CHILDREN/1/; s/UL_HASH_SIZE/8/" \
-    -e "s/127\.0\.0\.1:5070/127.0.0.1:$KPORT/g" \
-    -e "s/@new\.example\.net/@127.0.0.1:$UPORT/" "$CFG" >"$SW_TMP/kam/kamailio.cfg"
+MODS=$(dirname "$(find /usr/lib -name sl.so -path '*kamailio*' | head -1)")
+cat >"$SW_TMP/kam/kamailio.cfg" <<CFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+listen=udp:127.0.0.1:$KPORT
+disable_tcp=yes
+dns=no
+rev_dns=no
+mpath="$MODS/"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+modparam("sl", "rich_redirect", 0)
+request_route {
+    if (is_method("ACK")) {
+        exit;
+    }
+    if (is_method("INVITE") && \$rU =~ "^moved-[0-9]+\$") {
+        \$ru = "sip:" + \$(rU{s.substr,6,0}) + "@127.0.0.1:$UPORT";
+        sl_send_reply("301", "Moved Permanently");
+        exit;
+    }
+    sl_send_reply("404", "Not Found");
+}
+CFG
 kamailio -f "$SW_TMP/kam/kamailio.cfg" -DD -E -m 32 -M 8 -w "$SW_TMP/kam" \
     >"$SW_TMP/kam/kam.log" 2>&1 &
 KAM_PID=$!
