@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/location/instr.sh [301|302|register] [CALLS]: instructions per call
-# of the worker thread, counted by callgrind.
+# bench/location/instr.sh [301|302|register|regauth] [CALLS]: instructions
+# per call of the worker thread, counted by callgrind.
 #
 # CPU time per call (run.sh) is the figure that ranks sipward against
 # Kamailio, but it moves with whatever else the machine runs. The user-space
@@ -8,7 +8,9 @@
 # path is worth before the CPU run says so. It starts the daemon (release
 # build, one worker, no digest: as run.sh) under callgrind, drives CALLS calls with SIPp at a low
 # rate (RATE, default 2000/s) and prints instructions per call: the whole
-# worker thread, then its heaviest functions (inclusive).
+# worker thread, then its heaviest functions (inclusive). regauth is the
+# digest REGISTER of run.sh (regauth.c, ALG=MD5 or SHA-256) and runs for
+# CALLS/RATE seconds; a call there is one registration (401 and 200).
 #
 #   bench/location/instr.sh 301 20000
 #   TOP=40 bench/location/instr.sh 302
@@ -45,6 +47,17 @@ sqlite3 "$WORK/bench.db" "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL
     SELECT 'sip:moved-' || x || '@bench.example.net',
            'sip:' || x || '@new.example.net', 'bench', 0 FROM n;"
 
+AUTH=(--set registrar.auth=false)
+if [ "$MODE" = regauth ]; then
+    ALG=${ALG:-MD5}
+    python3 "$HERE/users_sql.py" "$NUSERS" >"$WORK/users.sql"
+    sqlite3 "$WORK/bench.db" <"$WORK/users.sql"
+    cc -O2 -o "$WORK/regauth" "$HERE/regauth.c" -lcrypto
+    a=md5
+    [ "$ALG" = SHA-256 ] && a=sha256
+    AUTH=(--set registrar.algorithms=$a)
+fi
+
 # Counting starts once the worker runs; the store load and start-up are
 # left out. The worker's instructions are its thread's, read off below.
 (cd "$WORK" && exec valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
@@ -53,7 +66,7 @@ sqlite3 "$WORK/bench.db" "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL
     --set server.workers=1 --set log.level=warn \
     --set server.domains=bench.example.net,127.0.0.1 \
     --set registrar.use_domain=false --set registrar.max_expires=7200 \
-    --set registrar.auth=false --set store.path="$WORK/bench.db" >"$WORK/sipward.log" 2>&1) &
+    "${AUTH[@]}" --set store.path="$WORK/bench.db" >"$WORK/sipward.log" 2>&1) &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 300); do
@@ -75,6 +88,7 @@ case "$MODE" in
     users reg-
     ;;
 register) ;;
+regauth) "$WORK/regauth" "$PORT" "$NUSERS" 2 50 "$ALG" >/dev/null ;;
 *) echo "instr.sh: unknown mode $MODE" >&2; exit 2 ;;
 esac
 # The measured part: a second counter dump brackets it.
@@ -86,6 +100,10 @@ case "$MODE" in
         "${COMMON[@]}" -r "$RATE" -l 500 -m "$CALLS" >"$WORK/sipp.log" 2>&1 ;;
 register) sipp "127.0.0.1:$PORT" -sf "$PEER/sipp/register.xml" -key prefix "i$$-" \
         "${COMMON[@]}" -r "$RATE" -l 1000 -m "$CALLS" >"$WORK/sipp.log" 2>&1 ;;
+regauth)
+    "$WORK/regauth" "$PORT" "$NUSERS" $((CALLS / RATE)) 50 "$ALG" >"$WORK/regauth.log"
+    CALLS=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' "$WORK/regauth.log")
+    [ "${CALLS:-0}" -gt 0 ] || { echo "instr.sh: no registration completed" >&2; exit 1; } ;;
 esac
 callgrind_control -d "$PID" >/dev/null 2>&1
 kill "$PID"

@@ -196,18 +196,7 @@ for MODE in "${MODES[@]}"; do
         ;;
     regauth)
         fresh_store "$WORK/sw"
-        # Users ra-1..ra-N with password "pw" in realm sipward (HA1 only).
-        python3 - "$NUSERS" >"$WORK/users.sql" <<'PY'
-import hashlib, sys
-print("BEGIN;")
-for i in range(1, int(sys.argv[1]) + 1):
-    u = "ra-%d" % i
-    h1 = "%s:sipward:pw" % u
-    print("INSERT INTO users VALUES('sip:%s@bench.example.net','%s','sipward','%s','%s',0);"
-          % (u, u, hashlib.md5(h1.encode()).hexdigest(),
-             hashlib.sha256(h1.encode()).hexdigest()))
-print("COMMIT;")
-PY
+        python3 "$HERE/users_sql.py" "$NUSERS" >"$WORK/users.sql"
         sqlite3 "$WORK/sw/bench.db" <"$WORK/users.sql"
         cc -O2 -o "$WORK/regauth" "$HERE/regauth.c" -lcrypto
         for alg in $REGAUTH_ALGS; do

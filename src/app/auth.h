@@ -70,7 +70,7 @@ void auth_free(struct auth *a);
 /**
  * Writes the WWW-Authenticate values (one per algorithm, preferred first)
  * for a fresh nonce into buf, separated by NULs; vals[i] point into buf.
- * Returns how many (1 or 2), or -ENOSPC.
+ * Returns how many (1 or 2), -ENOSPC, or -EIO when no nonce can be made.
  */
 int auth_challenge(
     struct auth *a, bool stale, char *buf, size_t size, struct slice vals[2]);
