@@ -260,16 +260,16 @@ int
 app_req_stateful(struct app_req *r)
 {
     struct txn_match tm;
-    struct sip_via v;
     const struct sip_hdr *h = sip_msg_hdr(r->msg, SIP_HDR_VIA);
 
     if (r->tx) {
         return 0;
     }
-    if (!h || sip_via_parse(&v, h->value) != 0) {
+    /* Requests reach here parsed, so their top Via is checked and kept. */
+    if (!h) {
         return -EINVAL;
     }
-    match_of(r->msg, &v, h->value, &tm);
+    match_of(r->msg, &r->msg->via, h->value, &tm);
     return txn_server_new(r->w->txn, &tm, &r->dest, &r->tx);
 }
 
@@ -579,7 +579,6 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     struct sip_msg *m = &w->msg;
     struct app_req r;
     struct txn_match tm;
-    struct sip_via v;
     const struct sip_hdr *vh;
     int rc;
 
@@ -597,10 +596,8 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     if (frame_err) {
         rc = frame_err; /* the headers read so far still route it */
     }
+    /* A parse that succeeded has checked the top Via and kept it. */
     vh = sip_msg_hdr(m, SIP_HDR_VIA);
-    if (rc == 0 && (!vh || sip_via_parse(&v, vh->value) != 0)) {
-        rc = SIP_E_BAD_VIA;
-    }
     if (rc != 0) {
         w->stats.bad++;
         if (!m->request || m->method == SIP_METHOD_ACK) {
@@ -611,6 +608,7 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         log_warn_limited(
             &bad_limit, "%s: malformed request: %s", peer, err_str(rc));
         /* Answer if enough was parsed to address a response. */
+        struct sip_via v;
         if (vh && sip_via_parse(&v, vh->value) == 0) {
             route_response(&r, &v, w->ip, sizeof(w->ip));
             send_response(w, &r, m, sip_err_status(rc), slice_cstr(err_str(rc)),
@@ -618,13 +616,13 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         }
         goto out;
     }
-    match_of(m, &v, vh->value, &tm);
+    match_of(m, &m->via, vh->value, &tm);
     if (!m->request) {
         txn_client_recv(w->txn, &tm, m->status, m->buf);
         goto out;
     }
     app_metrics_request(m->method, src->proto);
-    route_response(&r, &v, w->ip, sizeof(w->ip));
+    route_response(&r, &m->via, w->ip, sizeof(w->ip));
 
     /* Step 3: retransmissions and ACKs. */
     struct txn *tx = txn_server_find(w->txn, &tm);

@@ -266,7 +266,8 @@ transport:
     if (h == p) {
         goto out; /* LWS required before sent-by */
     }
-    p = sip__host_port(h, end, &v->host, &v->host_type, &v->has_port, &v->port);
+    p = sip__host_port(
+        value.p, h, end, &v->host, &v->host_type, &v->has_port, &v->port);
     if (!p) {
         goto out;
     }
@@ -329,8 +330,8 @@ transport:
             uint8_t ht;
             bool hp;
             uint16_t port;
-            const char *e =
-                sip__host_port(val.p, val.p + val.len, &host, &ht, &hp, &port);
+            const char *e = sip__host_port(
+                val.p, val.p, val.p + val.len, &host, &ht, &hp, &port);
             if (!e || e != val.p + val.len || hp) {
                 goto out;
             }
@@ -861,7 +862,7 @@ sip_warning_parse(struct sip_warning *w, struct slice value)
     uint8_t ht;
     bool hp;
     uint16_t port;
-    const char *e = sip__host_port(a, p, &host, &ht, &hp, &port);
+    const char *e = sip__host_port(value.p, a, p, &host, &ht, &hp, &port);
     if ((!e || e != p) && !sip__is_token(w->agent)) {
         goto out;
     }

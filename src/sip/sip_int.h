@@ -155,9 +155,10 @@ sip__quoted_end(const char *p, const char *end)
 /* Whole slice is a token. */
 bool sip__is_token(struct slice s);
 
-/* Parses host [":" port] at the start of s; returns the end or NULL. */
-const char *sip__host_port(const char *p, const char *end, struct slice *host,
-    uint8_t *type, bool *has_port, uint16_t *port);
+/* Parses host [":" port] at p; returns the end or NULL. The bytes from lo
+ * (at most p) to end may be read. */
+const char *sip__host_port(const char *lo, const char *p, const char *end,
+    struct slice *host, uint8_t *type, bool *has_port, uint16_t *port);
 
 /* Validates an IPv4 dotted quad / IPv6 reference. */
 bool sip__ipv4(struct slice s);

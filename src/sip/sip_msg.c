@@ -752,11 +752,10 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
         return SIP_E_URI_TOO_LONG;
     }
 
-    struct sip_via v;
-    if (sip_via_parse(&v, m->hdr[m->first[SIP_HDR_VIA]].value) != 0) {
+    if (sip_via_parse(&m->via, m->hdr[m->first[SIP_HDR_VIA]].value) != 0) {
         return SIP_E_BAD_VIA;
     }
-    m->branch = v.branch;
+    m->branch = m->via.branch;
     return 0;
 }
 

@@ -226,6 +226,8 @@ struct sip_msg {
     struct slice from_tag;
     struct slice to_tag;
     struct slice branch;  /* top Via */
+    struct sip_via via;   /* the top Via, parsed (valid when the parse
+                           * returned 0) */
     struct sip_addr from; /* From and To, parsed */
     struct sip_addr to;
 

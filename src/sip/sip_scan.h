@@ -219,6 +219,31 @@ sip__scan_host(const char *p, const char *end)
     bad |= (dash >> (n - 1)) & 1;
     return bad ? NULL : p + n;
 }
+
+/*
+ * Digit and dot masks of the 16 bytes at p (bit i is p[i]); *gone marks
+ * the bits at or past end. False when [lo, end) is shorter than a block.
+ */
+static inline bool
+sip__scan_digits(const char *lo, const char *p, const char *end, unsigned *dig,
+    unsigned *dot, unsigned *gone)
+{
+    size_t avail = (size_t) (end - p);
+    unsigned shift = 0;
+    __m128i v;
+    *gone = 0;
+    if (avail >= 16) {
+        v = scan_load(p);
+    } else if (end - lo >= 16) {
+        v = scan_tail(p, end, &shift);
+        *gone = 0xffffu << avail & 0xffff;
+    } else {
+        return false;
+    }
+    *dig = scan_range(v, '0', '9') >> shift;
+    *dot = scan_mask(v, '.') >> shift;
+    return true;
+}
 #else
 static inline const char *
 sip__scan_colon(const char *lo, const char *p, const char *end)

@@ -151,11 +151,76 @@ sip__ipv6(struct slice s)
     return ipv6_addr(s.p + 1, s.p + s.len - 1);
 }
 
+#ifdef SIP_SCAN_SSE2
+/*
+ * The usual "a.b.c.d" or "a.b.c.d:port" at p, from one block's digit and
+ * dot masks: the run of digits and dots holds three lone dots, neither
+ * first nor last, no four digits in a row and no three-digit group above
+ * "255" (digit strings of one length compare as numbers); a port has one
+ * to five digits. Returns the end past the port, or NULL for anything
+ * else, which the byte loops then decide.
+ */
+static inline __attribute__((always_inline)) const char *
+ipv4_port_block(const char *lo, const char *p, const char *end,
+    struct slice *host, bool *has_port, uint16_t *port)
+{
+    unsigned dig, dot, gone;
+    if (!sip__scan_digits(lo, p, end, &dig, &dot, &gone)) {
+        return NULL;
+    }
+    unsigned stop = (~(dig | dot) | gone) & 0xffff;
+    if (!stop) {
+        return NULL;
+    }
+    unsigned n = (unsigned) __builtin_ctz(stop);
+    unsigned run = (1u << n) - 1, ends = 1u | 1u << (n - 1);
+    unsigned d = dot & run, g = dig & run;
+    unsigned third = d & (d - 1);
+    third &= third - 1;
+    if (!third || (third & (third - 1)) || (d & (d << 1 | ends))
+        || (g & g >> 1 & g >> 2 & g >> 3)) {
+        return NULL;
+    }
+    for (unsigned t = g & g >> 1 & g >> 2; t; t &= t - 1) {
+        const unsigned char *o = (const unsigned char *) p + __builtin_ctz(t);
+        if (((unsigned) o[0] << 16 | (unsigned) o[1] << 8 | o[2])
+            > ('2' << 16 | '5' << 8 | '5')) {
+            return NULL;
+        }
+    }
+    const char *e = p + n;
+    *host = (struct slice){ p, n };
+    if (e == end || (*e != ':' && !sip__is(*e, C_HOST))) {
+        return e;
+    }
+    if (*e != ':') {
+        return NULL; /* a hostname starting with digits */
+    }
+    unsigned pl = (unsigned) __builtin_ctz((~dig | gone) >> (n + 1));
+    if (pl == 0 || pl > 5 || n + 1 + pl >= 16) {
+        return NULL;
+    }
+    uint32_t v = 0;
+    for (unsigned i = 0; i < pl; i++) {
+        v = v * 10 + (uint32_t) (e[1 + i] - '0');
+    }
+    if (v > 65535) {
+        return NULL;
+    }
+    *has_port = true;
+    *port = (uint16_t) v;
+    return e + 1 + pl;
+}
+#endif
+
 /* Inlined into the URI parser, which calls it for every URI. */
 static inline __attribute__((always_inline)) const char *
-host_port(const char *p, const char *end, struct slice *host, uint8_t *type,
-    bool *has_port, uint16_t *port)
+host_port(const char *lo, const char *p, const char *end, struct slice *host,
+    uint8_t *type, bool *has_port, uint16_t *port)
 {
+#ifndef SIP_SCAN_SSE2
+    (void) lo;
+#endif
     const char *h = p;
 
     *has_port = false;
@@ -173,6 +238,13 @@ host_port(const char *p, const char *end, struct slice *host, uint8_t *type,
          * is allowed (§25.1). One pass, label by label. */
         bool digit = p < end && sip__is(*h, C_DIGIT);
         if (digit) {
+#ifdef SIP_SCAN_SSE2
+            const char *f = ipv4_port_block(lo, h, end, host, has_port, port);
+            if (f) {
+                *type = SIP_HOST_IPV4;
+                return f;
+            }
+#endif
             const char *e = ipv4_prefix(h, end);
             if (e && (e == end || !sip__is(*e, C_HOST))) {
                 p = e;
@@ -254,10 +326,10 @@ port:
 }
 
 const char *
-sip__host_port(const char *p, const char *end, struct slice *host,
-    uint8_t *type, bool *has_port, uint16_t *port)
+sip__host_port(const char *lo, const char *p, const char *end,
+    struct slice *host, uint8_t *type, bool *has_port, uint16_t *port)
 {
-    return host_port(p, end, host, type, has_port, port);
+    return host_port(lo, p, end, host, type, has_port, port);
 }
 
 /* ;name[=value] uri-parameters, no whitespace (§19.1.1). */
@@ -303,11 +375,18 @@ uri_headers(const char *p, const char *end)
 }
 
 static int
-parse_sip(struct sip_uri *u, const char *p, const char *end)
+parse_sip(struct sip_uri *u, const char *lo, const char *p, const char *end)
 {
     /* userinfo ends at the first '@' (user and password cannot hold an
-     * unescaped one). */
-    const char *at = memchr(p, '@', (size_t) (end - p));
+     * unescaped one). The usual user without a password is followed by
+     * it, which saves looking for it first. */
+    const char *at = scan_escaped(p, end, C_USER);
+    if (at && at != p && at < end && *at == '@') {
+        u->user = (struct slice){ p, (size_t) (at - p) };
+        p = at + 1;
+        goto host;
+    }
+    at = memchr(p, '@', (size_t) (end - p));
     if (at) {
         const char *q = scan_escaped(p, at, C_USER);
         if (!q) {
@@ -335,7 +414,8 @@ parse_sip(struct sip_uri *u, const char *p, const char *end)
         }
         p = at + 1;
     }
-    p = host_port(p, end, &u->host, &u->host_type, &u->has_port, &u->port);
+host:
+    p = host_port(lo, p, end, &u->host, &u->host_type, &u->has_port, &u->port);
     if (!p) {
         return SIP_E_BAD_URI;
     }
@@ -399,7 +479,7 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
         u->scheme_s = (struct slice){ p, 3 };
         u->opaque = (struct slice){ p + 4, in.len - 4 };
         u->scheme = SIP_URI_SIP;
-        err = parse_sip(u, p + 4, end);
+        err = parse_sip(u, in.p, p + 4, end);
         goto out;
     }
     if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
@@ -415,10 +495,10 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
     u->opaque = (struct slice){ p, (size_t) (end - p) };
     if (SIP_LIT_EQ(u->scheme_s, "sip")) {
         u->scheme = SIP_URI_SIP;
-        err = parse_sip(u, p, end);
+        err = parse_sip(u, in.p, p, end);
     } else if (SIP_LIT_EQ(u->scheme_s, "sips")) {
         u->scheme = SIP_URI_SIPS;
-        err = parse_sip(u, p, end);
+        err = parse_sip(u, in.p, p, end);
     } else if (SIP_LIT_EQ(u->scheme_s, "tel")) {
         u->scheme = SIP_URI_TEL;
         err = parse_tel(u, p, end);

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "sip/sip_hdr.h"
 #include "sip/sip_scan.h"
 #include "sip/sip_uri.h"
 #include "guard.h"
@@ -122,12 +123,157 @@ test_hosts(void **state)
     guard_free(&g);
 }
 
+/* RFC 3261 §25.1 IPv4address: four groups of one to three digits, each at
+ * most 255. */
+static bool
+ref_ipv4(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (int g = 0; g < 4; g++) {
+        size_t d = i;
+        unsigned v = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && i - d < 4) {
+            v = v * 10 + (unsigned) (p[i++] - '0');
+        }
+        if (i == d || i - d > 3 || v > 255) {
+            return false;
+        }
+        if (g < 3 && (i == n || p[i++] != '.')) {
+            return false;
+        }
+    }
+    return i == n;
+}
+
+/* host [":" port]: a name of digits and dots only must be an IPv4 address;
+ * a port is one or more digits up to 65535. */
+static bool
+ref_hostport(const char *p, size_t n, size_t *hlen, long *port)
+{
+    const char *colon = memchr(p, ':', n);
+    size_t h = colon ? (size_t) (colon - p) : n;
+    bool numeric = h > 0;
+    for (size_t i = 0; i < h; i++) {
+        numeric = numeric && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.');
+    }
+    if (h == 0 || !(numeric ? ref_ipv4(p, h) : ref_hostname(p, h))) {
+        return false;
+    }
+    *hlen = h;
+    *port = -1;
+    if (!colon) {
+        return true;
+    }
+    long v = 0;
+    size_t i = h + 1;
+    if (i == n) {
+        return false;
+    }
+    for (; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (p[i] - '0');
+        if (v > 65535) {
+            return false;
+        }
+    }
+    *port = v;
+    return true;
+}
+
+/* A dotted quad of edge values, sometimes bent out of shape, with a port
+ * of edge values or none. */
+static size_t
+quad(char *buf, uint32_t *state)
+{
+    static const char *const group[] = { "0", "9", "00", "99", "127", "199",
+        "249", "250", "255", "256", "260", "300", "0255", "1000", "" };
+    static const char *const tail[] = { "", "", "", ".", "a", ".1", "-", ":" };
+    static const char *const port[] = { "", "", "0", "5060", "65535", "65536",
+        "99999", "000001", "123456", "" };
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        const char *gr = group[next_rand(state) % 15];
+        memcpy(buf + n, gr, strlen(gr));
+        n += strlen(gr);
+        if (i < 3 || next_rand(state) % 16 == 0) {
+            buf[n++] = '.';
+        }
+    }
+    const char *t = tail[next_rand(state) % 8];
+    memcpy(buf + n, t, strlen(t));
+    n += strlen(t);
+    const char *po = port[next_rand(state) % 10];
+    if (*po) {
+        buf[n++] = ':';
+        memcpy(buf + n, po, strlen(po));
+        n += strlen(po);
+    }
+    return n;
+}
+
+/* Addresses and ports, the vector path's usual case and its edges, in a
+ * URI (with and without user) and as a Via sent-by, short and long enough
+ * for a block load. */
+static void
+test_ipv4(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    uint32_t seed = 11;
+    static const char *const pre[] = { "sip:", "sip:u@", "sip:someone@",
+        "SIP/2.0/UDP " };
+    char buf[64];
+    for (int round = 0; round < 40000; round++) {
+        const char *pf = pre[round % 4];
+        size_t pl = strlen(pf);
+        memcpy(buf, pf, pl);
+        size_t n = round % 2
+            ? quad(buf + pl, &seed)
+            : fill(buf + pl, 24, &seed,
+                round % 3 ? "0123456789..25:" : "0123456789..:a-5");
+        size_t len = pl + n, hlen;
+        long port;
+        bool ok = ref_hostport(buf + pl, n, &hlen, &port);
+        struct slice in = guard_put(&g, buf, len);
+        if (round % 4 == 3) {
+            struct sip_via v;
+            int rc = sip_via_parse(&v, in);
+            assert_int_equal(rc == 0, ok);
+            if (ok) {
+                assert_int_equal(v.host.len, hlen);
+                assert_int_equal(v.has_port, port >= 0);
+                assert_int_equal(v.port, port >= 0 ? port : 0);
+            }
+            continue;
+        }
+        struct sip_uri u;
+        int rc = sip_uri_parse(&u, in);
+        assert_int_equal(rc == 0, ok);
+        if (ok) {
+            assert_ptr_equal(u.host.p, in.p + pl);
+            assert_int_equal(u.host.len, hlen);
+            bool numeric = true;
+            for (size_t i = 0; i < hlen; i++) {
+                numeric = numeric && memchr("0123456789.", u.host.p[i], 11);
+            }
+            assert_int_equal(
+                u.host_type, numeric ? SIP_HOST_IPV4 : SIP_HOST_NAME);
+            assert_int_equal(u.has_port, port >= 0);
+            assert_int_equal(u.port, port >= 0 ? port : 0);
+        }
+    }
+    guard_free(&g);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_ipv4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
