@@ -153,16 +153,17 @@ sip__ipv6(struct slice s)
 
 #ifdef SIP_SCAN_SSE2
 /*
- * The usual "a.b.c.d" or "a.b.c.d:port" at p, from one block's digit and
- * dot masks: the run of digits and dots holds three lone dots, neither
- * first nor last, no four digits in a row and no three-digit group above
- * "255" (digit strings of one length compare as numbers); a port has one
- * to five digits. Returns the end past the port, or NULL for anything
- * else, which the byte loops then decide.
+ * The usual dotted quad at p, from one block's digit and dot masks: the
+ * run of digits and dots holds three lone dots, neither first nor last, no
+ * four digits in a row and no three-digit group above "255" (digit strings
+ * of one length compare as numbers), and no hostname character follows.
+ * Returns its end, or NULL for anything else, which the byte loops then
+ * decide. When a ':' follows and the digits after it end inside the block,
+ * *port_digits is their count (else 0).
  */
 static inline __attribute__((always_inline)) const char *
-ipv4_port_block(const char *lo, const char *p, const char *end,
-    struct slice *host, bool *has_port, uint16_t *port)
+ipv4_block(
+    const char *lo, const char *p, const char *end, unsigned *port_digits)
 {
     unsigned dig, dot, gone;
     if (!sip__scan_digits(lo, p, end, &dig, &dot, &gone)) {
@@ -189,27 +190,14 @@ ipv4_port_block(const char *lo, const char *p, const char *end,
         }
     }
     const char *e = p + n;
-    *host = (struct slice){ p, n };
-    if (e == end || (*e != ':' && !sip__is(*e, C_HOST))) {
+    if (e < end && *e == ':') {
+        /* dig has no bits past end; a run that reaches the block's end
+         * may go on, so it is not counted. */
+        unsigned k = (unsigned) __builtin_ctz(~(dig >> (n + 1)));
+        *port_digits = n + 1 + k < 16 ? k : 0;
         return e;
     }
-    if (*e != ':') {
-        return NULL; /* a hostname starting with digits */
-    }
-    unsigned pl = (unsigned) __builtin_ctz((~dig | gone) >> (n + 1));
-    if (pl == 0 || pl > 5 || n + 1 + pl >= 16) {
-        return NULL;
-    }
-    uint32_t v = 0;
-    for (unsigned i = 0; i < pl; i++) {
-        v = v * 10 + (uint32_t) (e[1 + i] - '0');
-    }
-    if (v > 65535) {
-        return NULL;
-    }
-    *has_port = true;
-    *port = (uint16_t) v;
-    return e + 1 + pl;
+    return e == end || !sip__is(*e, C_HOST) ? e : NULL;
 }
 #endif
 
@@ -222,6 +210,7 @@ host_port(const char *lo, const char *p, const char *end, struct slice *host,
     (void) lo;
 #endif
     const char *h = p;
+    unsigned port_digits = 0;
 
     *has_port = false;
     *port = 0;
@@ -238,15 +227,15 @@ host_port(const char *lo, const char *p, const char *end, struct slice *host,
          * is allowed (§25.1). One pass, label by label. */
         bool digit = p < end && sip__is(*h, C_DIGIT);
         if (digit) {
+            const char *e = NULL;
 #ifdef SIP_SCAN_SSE2
-            const char *f = ipv4_port_block(lo, h, end, host, has_port, port);
-            if (f) {
-                *type = SIP_HOST_IPV4;
-                return f;
-            }
+            e = ipv4_block(lo, h, end, &port_digits);
 #endif
-            const char *e = ipv4_prefix(h, end);
-            if (e && (e == end || !sip__is(*e, C_HOST))) {
+            if (!e) {
+                e = ipv4_prefix(h, end);
+                e = e && (e == end || !sip__is(*e, C_HOST)) ? e : NULL;
+            }
+            if (e) {
                 p = e;
                 *type = SIP_HOST_IPV4;
                 goto port;
@@ -306,6 +295,19 @@ host_port(const char *lo, const char *p, const char *end, struct slice *host,
     }
 port:
     *host = (struct slice){ h, (size_t) (p - h) };
+    if (port_digits && port_digits <= 5) {
+        /* Counted already: at most 99999, checked once. */
+        uint32_t v = 0;
+        for (unsigned i = 1; i <= port_digits; i++) {
+            v = v * 10 + (uint32_t) (p[i] - '0');
+        }
+        if (v > 65535) {
+            return NULL;
+        }
+        *has_port = true;
+        *port = (uint16_t) v;
+        return p + 1 + port_digits;
+    }
     if (p < end && *p == ':') {
         uint32_t v = 0;
         const char *d = ++p;
