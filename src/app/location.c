@@ -115,7 +115,7 @@ location_domains_parse(
                 char c = s.p[i];
                 d->name[d->n][i] = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : c;
             }
-            d->n++;
+            d->len[d->n++] = (uint8_t) s.len;
         }
         p += n;
         if (*p == ',') {
@@ -129,31 +129,50 @@ bool
 location_domain_served(const struct location_domains *d, struct slice host)
 {
     for (size_t i = 0; i < d->n; i++) {
-        if (slice_caseeq(host, slice_cstr(d->name[i]))) {
+        if (host.len == d->len[i]
+            && slice_caseeq(host, slice_make(d->name[i], d->len[i]))) {
             return true;
         }
     }
     return false;
 }
 
+/* The key of uri into out, its length, and whether its host is served: the
+ * key's host is already lower case, like the names, so bytes compare. */
+static int
+aor_key(const struct location_domains *d, char *out, size_t size,
+    struct slice uri, size_t *len, bool *served)
+{
+    size_t host;
+    int rc = store_aor_canon_ex(out, size, uri, len, &host);
+
+    *served = false;
+    if (rc) {
+        return rc;
+    }
+    size_t hlen = *len - host;
+    for (size_t i = 0; i < d->n && !*served; i++) {
+        *served =
+            hlen == d->len[i] && memcmp(out + host, d->name[i], hlen) == 0;
+    }
+    if (*served && !d->use_domain) {
+        if (host + d->len[0] + 1 > size) {
+            return -ENOSPC;
+        }
+        memcpy(out + host, d->name[0], d->len[0] + 1u);
+        *len = host + d->len[0];
+    }
+    return 0;
+}
+
 int
 location_aor_key(
     const struct location_domains *d, char *out, size_t size, struct slice uri)
 {
-    int rc = store_aor_canon(out, size, uri);
+    size_t len;
+    bool served;
 
-    if (rc || d->use_domain) {
-        return rc;
-    }
-    char *at = strchr(out, '@');
-    if (at && location_domain_served(d, slice_cstr(at + 1))) {
-        size_t need = (size_t) (at + 1 - out) + strlen(d->name[0]) + 1;
-        if (need > size) {
-            return -ENOSPC;
-        }
-        strcpy(at + 1, d->name[0]);
-    }
-    return 0;
+    return aor_key(d, out, size, uri, &len, &served);
 }
 
 /* ---- formatting ---- */
@@ -166,26 +185,28 @@ location__contact_fmt(
 
     sip_wbuf_putc(w, '<');
     sip_wbuf_put(w, b->contact);
-    sip_wbuf_puts(w, ">;expires=");
+    sip_wbuf_put(w, SLICE_LIT(">;expires="));
     sip_wbuf_putu(w, (uint64_t) (left > 0 ? left : 0));
     if (b->q >= 1000) {
-        sip_wbuf_puts(w, ";q=1");
+        sip_wbuf_put(w, SLICE_LIT(";q=1"));
     } else {
-        char q[8];
-        int n = snprintf(q, sizeof(q), "%03u", (unsigned) b->q);
-        while (n > 1 && q[n - 1] == '0') {
-            q[--n] = '\0';
+        /* q/1000 with three decimals, trailing zeros dropped but one kept
+         * (0.5, 0.25, 0.0). */
+        char q[8] = { ';', 'q', '=', '0', '.', (char) ('0' + b->q / 100),
+            (char) ('0' + b->q / 10 % 10), (char) ('0' + b->q % 10) };
+        size_t n = 8;
+        while (n > 6 && q[n - 1] == '0') {
+            n--;
         }
-        sip_wbuf_puts(w, ";q=0.");
-        sip_wbuf_puts(w, q);
+        sip_wbuf_put(w, slice_make(q, n));
     }
     if (full && b->instance.len) {
-        sip_wbuf_puts(w, ";+sip.instance=\"<");
+        sip_wbuf_put(w, SLICE_LIT(";+sip.instance=\"<"));
         sip_wbuf_put(w, b->instance);
-        sip_wbuf_puts(w, ">\"");
+        sip_wbuf_put(w, SLICE_LIT(">\""));
     }
     if (full && b->reg_id) {
-        sip_wbuf_puts(w, ";reg-id=");
+        sip_wbuf_put(w, SLICE_LIT(";reg-id="));
         sip_wbuf_putu(w, b->reg_id);
     }
 }
@@ -208,13 +229,45 @@ struct redirect {
 
 /* Appends one header whose value is what fmt wrote into r->w. */
 static void
-field_end(struct redirect *r, const char *name, size_t start)
+field_end(struct redirect *r, struct slice name, size_t start)
 {
     if (r->w.err || r->nf == MAX_FIELDS) {
         return;
     }
-    r->f[r->nf++] = (struct sip_field){ slice_cstr(name),
-        slice_make(r->w.p + start, r->w.len - start) };
+    r->f[r->nf].name = name;
+    r->f[r->nf++].value = slice_make(r->w.p + start, r->w.len - start);
+}
+
+/* RFC 3261 §20.43: 399 miscellaneous warning, for humans. */
+#define MOVED_WARNING                                                          \
+    " \"The user moved permanently: update your address book or routing to "   \
+    "the new address\""
+
+/* The 301's Contact and Warning values, written in one go: the moved URI
+ * is at most STORE_MAX_FIELD and the host a Request-URI's, far below
+ * REDIRECT_BUF. */
+static void
+moved_fields(struct redirect *r, struct slice uri)
+{
+    size_t need = uri.len + 2 + 4 + r->host.len + sizeof(MOVED_WARNING) - 1;
+    char *p = r->w.p + r->w.len;
+
+    if (r->w.err || need > r->w.size - r->w.len || r->nf + 2 > MAX_FIELDS) {
+        r->w.err = -ENOSPC;
+        return;
+    }
+    r->f[r->nf].name = SLICE_LIT("Contact");
+    r->f[r->nf++].value = slice_make(p, uri.len + 2);
+    *p++ = '<';
+    memcpy(p, uri.p, uri.len);
+    p += uri.len;
+    *p++ = '>';
+    r->f[r->nf].name = SLICE_LIT("Warning");
+    r->f[r->nf++].value = slice_make(p, need - uri.len - 2);
+    memcpy(p, "399 ", 4);
+    memcpy(p + 4, r->host.p, r->host.len);
+    memcpy(p + 4 + r->host.len, MOVED_WARNING, sizeof(MOVED_WARNING) - 1);
+    r->w.len += need;
 }
 
 /* Runs under the AOR's shard read lock: copy out, nothing more. */
@@ -222,24 +275,11 @@ static void
 redirect_view(void *arg, const struct store_aor_view *v)
 {
     struct redirect *r = arg;
-    size_t start;
 
     if (v->moved) {
         /* Moved wins over registrations. */
         r->code = 301;
-        start = r->w.len;
-        sip_wbuf_putc(&r->w, '<');
-        sip_wbuf_put(&r->w, v->moved_uri);
-        sip_wbuf_putc(&r->w, '>');
-        field_end(r, "Contact", start);
-        /* RFC 3261 §20.43: 399 miscellaneous warning, for humans. */
-        start = r->w.len;
-        sip_wbuf_puts(&r->w, "399 ");
-        sip_wbuf_put(&r->w, r->host);
-        sip_wbuf_puts(&r->w,
-            " \"The user moved permanently: update your "
-            "address book or routing to the new address\"");
-        field_end(r, "Warning", start);
+        moved_fields(r, v->moved_uri);
         return;
     }
     if (!v->nbindings) {
@@ -248,9 +288,9 @@ redirect_view(void *arg, const struct store_aor_view *v)
     }
     r->code = 302;
     for (size_t i = 0; i < v->nbindings; i++) {
-        start = r->w.len;
+        size_t start = r->w.len;
         location__contact_fmt(&r->w, &v->bindings[i], r->now, false);
-        field_end(r, "Contact", start);
+        field_end(r, SLICE_LIT("Contact"), start);
     }
 }
 
@@ -258,17 +298,20 @@ static int
 redirect(struct location *l, struct app_req *req)
 {
     const struct sip_msg *m = req->msg;
-    struct sip_uri u;
+    /* The parser checked the Request-URI already: no second parse. */
+    const struct sip_uri *u = &m->uri;
     char key[STORE_MAX_AOR + 1];
+    size_t klen;
+    bool served;
+    struct redirect r;
 
     /* Out-of-dialog only: a To tag means a dialog we are not part of. */
     if (m->to_tag.len) {
         return APP_PASS;
     }
-    if (sip_uri_parse(&u, m->ruri) != 0
-        || (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS) || !u.user.len
-        || !location_domain_served(&l->dom, u.host)
-        || location_aor_key(&l->dom, key, sizeof(key), m->ruri) != 0) {
+    if ((u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS) || !u->user.len
+        || aor_key(&l->dom, key, sizeof(key), m->ruri, &klen, &served) != 0
+        || !served) {
         return APP_PASS;
     }
     char *buf = arena_alloc(req->scratch, REDIRECT_BUF);
@@ -276,11 +319,13 @@ redirect(struct location *l, struct app_req *req)
         app_req_reply(req, 500, SLICE_NULL, NULL, 0);
         return APP_DONE;
     }
-    struct redirect r = {
-        .code = 404, .now = (int64_t) clock_wall(), .host = u.host
-    };
+    /* Not zeroed as a whole: f[] is filled as far as nf says. */
+    r.code = 404;
+    r.now = (int64_t) clock_wall();
+    r.host = u->host;
+    r.nf = 0;
     sip_wbuf_init(&r.w, buf, REDIRECT_BUF);
-    store_aor_read(l->st, slice_cstr(key), r.now, redirect_view, &r);
+    store_aor_read(l->st, slice_make(key, klen), r.now, redirect_view, &r);
     if (r.code == 301 || r.code == 302) {
         app_metrics_redirect(
             r.code == 301 ? APP_REDIRECT_MOVED : APP_REDIRECT_REGISTERED);

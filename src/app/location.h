@@ -46,6 +46,7 @@ enum {
 };
 struct location_domains {
     char name[LOCATION_MAX_DOMAINS][128]; /* lower case, no port */
+    uint8_t len[LOCATION_MAX_DOMAINS];    /* strlen of each name */
     size_t n;
     bool use_domain;
 };

@@ -155,11 +155,12 @@ route_response(
     if (sa_ip(r->src, ipbuf, ipsize) != 0) {
         return;
     }
+    struct slice ip = slice_cstr(ipbuf);
     if (v->has_rport) {
         r->rport = sport;
     }
-    if (v->has_rport || !slice_caseeq(via_host_bare(v), slice_cstr(ipbuf))) {
-        r->received = slice_cstr(ipbuf);
+    if (v->has_rport || !slice_caseeq(via_host_bare(v), ip)) {
+        r->received = ip;
     }
 }
 
@@ -176,7 +177,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
 
     memset(&o, 0, sizeof(o));
     o.code = code;
-    o.reason = reason.len ? reason : slice_cstr(sip_code_reason(code));
+    o.reason = reason; /* empty: the builder looks the phrase up */
     o.server = SLICE_LIT("sipward/" SIPWARD_VERSION);
     o.extra = extra;
     o.nextra = nextra;
@@ -622,7 +623,6 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         goto out;
     }
     app_metrics_request(m->method, src->proto);
-    route_response(&r, &m->via, w->ip, sizeof(w->ip));
 
     /* Step 3: retransmissions and ACKs. */
     struct txn *tx = txn_server_find(w->txn, &tm);
@@ -633,6 +633,8 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         txn_server_absorb(w->txn, tx, m->method == SIP_METHOD_ACK);
         goto out;
     }
+    /* Only now: what a transaction absorbs is never answered from here. */
+    route_response(&r, &m->via, w->ip, sizeof(w->ip));
     if (m->method == SIP_METHOD_ACK) {
         if (p->proxy.on) {
             app__proxy_ack(w, &r);

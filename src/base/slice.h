@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct slice {
     const char *p; /* never NUL-terminated */
@@ -22,8 +23,13 @@ slice_make(const char *p, size_t len)
     return (struct slice){ p, len };
 }
 
-/** Slice of a NUL-terminated string (NULL gives the empty slice). */
-struct slice slice_cstr(const char *s);
+/** Slice of a NUL-terminated string (NULL gives the empty slice). Inline:
+ * on a literal the length is known at compile time. */
+static inline struct slice
+slice_cstr(const char *s)
+{
+    return s ? (struct slice){ s, strlen(s) } : SLICE_NULL;
+}
 
 static inline bool
 slice_empty(struct slice s)

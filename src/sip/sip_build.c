@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "sip/sip_codes.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_int.h"
@@ -33,6 +34,45 @@ wput(struct sip_wbuf *w, const char *s, size_t n)
     }
     w->len += n;
 }
+
+/* Room for n bytes written at once: one check instead of one per piece. */
+static inline char *
+wspace(struct sip_wbuf *w, size_t n)
+{
+    char *p;
+
+    if (w->err || n > w->size - w->len) {
+        w->err = w->err ? w->err : -ENOSPC;
+        return NULL;
+    }
+    p = w->p + w->len;
+    w->len += n;
+    return p;
+}
+
+static inline char *
+wcopy(char *p, const char *s, size_t n)
+{
+    if (n) {
+        memcpy(p, s, n);
+    }
+    return p + n;
+}
+
+/* name (with its ": ") value CRLF, in one reservation. */
+static inline void
+whdr(struct sip_wbuf *w, const char *name, size_t nlen, struct slice v)
+{
+    char *p = wspace(w, nlen + v.len + 2);
+
+    if (p) {
+        p = wcopy(p, name, nlen);
+        p = wcopy(p, v.p, v.len);
+        memcpy(p, "\r\n", 2);
+    }
+}
+
+#define WHDR(w, lit, v) whdr((w), lit ": ", sizeof(lit ": ") - 1, (v))
 
 void
 sip_wbuf_put(struct sip_wbuf *w, struct slice s)
@@ -85,10 +125,14 @@ sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
 void
 sip_wbuf_hdr(struct sip_wbuf *w, struct slice name, struct slice value)
 {
-    wput(w, name.p, name.len);
-    wput(w, ": ", 2);
-    wput(w, value.p, value.len);
-    wput(w, "\r\n", 2);
+    char *p = wspace(w, name.len + value.len + 4);
+
+    if (p) {
+        p = wcopy(p, name.p, name.len);
+        memcpy(p, ": ", 2);
+        p = wcopy(p + 2, value.p, value.len);
+        memcpy(p, "\r\n", 2);
+    }
 }
 
 static void
@@ -109,7 +153,11 @@ put_fields(struct sip_wbuf *w, const struct sip_field *f, size_t n)
 static void
 put_body(struct sip_wbuf *w, struct slice ctype, struct slice body)
 {
-    if (body.len && ctype.len) {
+    if (!body.len) {
+        wput(w, "Content-Length: 0\r\n\r\n", 21);
+        return;
+    }
+    if (ctype.len) {
         sip_wbuf_hdr(w, SLICE_LIT("Content-Type"), ctype);
     }
     sip_wbuf_puts(w, "Content-Length: ");
@@ -118,30 +166,38 @@ put_body(struct sip_wbuf *w, struct slice ctype, struct slice body)
     sip_wbuf_put(w, body);
 }
 
-static uint64_t
-fnv(uint64_t h, struct slice s)
+/* Eight lower-case hex digits of x, most significant first, computed on
+ * all nibbles at once (one byte each) rather than digit by digit. */
+static void
+hex8(char *dst, uint32_t x)
 {
-    for (size_t i = 0; i < s.len; i++) {
-        h ^= (unsigned char) s.p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    uint64_t v = x;
+
+    v = ((v & 0xffff0000u) << 16) | (v & 0xffffu);
+    v = ((v & 0x0000ff000000ff00ULL) << 8) | (v & 0x000000ff000000ffULL);
+    v = ((v & 0x00f000f000f000f0ULL) << 4) | (v & 0x000f000f000f000fULL);
+    /* 0x01 in each byte whose nibble is 10..15, which get 'a' - '0' - 10
+     * more than '0'. */
+    uint64_t letters =
+        ((v + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+    v += 0x3030303030303030ULL + letters * ('a' - '0' - 10);
+    /* The most significant nibble sits in the top byte: it goes first. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(dst, &v, 8);
 }
 
 void
 sip_build_tag(char dst[17], const struct sip_msg *req)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv(h, req->call_id);
-    h = fnv(h, SLICE_LIT("|"));
-    h = fnv(h, req->from_tag);
-    h = fnv(h, SLICE_LIT("|"));
-    h = fnv(h, req->branch);
-    for (int i = 15; i >= 0; i--) {
-        dst[i] = hex[h & 15];
-        h >>= 4;
-    }
+    uint64_t h = HASH_SEED;
+
+    h = hash_slice(h, req->call_id);
+    h = hash_slice(h, req->from_tag);
+    h = hash_final(hash_slice(h, req->branch));
+    hex8(dst, (uint32_t) (h >> 32));
+    hex8(dst + 8, (uint32_t) h);
     dst[16] = '\0';
 }
 
@@ -184,15 +240,65 @@ put_top_via(struct sip_wbuf *w, struct slice value, struct slice received,
 }
 
 /* Copies a header of the request when it has one. */
-static void
+static inline void
 copy_hdr(struct sip_wbuf *w, const struct sip_msg *req, enum sip_hdr_id id,
-    const char *name)
+    const char *name, size_t nlen)
 {
     const struct sip_hdr *h = sip_msg_hdr(req, id);
 
     if (h) {
-        sip_wbuf_hdr(w, slice_cstr(name), h->value);
+        whdr(w, name, nlen, h->value);
     }
+}
+
+#define COPY_HDR(w, req, id, lit)                                              \
+    copy_hdr((w), (req), (id), lit ": ", sizeof(lit ": ") - 1)
+
+/* "SIP/2.0 302 Moved Temporarily\r\n"; code is 100..699. */
+static void
+put_status_line(struct sip_wbuf *w, int code, struct slice reason)
+{
+    char *p = wspace(w, 12 + reason.len + 2);
+
+    if (p) {
+        memcpy(p, "SIP/2.0 ", 8);
+        p[8] = (char) ('0' + code / 100);
+        p[9] = (char) ('0' + code / 10 % 10);
+        p[10] = (char) ('0' + code % 10);
+        p[11] = ' ';
+        p = wcopy(p + 12, reason.p, reason.len);
+        memcpy(p, "\r\n", 2);
+    }
+}
+
+/* The To header, with our tag on every response but 100 unless the
+ * request had one. */
+static void
+put_to(struct sip_wbuf *w, const struct sip_msg *req,
+    const struct sip_resp_opts *o)
+{
+    struct slice to = sip_msg_hdr(req, SIP_HDR_TO)->value;
+    bool tag = o->code > 100 && req->to_tag.len == 0;
+    size_t tlen = !tag ? 0 : o->to_tag.len ? o->to_tag.len : 16;
+    char *p = wspace(w, 4 + to.len + (tag ? 5 + tlen : 0) + 2);
+
+    if (!p) {
+        return;
+    }
+    memcpy(p, "To: ", 4);
+    p = wcopy(p + 4, to.p, to.len);
+    if (tag) {
+        memcpy(p, ";tag=", 5);
+        if (o->to_tag.len) {
+            memcpy(p + 5, o->to_tag.p, tlen);
+        } else {
+            char t[17];
+            sip_build_tag(t, req);
+            memcpy(p + 5, t, 16);
+        }
+        p += 5 + tlen;
+    }
+    memcpy(p, "\r\n", 2);
 }
 
 int
@@ -201,7 +307,6 @@ sip_build_response(char *out, size_t size, size_t *len,
 {
     struct sip_wbuf w;
     int err = -EINVAL;
-    char tag[17];
 
     /* Only the Via is needed to route a response (§18.2.2): a request
      * that lacks From, To, Call-ID or CSeq still earns its 400 naming the
@@ -211,46 +316,24 @@ sip_build_response(char *out, size_t size, size_t *len,
         goto out;
     }
     sip_wbuf_init(&w, out, size);
-    sip_wbuf_puts(&w, "SIP/2.0 ");
-    sip_wbuf_putu(&w, (uint64_t) o->code);
-    sip_wbuf_putc(&w, ' ');
-    if (o->reason.len) {
-        sip_wbuf_put(&w, o->reason);
-    } else {
-        sip_wbuf_puts(&w, sip_code_reason(o->code));
-    }
-    wput(&w, "\r\n", 2);
+    put_status_line(&w, o->code,
+        o->reason.len ? o->reason : sip_code_reason_slice(o->code));
     /* §8.2.6.2: every Via, same order; From, Call-ID, CSeq copied. */
-    for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA); h;
-         h = sip_msg_hdr_next(req, h)) {
-        put_name(&w, SIP_HDR_VIA);
-        if (h == sip_msg_hdr(req, SIP_HDR_VIA)) {
-            put_top_via(&w, h->value, o->received, o->rport, o->top_via);
-        } else {
-            sip_wbuf_put(&w, h->value);
-        }
-        wput(&w, "\r\n", 2);
+    const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA);
+    wput(&w, "Via: ", 5);
+    put_top_via(&w, h->value, o->received, o->rport, o->top_via);
+    wput(&w, "\r\n", 2);
+    for (h = sip_msg_hdr_next(req, h); h; h = sip_msg_hdr_next(req, h)) {
+        WHDR(&w, "Via", h->value);
     }
-    copy_hdr(&w, req, SIP_HDR_FROM, "From");
+    COPY_HDR(&w, req, SIP_HDR_FROM, "From");
     if (req->first[SIP_HDR_TO] >= 0) {
-        put_name(&w, SIP_HDR_TO);
-        sip_wbuf_put(&w, sip_msg_hdr(req, SIP_HDR_TO)->value);
-        /* A tag on every response but 100, unless the request had one. */
-        if (o->code > 100 && req->to_tag.len == 0) {
-            wput(&w, ";tag=", 5);
-            if (o->to_tag.len) {
-                sip_wbuf_put(&w, o->to_tag);
-            } else {
-                sip_build_tag(tag, req);
-                wput(&w, tag, 16);
-            }
-        }
-        wput(&w, "\r\n", 2);
+        put_to(&w, req, o);
     }
-    copy_hdr(&w, req, SIP_HDR_CALL_ID, "Call-ID");
-    copy_hdr(&w, req, SIP_HDR_CSEQ, "CSeq");
+    COPY_HDR(&w, req, SIP_HDR_CALL_ID, "Call-ID");
+    COPY_HDR(&w, req, SIP_HDR_CSEQ, "CSeq");
     if (o->server.len) {
-        sip_wbuf_hdr(&w, SLICE_LIT("Server"), o->server);
+        WHDR(&w, "Server", o->server);
     }
     put_fields(&w, o->extra, o->nextra);
     put_body(&w, o->content_type, o->body);

@@ -1451,6 +1451,27 @@ sip_code_reason(int code)
     return ci ? ci->reason : "Unknown";
 }
 
+/* Every response looks its phrase up: a table indexed by code, filled
+ * before main() runs, instead of a search and a strlen() each time. */
+static struct slice reasons[SIP_CODE_MAX - SIP_CODE_MIN + 1];
+
+__attribute__((constructor)) static void
+reasons_fill(void)
+{
+    for (int c = SIP_CODE_MIN; c <= SIP_CODE_MAX; c++) {
+        reasons[c - SIP_CODE_MIN] = slice_cstr(sip_code_reason(c));
+    }
+}
+
+struct slice
+sip_code_reason_slice(int code)
+{
+    if (code < SIP_CODE_MIN || code > SIP_CODE_MAX) {
+        return SLICE_LIT("Unknown");
+    }
+    return reasons[code - SIP_CODE_MIN];
+}
+
 size_t
 sip_code_count(void)
 {

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "base/slice.h"
+
 /* The class is the first digit (RFC 3261 §7.2). */
 enum sip_code_class {
     SIP_CODE_CLASS_NONE = 0, /* outside 100..699 */
@@ -52,6 +54,8 @@ struct sip_code_pair {
  * Never NULL.
  */
 const char *sip_code_reason(int code);
+/** sip_code_reason() as a slice, without a search: for every response. */
+struct slice sip_code_reason_slice(int code);
 
 /** Class of a code by its first digit; SIP_CODE_CLASS_NONE outside 100..699. */
 enum sip_code_class sip_code_class_of(int code);

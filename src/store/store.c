@@ -42,12 +42,86 @@ store_err_init(void)
         sizeof(store_err_names) / sizeof(store_err_names[0]));
 }
 
+/* 's' or 'S', 'i' or 'I', ... : or-ing 0x20 folds only these pairs onto
+ * the lower-case letter. */
+static inline bool
+is_sip_scheme(struct slice s, size_t *skip)
+{
+    if (s.len < 4 || (s.p[0] | 0x20) != 's' || (s.p[1] | 0x20) != 'i'
+        || (s.p[2] | 0x20) != 'p') {
+        return false;
+    }
+    if (s.p[3] == ':') {
+        *skip = 4;
+        return true;
+    }
+    if (s.len >= 5 && (s.p[3] | 0x20) == 's' && s.p[4] == ':') {
+        *skip = 5;
+        return true;
+    }
+    return false;
+}
+
+/* What store_aor_canon_ex() must look at in a byte; 0 for the bytes it
+ * only copies (letters in lower case, digits, most punctuation). */
+enum {
+    AC_BAD = 1,     /* control characters, SP, DEL: never in a key */
+    AC_USERBAD = 2, /* < > " in the user part */
+    AC_END = 4,     /* ends the host: ; ? > SP HTAB */
+    AC_COLON = 8,   /* ends the host outside [ ] */
+    AC_BRACKET = 16,
+    AC_UPPER = 32,
+    AC_HIGH = 64, /* past ASCII: UTF-8 to check */
+};
+
+static uint8_t aor_class[256];
+
+__attribute__((constructor)) static void
+aor_class_fill(void)
+{
+    for (int c = 0; c < 256; c++) {
+        uint8_t k = 0;
+        k |= c < 0x21 || c == 0x7f ? AC_BAD : 0;
+        k |= c == '<' || c == '>' || c == '"' ? AC_USERBAD : 0;
+        k |= c == ';' || c == '?' || c == '>' || c == ' ' || c == '\t' ? AC_END
+                                                                       : 0;
+        k |= c == ':' ? AC_COLON : 0;
+        k |= c == '[' || c == ']' ? AC_BRACKET : 0;
+        k |= c >= 'A' && c <= 'Z' ? AC_UPPER : 0;
+        k |= c >= 0x80 ? AC_HIGH : 0;
+        aor_class[c] = k;
+    }
+}
+
+/* Where the host that starts at from ends: at ; ? > SP HTAB, or at a
+ * port's ':' (not one inside an IPv6 reference). */
+static size_t
+host_end(struct slice s, size_t from)
+{
+    bool bracket = false;
+    size_t end;
+
+    for (end = from; end < s.len; end++) {
+        unsigned char c = (unsigned char) s.p[end];
+        uint8_t k = aor_class[c];
+        if (k & AC_BRACKET) {
+            bracket = c == '[';
+        }
+        if ((k & AC_END) || ((k & AC_COLON) && !bracket)) {
+            break;
+        }
+    }
+    return end;
+}
+
 int
-store_aor_canon(char *out, size_t size, struct slice uri)
+store_aor_canon_ex(
+    char *out, size_t size, struct slice uri, size_t *len, size_t *host)
 {
     struct slice s = slice_trim(uri);
     size_t skip, at, end;
     size_t n = 0;
+    uint8_t seen = 0;
 
     if (s.len && s.p[0] == '<') {
         ptrdiff_t gt = slice_chr(s, '>');
@@ -56,55 +130,73 @@ store_aor_canon(char *out, size_t size, struct slice uri)
         }
         s = slice_sub(s, 1, (size_t) gt - 1);
     }
-    if (slice_caseprefix(s, SLICE_LIT("sip:"))) {
-        skip = 4;
-    } else if (slice_caseprefix(s, SLICE_LIT("sips:"))) {
-        skip = 5;
-    } else {
+    if (!is_sip_scheme(s, &skip)) {
         return STORE_E_BAD_AOR;
     }
-    s = slice_sub(s, skip, s.len);
-    ptrdiff_t a = slice_chr(s, '@');
-    if (a <= 0) {
+    s.p += skip;
+    s.len -= skip;
+    const char *a = s.len ? memchr(s.p, '@', s.len) : NULL;
+    if (!a || a == s.p) {
         return STORE_E_BAD_AOR;
     }
-    at = (size_t) a;
+    at = (size_t) (a - s.p);
     /* The port is dropped: an AOR names a user of a domain, whatever port
-     * the request was sent to. */
-    bool bracket = false;
-    for (end = at + 1; end < s.len; end++) {
-        char c = s.p[end];
-        if (c == '[') {
-            bracket = true;
-        } else if (c == ']') {
-            bracket = false;
+     * the request was sent to. Where out may be too small the host's end
+     * is found first (too long wins over a bad byte); else while copying. */
+    if (4 + s.len + 1 > size) {
+        end = host_end(s, at + 1);
+        if (end == at + 1 || 4 + end + 1 > size) {
+            return end == at + 1 ? STORE_E_BAD_AOR : -ENOSPC;
         }
-        if (c == ';' || c == '?' || c == '>' || c == ' ' || c == '\t'
-            || (c == ':' && !bracket)) {
-            break;
-        }
-    }
-    if (end == at + 1 || 4 + end + 1 > size) {
-        return end == at + 1 ? STORE_E_BAD_AOR : -ENOSPC;
-    }
-    if (slice_utf8_prefix(slice_sub(s, 0, end)) != end) {
-        return STORE_E_BAD_AOR;
     }
     memcpy(out, "sip:", 4);
     n = 4;
     /* The canonical AOR is a C string and a key: a NUL or any other
      * control character (never valid in a URI, RFC 3261 §25.1) would cut
      * it or make two spellings of one user (found by fuzz_uri). */
-    for (size_t i = 0; i < end; i++) {
+    for (size_t i = 0; i < at; i++) {
         unsigned char c = (unsigned char) s.p[i];
-        if (c < 0x21 || c == 0x7f
-            || (i < at && (c == '<' || c == '>' || c == '"'))) {
-            return STORE_E_BAD_AOR;
+        seen |= aor_class[c];
+        out[n++] = (char) c;
+    }
+    out[n++] = '@';
+    if (seen & (AC_BAD | AC_USERBAD)) {
+        return STORE_E_BAD_AOR;
+    }
+    bool bracket = false;
+    for (end = at + 1; end < s.len; end++) {
+        unsigned char c = (unsigned char) s.p[end];
+        uint8_t k = aor_class[c];
+        if (k & (AC_END | AC_COLON | AC_BRACKET)) {
+            if (k & AC_BRACKET) {
+                bracket = c == '[';
+            }
+            if ((k & AC_END) || ((k & AC_COLON) && !bracket)) {
+                break;
+            }
         }
-        out[n++] = i > at && c >= 'A' && c <= 'Z' ? (char) (c + 32) : (char) c;
+        seen |= k;
+        out[n++] = (k & AC_UPPER) ? (char) (c + 32) : (char) c;
+    }
+    if (end == at + 1 || (seen & AC_BAD)) {
+        return STORE_E_BAD_AOR;
+    }
+    /* Only a byte past ASCII needs the full UTF-8 check. */
+    if ((seen & AC_HIGH) && slice_utf8_prefix(slice_make(s.p, end)) != end) {
+        return STORE_E_BAD_AOR;
     }
     out[n] = '\0';
+    *len = n;
+    *host = 4 + at + 1;
     return 0;
+}
+
+int
+store_aor_canon(char *out, size_t size, struct slice uri)
+{
+    size_t len, host;
+
+    return store_aor_canon_ex(out, size, uri, &len, &host);
 }
 
 /* ---- the §10.3 rules, run twice: against the database, then the index --- */

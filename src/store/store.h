@@ -103,6 +103,10 @@ int store_info_get(struct store *st, struct store_info *i);
  * store it the same, and no JSON could show it).
  */
 int store_aor_canon(char *out, size_t size, struct slice uri);
+/** store_aor_canon(), also giving the key's length and the offset of its
+ * host (after the '@'). */
+int store_aor_canon_ex(
+    char *out, size_t size, struct slice uri, size_t *len, size_t *host);
 
 /* ---- reads (index; STORE_MODE_SERVE) ---- */
 

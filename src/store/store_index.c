@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "store/store_int.h"
 
 enum {
@@ -72,21 +73,12 @@ struct store_idx {
     atomic_uint_fast64_t aors, users, moved, bindings;
 };
 
-/* FNV-1a, 64 bits: short keys, good enough spread for a power-of-two table
- * after the final mix. */
+/* The top byte picks the shard, the low bits the bucket: hash_final()
+ * spreads both. */
 static uint64_t
 hash_aor(struct slice s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (size_t i = 0; i < s.len; i++) {
-        h ^= (unsigned char) s.p[i];
-        h *= 0x100000001b3ULL;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return h;
+    return hash_final(hash_slice(HASH_SEED, s));
 }
 
 static struct shard *

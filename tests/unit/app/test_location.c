@@ -50,6 +50,15 @@ test_aor_key(void **state)
     assert_string_equal(k, "sip:x@other.example");
     assert_int_equal(location_aor_key(&d, k, sizeof(k), SLICE_LIT("tel:+1")),
         STORE_E_BAD_AOR);
+    /* A served host in any case is the first domain; the user's case
+     * stays. */
+    assert_int_equal(location_aor_key(&d, k, sizeof(k),
+                         SLICE_LIT("sip:Reg-7@BENCH.example.NET")),
+        0);
+    assert_string_equal(k, "sip:Reg-7@bench.example.net");
+    /* The first domain must fit where the host was. */
+    assert_int_equal(
+        location_aor_key(&d, k, 24, SLICE_LIT("sip:reg-7@127.0.0.1")), -ENOSPC);
 }
 
 static void
@@ -85,6 +94,20 @@ test_contact_format(void **state)
     assert_string_equal(out,
         "<sip:a@10.0.0.1:5060>;expires=0;q=0.025"
         ";+sip.instance=\"<urn:uuid:1>\";reg-id=2");
+    /* One decimal at least, trailing zeros dropped. */
+    const struct {
+        uint16_t q;
+        const char *s;
+    } qs[] = { { 0, "0.0" }, { 100, "0.1" }, { 120, "0.12" }, { 7, "0.007" },
+        { 999, "0.999" }, { 1001, "1" } };
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        char want[64];
+        b.q = qs[i].q;
+        fmt(&b, false, out, sizeof(out));
+        snprintf(want, sizeof(want), "<sip:a@10.0.0.1:5060>;expires=0;q=%s",
+            qs[i].s);
+        assert_string_equal(out, want);
+    }
 }
 
 int

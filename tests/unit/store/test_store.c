@@ -140,6 +140,48 @@ test_aor_canon(void **state)
         STORE_E_BAD_AOR);
     assert_int_equal(
         store_aor_canon(out, 8, SLICE_LIT("sip:alice@example.com")), -ENOSPC);
+    /* Only the host is folded; brackets keep an IPv6 colon in the host. */
+    assert_int_equal(store_aor_canon(out, sizeof(out),
+                         SLICE_LIT("SIP:Al%41ce@[2001:DB8::1]:5060?x=y")),
+        0);
+    assert_string_equal(out, "sip:Al%41ce@[2001:db8::1]");
+    assert_int_equal(
+        store_aor_canon(out, sizeof(out), SLICE_LIT(" sip:a@b c ")), 0);
+    assert_string_equal(out, "sip:a@b");
+    /* UTF-8 is kept, broken UTF-8 and control bytes are refused. */
+    assert_int_equal(store_aor_canon(out, sizeof(out),
+                         SLICE_LIT("sip:j\xc3\xb6rg@\xc3\xa9x.example")),
+        0);
+    assert_string_equal(out, "sip:j\xc3\xb6rg@\xc3\xa9x.example");
+    static const char *const bad[] = { "sip:j\xc3rg@example.com",
+        "sip:a\x01@example.com", "sip:a@exa\x7fmple.com",
+        "sip:a\"b@example.com", "sip:a<b@example.com", "sip:@example.com",
+        "sip:a@", "sip:a@:5060", "sip:a@;x", "sipx:a@b", "si:a@b", "<sip:a@b" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(store_aor_canon(out, sizeof(out), slice_cstr(bad[i])),
+            STORE_E_BAD_AOR);
+    }
+    /* Every size: too small is -ENOSPC (even with a bad byte later), big
+     * enough gives the same key, whatever the rest of the URI. */
+    const struct slice uri =
+        SLICE_LIT("sip:Bob@Example.COM:5060;transport=udp");
+    for (size_t n = 0; n < sizeof(out); n++) {
+        int rc = store_aor_canon(out, n, uri);
+        if (n < sizeof("sip:Bob@example.com")) {
+            assert_int_equal(rc, -ENOSPC);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_string_equal(out, "sip:Bob@example.com");
+        }
+    }
+    assert_int_equal(
+        store_aor_canon(out, 6, SLICE_LIT("sip:a\x01@example.com")), -ENOSPC);
+    size_t len, host;
+    assert_int_equal(store_aor_canon_ex(out, sizeof(out),
+                         SLICE_LIT("sips:bob@example.com"), &len, &host),
+        0);
+    assert_int_equal(len, strlen("sip:bob@example.com"));
+    assert_string_equal(out + host, "example.com");
 }
 
 static void
