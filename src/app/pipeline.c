@@ -266,6 +266,10 @@ app_req_stateful(struct app_req *r)
     if (r->tx) {
         return 0;
     }
+    if (r->tm) {
+        /* The match the pipeline looked the request up with. */
+        return txn_server_new(r->w->txn, r->tm, &r->dest, &r->tx);
+    }
     /* Requests reach here parsed, so their top Via is checked and kept. */
     if (!h) {
         return -EINVAL;
@@ -618,6 +622,7 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         goto out;
     }
     match_of(m, &m->via, vh->value, &tm);
+    r.tm = &tm;
     if (!m->request) {
         txn_client_recv(w->txn, &tm, m->status, m->buf);
         goto out;

@@ -113,6 +113,7 @@ struct app_req {
     struct arena *scratch;          /* reset after every request */
     /* private to the pipeline */
     struct txn *tx;
+    struct txn_match *tm;      /* its transaction fields, hashed once */
     struct transport_ep dest;  /* where responses go (RFC 3261 §18.2.2) */
     struct slice received;     /* for the top Via (§18.2.1), or empty */
     const struct sip_via *via; /* the top Via, parsed */

@@ -67,8 +67,7 @@ struct txn {
     uint8_t kind;
     uint8_t state;
     bool reliable;
-    bool unindexed; /* taken out of the lookup indexes already */
-    bool proxy;     /* client INVITE of a proxy: see txn_client_proxy() */
+    bool proxy; /* client INVITE of a proxy: see txn_client_proxy() */
     uint8_t buf_class;
     uint16_t code;
     uint32_t gen;
@@ -107,148 +106,141 @@ struct txn_table {
 static const size_t buf_sizes[BUF_CLASSES] = { 256, 512, 1024, 2048, 4096, 8192,
     16384, 65536 };
 
-/* ---- SipHash-1-3: keyed so that nobody can aim requests at one bucket. */
+/*
+ * ---- keys: SipHash-1-3, keyed so that nobody can aim requests at one
+ * bucket. The fields are absorbed straight from the message a word at a
+ * time, each zero-padded to whole words, then one word of their lengths:
+ * an unambiguous encoding (with the lengths, "ab"+"c" differs from
+ * "a"+"bc"), without copying the fields into a buffer first. The kind of
+ * key (server, client, RFC 2543, merged) is mixed into the initial state
+ * as SipHash's 128-bit mode separates its outputs.
+ */
 
-static uint64_t
+struct sh {
+    uint64_t v0, v1, v2, v3;
+};
+
+static inline uint64_t
 rotl(uint64_t x, int b)
 {
     return (x << b) | (x >> (64 - b));
 }
 
-/* The message is fed through a 64-byte buffer and hashed a block of eight
- * words at a time: the fields are short and follow each other at any
- * offset, so feeding them byte by byte cost more than the rounds. */
-enum {
-    SH_BLOCK = 64
+static inline void
+sh_round(struct sh *h)
+{
+    h->v0 += h->v1;
+    h->v1 = rotl(h->v1, 13);
+    h->v1 ^= h->v0;
+    h->v0 = rotl(h->v0, 32);
+    h->v2 += h->v3;
+    h->v3 = rotl(h->v3, 16);
+    h->v3 ^= h->v2;
+    h->v0 += h->v3;
+    h->v3 = rotl(h->v3, 21);
+    h->v3 ^= h->v0;
+    h->v2 += h->v1;
+    h->v1 = rotl(h->v1, 17);
+    h->v1 ^= h->v2;
+    h->v2 = rotl(h->v2, 32);
+}
+
+static inline void
+sh_word(struct sh *h, uint64_t m)
+{
+    h->v3 ^= m;
+    sh_round(h);
+    h->v0 ^= m;
+}
+
+enum key_kind {
+    KEY_SERVER = 1, /* branch, sent-by, method */
+    KEY_CLIENT,     /* branch, method */
+    KEY_RFC2543,    /* Request-URI, From tag, Call-ID, CSeq, top Via, method */
+    KEY_MERGED,     /* From tag, Call-ID, CSeq */
 };
 
-struct sip_hash {
-    uint64_t v0, v1, v2, v3;
-    size_t nbuf, total;
-    unsigned char buf[SH_BLOCK];
-};
-
-#define SIPROUND                                                               \
-    do {                                                                       \
-        h->v0 += h->v1;                                                        \
-        h->v1 = rotl(h->v1, 13);                                               \
-        h->v1 ^= h->v0;                                                        \
-        h->v0 = rotl(h->v0, 32);                                               \
-        h->v2 += h->v3;                                                        \
-        h->v3 = rotl(h->v3, 16);                                               \
-        h->v3 ^= h->v2;                                                        \
-        h->v0 += h->v3;                                                        \
-        h->v3 = rotl(h->v3, 21);                                               \
-        h->v3 ^= h->v0;                                                        \
-        h->v2 += h->v1;                                                        \
-        h->v1 = rotl(h->v1, 17);                                               \
-        h->v1 ^= h->v2;                                                        \
-        h->v2 = rotl(h->v2, 32);                                               \
-    } while (0)
-
-static void
-sh_init(struct sip_hash *h, const uint64_t k[2])
+static inline struct sh
+sh_init(const uint64_t k[2], enum key_kind kind)
 {
-    h->v0 = 0x736f6d6570736575ULL ^ k[0];
-    h->v1 = 0x646f72616e646f6dULL ^ k[1];
-    h->v2 = 0x6c7967656e657261ULL ^ k[0];
-    h->v3 = 0x7465646279746573ULL ^ k[1];
-    h->nbuf = 0;
-    h->total = 0;
+    struct sh h = {
+        0x736f6d6570736575ULL ^ k[0],
+        0x646f72616e646f6dULL ^ k[1] ^ (uint64_t) kind,
+        0x6c7967656e657261ULL ^ k[0],
+        0x7465646279746573ULL ^ k[1],
+    };
+    return h;
 }
 
-/* Compresses the first nwords words of the buffer. */
-static void
-sh_words(struct sip_hash *h, size_t nwords)
+static inline uint64_t
+sh_final(struct sh *h)
 {
-    for (size_t i = 0; i < nwords; i++) {
-        uint64_t m;
-        memcpy(&m, h->buf + 8 * i, 8);
-        h->v3 ^= m;
-        SIPROUND;
-        h->v0 ^= m;
-    }
-}
-
-static void
-sh_put(struct sip_hash *h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-
-    h->total += n;
-    while (n) {
-        size_t k = SH_BLOCK - h->nbuf < n ? SH_BLOCK - h->nbuf : n;
-        memcpy(h->buf + h->nbuf, p, k);
-        h->nbuf += k;
-        p += k;
-        n -= k;
-        if (h->nbuf == SH_BLOCK) {
-            sh_words(h, SH_BLOCK / 8);
-            h->nbuf = 0;
-        }
-    }
-}
-
-static void
-sh_byte(struct sip_hash *h, unsigned char c)
-{
-    sh_put(h, &c, 1);
-}
-
-/* One field: its bytes (ASCII lower-cased when fold), then its length, so
- * "ab"+"c" differs from "a"+"bc". */
-static void
-sh_bytes(struct sip_hash *h, struct slice s, bool fold)
-{
-    if (!fold) {
-        sh_put(h, s.p, s.len);
-    } else {
-        /* Lower-cased a chunk at a time, then fed like any other bytes. */
-        unsigned char low[SH_BLOCK];
-        for (size_t at = 0; at < s.len; at += sizeof(low)) {
-            size_t n = s.len - at < sizeof(low) ? s.len - at : sizeof(low);
-            for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) s.p[at + i];
-                low[i] = c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
-            }
-            sh_put(h, low, n);
-        }
-    }
-    uint16_t len = (uint16_t) s.len;
-    sh_put(h, &len, sizeof(len));
-}
-
-static void
-sh_u32(struct sip_hash *h, uint32_t v)
-{
-    sh_put(h, &v, sizeof(v));
-}
-
-static uint64_t
-sh_final(struct sip_hash *h)
-{
-    size_t full = h->nbuf / 8, rest = h->nbuf % 8;
-    uint64_t b = (uint64_t) (h->total & 0xff) << 56;
-
-    sh_words(h, full);
-    for (size_t i = 0; i < rest; i++) {
-        b |= (uint64_t) h->buf[8 * full + i] << (8 * i);
-    }
-    h->v3 ^= b;
-    SIPROUND;
-    h->v0 ^= b;
     h->v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
+    sh_round(h);
+    sh_round(h);
+    sh_round(h);
     uint64_t r = h->v0 ^ h->v1 ^ h->v2 ^ h->v3;
-    return r ? r : 1;
+    return r ? r : 1; /* 0 means "not computed" in txn_match */
 }
 
-static bool
-is_method(struct slice m, const char *name)
+/* The n < 8 bytes at p as a zero-padded little-endian word, read without
+ * going past p + n (two overlapping loads, or three bytes). */
+static inline uint64_t
+load_tail(const unsigned char *p, size_t n)
 {
-    return slice_eq(m, slice_cstr(name));
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        return lo | (uint64_t) hi << (8 * (n - 4));
+    }
+    if (n == 0) {
+        return 0;
+    }
+    return p[0] | (uint64_t) p[n / 2] << (8 * (n / 2))
+        | (uint64_t) p[n - 1] << (8 * (n - 1));
+}
+
+/* ASCII upper case to lower case in all eight bytes at once: a byte gets
+ * 0x20 when its high bit is clear and it lies in 'A'..'Z'. */
+static inline uint64_t
+fold_word(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t low7 = w & (0x7f * ones);
+    uint64_t ge_a = low7 + (0x80 - 'A') * ones;
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones;
+    uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
+    return w | (upper >> 2);
+}
+
+/* Inlined into each key function with fold a constant, so the state
+ * stays in registers across the fields and no branch tests fold. */
+static inline __attribute__((always_inline)) void
+sh_field(struct sh *h, struct slice f, bool fold)
+{
+    const unsigned char *p = (const unsigned char *) f.p;
+    const unsigned char *end = p + (f.len & ~(size_t) 7);
+    uint64_t w;
+
+    for (; p < end; p += 8) {
+        memcpy(&w, p, 8);
+        sh_word(h, fold ? fold_word(w) : w);
+    }
+    if (f.len & 7) {
+        w = load_tail(p, f.len & 7);
+        sh_word(h, fold ? fold_word(w) : w);
+    }
+}
+
+/* Three field lengths in one word: messages stay under 2^21 bytes
+ * (transport max_msg). */
+static inline uint64_t
+lens3(size_t a, size_t b, size_t c)
+{
+    const uint64_t m = (1u << 21) - 1;
+    return ((uint64_t) a & m) | ((uint64_t) b & m) << 21
+        | ((uint64_t) c & m) << 42;
 }
 
 static bool
@@ -258,56 +250,72 @@ has_cookie(struct slice branch)
 }
 
 /*
- * The §17.2.3 key. domain separates server from client keys; method is
- * the method of the transaction (INVITE for an ACK).
+ * The §17.2.3 key (server) or the §17.1.3 one (client: branch and method);
+ * method is the method of the transaction (INVITE for an ACK). A server
+ * request whose branch lacks the magic cookie falls back to RFC 2543.
  */
 static uint64_t
-key_of(const struct txn_table *t, char domain, const struct txn_match *m,
+key_of(const struct txn_table *t, bool server, const struct txn_match *m,
     struct slice method)
 {
-    struct sip_hash h;
+    struct sh h;
 
-    sh_init(&h, t->sipkey);
-    sh_byte(&h, (unsigned char) domain);
-    if (has_cookie(m->branch) || domain == 'c') {
-        sh_byte(&h, 'b');
-        sh_bytes(&h, m->branch, false);
-        if (domain == 's') {
-            sh_bytes(&h, m->sent_by, true);
-        }
-        sh_bytes(&h, method, false);
+    if (!server) {
+        h = sh_init(t->sipkey, KEY_CLIENT);
+        sh_field(&h, m->branch, false);
+        sh_field(&h, method, false);
+        sh_word(&h, lens3(m->branch.len, method.len, 0));
+    } else if (has_cookie(m->branch)) {
+        /* Every branch here starts with the cookie: a word less to hash
+         * for most. */
+        struct slice b = slice_make(m->branch.p + 7, m->branch.len - 7);
+        h = sh_init(t->sipkey, KEY_SERVER);
+        sh_field(&h, b, false);
+        sh_field(&h, m->sent_by, true);
+        sh_field(&h, method, false);
+        sh_word(&h, lens3(b.len, m->sent_by.len, method.len));
     } else {
-        /* RFC 2543: Request-URI, From tag, Call-ID, CSeq, top Via. The To
-         * tag is left out: the INVITE had none and its ACK carries ours. */
-        sh_byte(&h, 'o');
-        sh_bytes(&h, m->ruri, false);
-        sh_bytes(&h, m->from_tag, false);
-        sh_bytes(&h, m->call_id, false);
-        sh_u32(&h, m->cseq);
-        sh_bytes(&h, m->top_via, false);
-        sh_bytes(&h, method, false);
+        /* The To tag is left out: the INVITE had none and its ACK carries
+         * ours. */
+        h = sh_init(t->sipkey, KEY_RFC2543);
+        sh_field(&h, m->ruri, false);
+        sh_field(&h, m->from_tag, false);
+        sh_field(&h, m->call_id, false);
+        sh_word(&h, lens3(m->ruri.len, m->from_tag.len, m->call_id.len));
+        sh_field(&h, m->top_via, false);
+        sh_field(&h, method, false);
+        sh_word(&h, lens3(m->top_via.len, method.len, 0));
+        sh_word(&h, m->cseq);
     }
     return sh_final(&h);
 }
 
+/* §8.2.2.2: From tag, Call-ID and CSeq (number and method). */
 static uint64_t
 mkey_of(const struct txn_table *t, const struct txn_match *m)
 {
-    struct sip_hash h;
+    struct sh h = sh_init(t->sipkey, KEY_MERGED);
 
-    sh_init(&h, t->sipkey);
-    sh_byte(&h, 'm');
-    sh_bytes(&h, m->from_tag, false);
-    sh_bytes(&h, m->call_id, false);
-    sh_u32(&h, m->cseq);
-    sh_bytes(&h, m->cseq_method, false);
+    sh_field(&h, m->from_tag, false);
+    sh_field(&h, m->call_id, false);
+    sh_field(&h, m->cseq_method, false);
+    sh_word(&h, lens3(m->from_tag.len, m->call_id.len, m->cseq_method.len));
+    sh_word(&h, m->cseq);
     return sh_final(&h);
 }
+
+static bool
+is_method(struct slice m, const char *name, size_t len)
+{
+    return m.len == len && memcmp(m.p, name, len) == 0;
+}
+
+#define IS_METHOD(m, lit) is_method(m, lit, sizeof(lit) - 1)
 
 static struct slice
 txn_method(const struct txn_match *m)
 {
-    return is_method(m->method, "ACK") ? SLICE_LIT("INVITE") : m->method;
+    return IS_METHOD(m->method, "ACK") ? SLICE_LIT("INVITE") : m->method;
 }
 
 /* ---- buffers: size classes with free lists, no malloc once warm ---- */
@@ -368,8 +376,9 @@ tn_stop(struct tnode *n)
     }
 }
 
+/* Arms n to fire dur ms after base (a txn_io.now() reading). */
 static void
-tn_start(struct txn_table *t, struct tnode *n, uint64_t dur)
+tn_start_at(struct txn_table *t, struct tnode *n, uint64_t dur, uint64_t base)
 {
     int i;
 
@@ -390,12 +399,18 @@ tn_start(struct txn_table *t, struct tnode *n, uint64_t dur)
         }
     }
     struct tlist *l = &t->lists[i];
-    n->when = now(t) + dur;
+    n->when = base + dur;
     n->list = (int8_t) i;
     n->prev = l->head.prev;
     n->next = &l->head;
     l->head.prev->next = n;
     l->head.prev = n;
+}
+
+static void
+tn_start(struct txn_table *t, struct tnode *n, uint64_t dur)
+{
+    tn_start_at(t, n, dur, now(t));
 }
 
 static struct txn *
@@ -519,9 +534,7 @@ txn_destroy(struct txn_table *t, struct txn *tx)
     }
     tn_stop(&tx->tn[RT]);
     tn_stop(&tx->tn[TO]);
-    if (!tx->unindexed) {
-        hash_remove(t, tx);
-    }
+    hash_remove(t, tx);
     buf_put(t, tx->msg, tx->buf_class);
     buf_put(t, tx->ack, tx->ack_class);
     tx->msg = tx->ack = NULL;
@@ -546,8 +559,7 @@ reclaim(struct txn_table *t)
         }
         struct txn *tx = tn_txn(f);
         if (f->which == TO
-            && (tx->state == TXN_COMPLETED || tx->state == TXN_CONFIRMED
-                || tx->state == TXN_ACCEPTED)
+            && (tx->state == TXN_COMPLETED || tx->state == TXN_ACCEPTED)
             && (tx->kind == TXN_SERVER_NON_INVITE
                 || tx->state != TXN_COMPLETED)) {
             t->stats.reclaimed++;
@@ -628,13 +640,6 @@ txn_table_free(struct txn_table *t)
             txn_destroy(t, t->buckets[i]);
         }
     }
-    /* Confirmed transactions left the indexes; their Timer I holds them. */
-    for (int i = 0; i < t->nlists; i++) {
-        struct tlist *l = &t->lists[i];
-        while (l->head.next != &l->head) {
-            txn_destroy(t, tn_txn(l->head.next));
-        }
-    }
     while (t->free) {
         struct txn *tx = t->free;
         t->free = tx->hnext;
@@ -694,7 +699,7 @@ static uint64_t
 skey(const struct txn_table *t, struct txn_match *m)
 {
     if (!m->key) {
-        m->key = key_of(t, 's', m, txn_method(m));
+        m->key = key_of(t, true, m, txn_method(m));
     }
     return m->key;
 }
@@ -720,7 +725,7 @@ txn_server_find(struct txn_table *t, struct txn_match *m)
 struct txn *
 txn_server_find_invite(struct txn_table *t, const struct txn_match *cancel)
 {
-    return hash_find(t, key_of(t, 's', cancel, SLICE_LIT("INVITE")));
+    return hash_find(t, key_of(t, true, cancel, SLICE_LIT("INVITE")));
 }
 
 bool
@@ -743,7 +748,7 @@ int
 txn_server_new(struct txn_table *t, struct txn_match *m,
     const struct transport_ep *dest, struct txn **out)
 {
-    bool invite = is_method(m->method, "INVITE");
+    bool invite = IS_METHOD(m->method, "INVITE");
     struct txn *tx = txn_alloc(t);
 
     if (!tx) {
@@ -768,28 +773,13 @@ txn_server_absorb(struct txn_table *t, struct txn *tx, bool is_ack)
             return false;
         }
         if (tx->state == TXN_COMPLETED) {
-            /* §17.2.1: ACK for the non-2xx: stop G and H, linger for Timer I
-             * to absorb ACK retransmissions (0 on reliable transports). */
-            tn_stop(&tx->tn[RT]);
+            /* §17.2.1: the ACK for the non-2xx stops G and H. Confirmed
+             * (Timer I) would only absorb ACK retransmissions, and the core
+             * drops ACKs that match nothing: so the transaction ends here,
+             * on every transport, and the lookup index keeps only those
+             * awaiting an answer or an ACK. */
             t->stats.acks_absorbed++;
-            if (tx->reliable) {
-                txn_destroy(t, tx);
-                return true;
-            }
-            tx->state = TXN_CONFIRMED;
-            buf_put(t, tx->msg, tx->buf_class);
-            tx->msg = NULL;
-            /* Confirmed only absorbs ACK retransmissions, and the core drops
-             * ACKs that match nothing: so leave the lookup indexes now. They
-             * stay small (transactions awaiting an answer or an ACK) and a
-             * busy server keeps them in cache, while Timer I still runs. */
-            hash_remove(t, tx);
-            tx->unindexed = true;
-            tn_start(t, &tx->tn[TO], (uint64_t) t->conf.t4_ms);
-            return true;
-        }
-        if (tx->state == TXN_CONFIRMED) {
-            t->stats.acks_absorbed++;
+            txn_destroy(t, tx);
             return true;
         }
         /* An ACK for a 2xx is end-to-end: not ours to absorb. */
@@ -844,15 +834,13 @@ txn_server_respond(
         return krc;
     }
     tx->state = TXN_COMPLETED;
-    if (tx->kind == TXN_SERVER_INVITE) {
-        if (!tx->reliable) {
-            tx->rt_ms = (uint32_t) t->conf.t1_ms; /* Timer G */
-            tn_start(t, &tx->tn[RT], tx->rt_ms);
-        }
-        tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms); /* H */
-    } else {
-        tn_start(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms); /* J */
+    uint64_t at = now(t);
+    if (tx->kind == TXN_SERVER_INVITE && !tx->reliable) {
+        tx->rt_ms = (uint32_t) t->conf.t1_ms; /* Timer G */
+        tn_start_at(t, &tx->tn[RT], tx->rt_ms, at);
     }
+    /* Timer H (INVITE) or J */
+    tn_start_at(t, &tx->tn[TO], 64 * (uint64_t) t->conf.t1_ms, at);
     return rc;
 }
 
@@ -863,7 +851,7 @@ txn_client_new(struct txn_table *t, const struct txn_match *m,
     const struct transport_ep *dest, struct slice msg, txn_client_cb *cb,
     void *arg, struct txn **out)
 {
-    bool invite = is_method(m->method, "INVITE");
+    bool invite = IS_METHOD(m->method, "INVITE");
     struct txn *tx;
     int rc;
 
@@ -874,7 +862,7 @@ txn_client_new(struct txn_table *t, const struct txn_match *m,
     if (!tx) {
         return -EBUSY;
     }
-    tx->key = key_of(t, 'c', m, m->method);
+    tx->key = key_of(t, false, m, m->method);
     tx->kind = invite ? TXN_CLIENT_INVITE : TXN_CLIENT_NON_INVITE;
     tx->state = invite ? TXN_CALLING : TXN_TRYING;
     tx->dest = *dest;
@@ -917,7 +905,7 @@ txn_client_recv(struct txn_table *t, const struct txn_match *resp, int code,
 
     /* §17.1.3: branch of the top Via and the CSeq method. */
     m.method = resp->cseq_method;
-    struct txn *tx = hash_find(t, key_of(t, 'c', &m, m.method));
+    struct txn *tx = hash_find(t, key_of(t, false, &m, m.method));
     if (!tx) {
         return -ENOENT;
     }

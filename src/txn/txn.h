@@ -77,7 +77,6 @@ enum txn_state {
     TXN_TRYING,     /* non-INVITE: request sent/received, no response */
     TXN_PROCEEDING, /* provisional response sent/received */
     TXN_COMPLETED,  /* final response; absorbing retransmissions */
-    TXN_CONFIRMED,  /* server INVITE: ACK received (Timer I running) */
     TXN_ACCEPTED,   /* server INVITE after 2xx (RFC 6026 Timer L) */
     TXN_TERMINATED,
 };
@@ -125,9 +124,11 @@ struct txn *txn_server_find_invite(
 
 /**
  * A request that matched tx again: a retransmission gets the last response
- * again (RFC 3261 §17.2.1, §17.2.2); an ACK moves a completed INVITE
- * transaction to Confirmed. Returns true when the message was an ACK that
- * the transaction absorbed.
+ * again (RFC 3261 §17.2.1, §17.2.2); an ACK ends a completed INVITE
+ * transaction (no Confirmed state: its only work, absorbing retransmitted
+ * ACKs, is what the core does with an ACK that matches nothing). Returns
+ * true when the message was an ACK that the transaction absorbed; tx is
+ * gone then.
  */
 bool txn_server_absorb(struct txn_table *t, struct txn *tx, bool is_ack);
 

@@ -137,13 +137,13 @@ test_invite_udp_timer_g_until_ack(void **state)
     ack.to_tag = SLICE_LIT("srvtag");
     assert_ptr_equal(txn_server_find(f->t, &ack), tx);
     assert_true(txn_server_absorb(f->t, tx, true));
-    assert_int_equal(txn_state(tx), TXN_CONFIRMED);
-    advance(f, 4000);
-    assert_int_equal(f->sent, 4);
-    assert_int_equal(txn_table_count(f->t), 1);
-    /* Timer I = T4: then it is gone. */
-    advance(f, 1100);
+    /* It ends there: a retransmitted ACK matches nothing (the core drops
+     * it) and nothing is sent again. */
     assert_int_equal(txn_table_count(f->t), 0);
+    ack.key = 0;
+    assert_null(txn_server_find(f->t, &ack));
+    advance(f, 40000);
+    assert_int_equal(f->sent, 4);
     assert_null(txn_server_find(f->t, &inv));
 }
 
@@ -583,6 +583,155 @@ test_table_grows(void **state)
     txn_table_free(t);
 }
 
+/* Whether m finds the server transaction created for base. */
+static bool
+finds(struct fake *f, const struct txn_match *base, struct txn_match m)
+{
+    struct txn_match b = *base;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx, *found;
+
+    b.key = b.mkey = 0;
+    m.key = m.mkey = 0;
+    assert_int_equal(txn_server_new(f->t, &b, &d, &tx), 0);
+    found = txn_server_find(f->t, &m);
+    txn_server_respond(f->t, tx, 200, SLICE_LIT("SIP/2.0 200"));
+    advance(f, 64 * 500 + 100); /* Timer J: the table is empty again */
+    assert_int_equal(txn_table_count(f->t), 0);
+    return found == tx;
+}
+
+static void
+test_key_fields(void **state)
+{
+    struct fake *f = *state;
+    /* Pairs of (branch, sent-by) for OPTIONS: same transaction or not. */
+    static const struct {
+        const char *branch1, *sent_by1, *branch2, *sent_by2;
+        bool same;
+    } pairs[] = {
+        /* The host of sent-by folds ASCII case in any byte of any word... */
+        { "z9hG4bKab", "Proxy-1.Example.COM:5060", "z9hG4bKab",
+            "pROXY-1.eXAMPLE.com:5060", true },
+        /* ...but only letters: '[' is not '{', nor '@' '`', nor 0xC9 0xE9. */
+        { "z9hG4bKab", "[2001:db8::1]:5060", "z9hG4bKab", "{2001:db8::1}:5060",
+            false },
+        { "z9hG4bKab", "h@x", "z9hG4bKab", "h`x", false },
+        { "z9hG4bKab", "h\xc9", "z9hG4bKab", "h\xe9", false },
+        /* The branch compares exactly, case included. */
+        { "z9hG4bKabc", "h", "z9hG4bKABC", "h", false },
+        /* A byte moved from one field to the next is another key, even
+         * where both spell the same words... */
+        { "z9hG4bKab", "c:5060", "z9hG4bKa", "bc:5060", false },
+        { "z9hG4bK01234567", "abcdefghx", "z9hG4bK01234567abcdefgh", "x",
+            false },
+        /* ...and so is a difference in the last byte of a long field, or
+         * one past a word. */
+        { "z9hG4bK0123456789abcdef01234567", "h",
+            "z9hG4bK0123456789abcdef01234568", "h", false },
+        { "z9hG4bK0123456789abcdef01234567", "h",
+            "z9hG4bK0123456789abcdef0123456", "h", false },
+        { "z9hG4bK0123456789abcdef01234567", "h",
+            "z9hG4bK0123456789abcdef012345670", "h", false },
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        struct txn_match a = req("OPTIONS", pairs[i].branch1);
+        struct txn_match m = req("OPTIONS", pairs[i].branch2);
+        a.sent_by = slice_cstr(pairs[i].sent_by1);
+        m.sent_by = slice_cstr(pairs[i].sent_by2);
+        assert_int_equal(finds(f, &a, m), pairs[i].same);
+    }
+    /* A short method differs from its prefix, and ACK finds INVITE only. */
+    struct txn_match a = req("OPTIONS", "z9hG4bKm1");
+    assert_false(finds(f, &a, req("OPTION", "z9hG4bKm1")));
+    a = req("BYE", "z9hG4bKm2");
+    assert_false(finds(f, &a, req("ACK", "z9hG4bKm2")));
+}
+
+static void
+test_rfc2543_keys(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match a = req("OPTIONS", "");
+    struct txn_match m;
+
+    a.branch = SLICE_LIT("1234"); /* no magic cookie */
+    /* A retransmission (To tag added or not) is the same request... */
+    m = a;
+    assert_true(finds(f, &a, m));
+    m.to_tag = SLICE_LIT("t1");
+    assert_true(finds(f, &a, m));
+    /* ...any other field is another: Request-URI, From tag, Call-ID,
+     * CSeq, the top Via (its case too), the method. */
+    const struct {
+        size_t off;
+        struct slice v;
+    } other[] = {
+        { offsetof(struct txn_match, ruri), SLICE_LIT("sip:bob@example.org") },
+        { offsetof(struct txn_match, from_tag), SLICE_LIT("ft2") },
+        { offsetof(struct txn_match, call_id), SLICE_LIT("c1@Client") },
+        { offsetof(struct txn_match, top_via),
+            SLICE_LIT("SIP/2.0/UDP Client.example.com:5060") },
+        { offsetof(struct txn_match, method), SLICE_LIT("INFO") },
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        m = a;
+        memcpy((char *) &m + other[i].off, &other[i].v, sizeof(other[i].v));
+        assert_false(finds(f, &a, m));
+    }
+    m = a;
+    m.cseq = 2;
+    assert_false(finds(f, &a, m));
+    /* A cookie branch with the same fields is not the RFC 2543 request. */
+    m = a;
+    m.branch = SLICE_LIT("z9hG4bK1234");
+    assert_false(finds(f, &a, m));
+}
+
+static void
+test_cancel_and_client_keys(void **state)
+{
+    struct fake *f = *state;
+    struct txn_match inv = req("INVITE", "z9hG4bKcx");
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx, *ctx;
+
+    assert_int_equal(txn_server_new(f->t, &inv, &d, &tx), 0);
+    /* The CANCEL finds its INVITE by branch and sent-by (case aside)... */
+    struct txn_match c = req("CANCEL", "z9hG4bKcx");
+    c.sent_by = SLICE_LIT("CLIENT.EXAMPLE.COM:5060");
+    assert_ptr_equal(txn_server_find_invite(f->t, &c), tx);
+    /* ...not with another branch or sent-by. */
+    c = req("CANCEL", "z9hG4bKcy");
+    assert_null(txn_server_find_invite(f->t, &c));
+    c = req("CANCEL", "z9hG4bKcx");
+    c.sent_by = SLICE_LIT("client.example.com:5061");
+    assert_null(txn_server_find_invite(f->t, &c));
+    /* An RFC 2543 CANCEL: the INVITE's fields but its own method. */
+    struct txn_match old = req("INVITE", "");
+    old.branch = SLICE_NULL;
+    struct txn *otx;
+    assert_int_equal(txn_server_new(f->t, &old, &d, &otx), 0);
+    c = req("CANCEL", "");
+    c.branch = SLICE_NULL;
+    assert_ptr_equal(txn_server_find_invite(f->t, &c), otx);
+    /* A client transaction with the same branch is not the server one:
+     * a response to it does not touch tx. */
+    struct txn_match out = req("INVITE", "z9hG4bKcx");
+    assert_int_equal(
+        txn_client_new(f->t, &out, &d, SLICE_LIT("INVITE"), client_cb, f, &ctx),
+        0);
+    struct txn_match r = resp_of(&out);
+    assert_int_equal(
+        txn_client_recv(f->t, &r, 180, SLICE_LIT("SIP/2.0 180")), 0);
+    assert_int_equal(txn_state(ctx), TXN_PROCEEDING);
+    assert_int_equal(txn_state(tx), TXN_PROCEEDING);
+    assert_int_equal(txn_code(tx), 0);
+    inv.key = 0;
+    assert_ptr_equal(txn_server_find(f->t, &inv), tx);
+}
+
 int
 main(void)
 {
@@ -616,6 +765,10 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_client_proxy_invite_100_only, setup, teardown),
         cmocka_unit_test(test_table_grows),
+        cmocka_unit_test_setup_teardown(test_key_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rfc2543_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_cancel_and_client_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
