@@ -7,6 +7,7 @@
 
 #include "sip/sip_int.h"
 #include "sip/sip_msg.h"
+#include "sip/sip_scan.h"
 
 /*
  * Next generic-param "; name [= value]" (§25.1: SEMI, EQUAL allow LWS).
@@ -135,7 +136,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
         }
     }
     if (*p == '<') {
-        const char *gt = memchr(p, '>', (size_t) (end - p));
+        const char *gt = sip__scan_char(value.p, p, end, '>');
         if (!gt) {
             err = SIP_E_UNBALANCED_ANGLE;
             goto out;

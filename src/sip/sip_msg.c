@@ -461,10 +461,10 @@ check_version(struct slice v, int bad)
 }
 
 static int
-parse_request_line(struct sip_msg *m, const char *p, const char *eol,
-    const struct sip_limits *lim)
+parse_request_line(struct sip_msg *m, const char *lo, const char *p,
+    const char *eol, const struct sip_limits *lim)
 {
-    const char *sp1 = memchr(p, ' ', (size_t) (eol - p));
+    const char *sp1 = sip__scan_char(lo, p, eol, ' ');
     if (!sp1 || sp1 == p) {
         return SIP_E_BAD_REQUEST_LINE;
     }
@@ -475,7 +475,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *eol,
         return SIP_E_BAD_METHOD;
     }
     const char *u = sp1 + 1;
-    const char *sp2 = memchr(u, ' ', (size_t) (eol - u));
+    const char *sp2 = sip__scan_char(lo, u, eol, ' ');
     if (!sp2) {
         return SIP_E_BAD_REQUEST_LINE;
     }
@@ -650,6 +650,41 @@ parse_u32(struct slice v, uint32_t max, uint32_t *out, int bad, int range)
     return 0;
 }
 
+/*
+ * The usual CSeq of a request with a known method: "digits SP METHOD",
+ * the method as written on the Request-Line and the number below 2^31.
+ * Fills m and returns true; false leaves the value to sip_cseq_parse(),
+ * which gives the same answer for these and the precise defect otherwise.
+ */
+static bool
+cseq_usual(struct sip_msg *m, struct slice v)
+{
+    size_t ml = m->method_name.len;
+    if (!m->request || m->method == SIP_METHOD_OTHER || v.len < ml + 2
+        || v.len > ml + 11) {
+        return false;
+    }
+    const char *sp = v.p + v.len - ml - 1;
+    if (*sp != ' ' || memcmp(sp + 1, m->method_name.p, ml) != 0) {
+        return false;
+    }
+    uint64_t n = 0;
+    for (const char *d = v.p; d < sp; d++) {
+        unsigned c = (unsigned) (unsigned char) *d - '0';
+        if (c > 9) {
+            return false;
+        }
+        n = n * 10 + c;
+    }
+    if (n > 0x7fffffffu) {
+        return false;
+    }
+    m->cseq = (uint32_t) n;
+    m->cseq_method = m->method;
+    m->cseq_method_name = (struct slice){ sp + 1, ml };
+    return true;
+}
+
 /* Singleton headers checked while parsing. */
 static int
 check_core(struct sip_msg *m, const struct sip_limits *lim)
@@ -713,29 +748,41 @@ check_core(struct sip_msg *m, const struct sip_limits *lim)
         m->call_id = h->value;
     }
 
-    struct sip_cseq cs;
-    err = sip_cseq_parse(&cs, m->hdr[m->first[SIP_HDR_CSEQ]].value);
-    if (err) {
-        return err;
-    }
-    m->cseq = cs.num;
-    m->cseq_method = cs.method;
-    m->cseq_method_name = cs.method_name;
-    /* Known methods compare by id (the lookup is exact); a known one
-     * never equals an unknown one. */
-    if (m->request
-        && (cs.method != m->method
-            || (cs.method == SIP_METHOD_OTHER
-                && !slice_eq(cs.method_name, m->method_name)))) {
-        return SIP_E_CSEQ_METHOD;
+    if (!cseq_usual(m, m->hdr[m->first[SIP_HDR_CSEQ]].value)) {
+        struct sip_cseq cs;
+        err = sip_cseq_parse(&cs, m->hdr[m->first[SIP_HDR_CSEQ]].value);
+        if (err) {
+            return err;
+        }
+        m->cseq = cs.num;
+        m->cseq_method = cs.method;
+        m->cseq_method_name = cs.method_name;
+        /* Known methods compare by id (the lookup is exact); a known one
+         * never equals an unknown one. */
+        if (m->request
+            && (cs.method != m->method
+                || (cs.method == SIP_METHOD_OTHER
+                    && !slice_eq(cs.method_name, m->method_name)))) {
+            return SIP_E_CSEQ_METHOD;
+        }
     }
 
     if (m->first[SIP_HDR_MAX_FORWARDS] >= 0) {
-        uint32_t mf;
-        err = sip_max_forwards_parse(
-            &mf, m->hdr[m->first[SIP_HDR_MAX_FORWARDS]].value);
-        if (err) {
-            return err;
+        struct slice v = m->hdr[m->first[SIP_HDR_MAX_FORWARDS]].value;
+        /* The usual one to three digits; anything else (and the range
+         * error) from the value parser. */
+        unsigned mf = 0;
+        bool usual = v.len >= 1 && v.len <= 3;
+        for (size_t i = 0; usual && i < v.len; i++) {
+            unsigned d = (unsigned) (unsigned char) v.p[i] - '0';
+            usual = d <= 9;
+            mf = mf * 10 + d;
+        }
+        if (!usual || mf > 255) {
+            err = sip_max_forwards_parse(&mf, v);
+            if (err) {
+                return err;
+            }
         }
         m->max_forwards = (int) mf;
     }
@@ -808,8 +855,10 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             continue;
         }
         const char *ne = colon;
-        while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t')) {
-            ne--;
+        if (ne > p && (unsigned char) ne[-1] <= ' ') {
+            while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t')) {
+                ne--;
+            }
         }
         size_t nlen = (size_t) (ne - p);
         uint8_t id =
@@ -851,12 +900,10 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             continue;
         }
         /* Usual shape ": value\r\n": step over one SP and the CR before
-         * the general trim. */
+         * the general trim. An empty value leaves vs on the CR or LF. */
         const char *vs = colon + 1;
         const char *ve = (nl[-1] == '\r') ? nl - 1 : nl;
-        if (vs < ve && *vs == ' ') {
-            vs++;
-        }
+        vs += *vs == ' ';
         struct slice name = { p, nlen };
         struct slice value = trim_ws(vs, ve);
         p = nl + 1;
@@ -918,7 +965,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         err = SIP_E_NO_END;
         goto out;
     }
-    const char *nl = memchr(p, '\n', (size_t) (end - p));
+    const char *nl = sip__scan_eol(in.p, p, end);
     if (!nl) {
         err = SIP_E_NO_END;
         goto out;
@@ -932,7 +979,7 @@ sip_msg_parse_ex(struct sip_msg *m, struct slice in,
         /* The 400, 414 or 505 (§21.5.20) for a bad request line still
          * needs the Via to be routed: read on, and report the defect once
          * the headers are indexed. */
-        deferred = parse_request_line(m, p, eol, lim);
+        deferred = parse_request_line(m, in.p, p, eol, lim);
     }
     if (err) {
         goto out;

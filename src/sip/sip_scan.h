@@ -50,6 +50,18 @@ sip__scan_eol_bytes(const char *p, const char *end, bool *comma)
     return NULL;
 }
 
+/* First c in [p, end), or NULL. */
+static inline const char *
+sip__scan_char_bytes(const char *p, const char *end, char c)
+{
+    for (; p < end; p++) {
+        if (*p == c) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 #ifdef SIP_SCAN_SSE2
 static inline __m128i
 scan_load(const char *p)
@@ -97,6 +109,27 @@ sip__scan_colon(const char *lo, const char *p, const char *end)
     return m ? p + __builtin_ctz(m) : NULL;
 }
 
+/* First c in [p, end), or NULL: memchr without the call, for the short
+ * distances inside a line. */
+static inline const char *
+sip__scan_char(const char *lo, const char *p, const char *end, char c)
+{
+    while (end - p >= 16) {
+        unsigned m = scan_mask(scan_load(p), c);
+        if (m) {
+            return p + __builtin_ctz(m);
+        }
+        p += 16;
+    }
+    if (p == end || end - lo < 16) {
+        return sip__scan_char_bytes(p, end, c);
+    }
+    unsigned shift;
+    __m128i v = scan_tail(p, end, &shift);
+    unsigned m = scan_mask(v, c) >> shift;
+    return m ? p + __builtin_ctz(m) : NULL;
+}
+
 static inline const char *
 sip__scan_eol(const char *lo, const char *p, const char *end)
 {
@@ -108,20 +141,7 @@ sip__scan_eol(const char *lo, const char *p, const char *end)
         }
         p += 32;
     }
-    if (end - p >= 16) {
-        unsigned m = scan_mask(scan_load(p), '\n');
-        if (m) {
-            return p + __builtin_ctz(m);
-        }
-        p += 16;
-    }
-    if (p == end || end - lo < 16) {
-        return sip__scan_eol_bytes(p, end, NULL);
-    }
-    unsigned shift;
-    __m128i v = scan_tail(p, end, &shift);
-    unsigned m = scan_mask(v, '\n') >> shift;
-    return m ? p + __builtin_ctz(m) : NULL;
+    return sip__scan_char(lo, p, end, '\n');
 }
 
 /* A ',' before the '\n' sets *comma, and the rest of the line is scanned
@@ -264,6 +284,13 @@ sip__scan_eol_comma(const char *lo, const char *p, const char *end, bool *comma)
 {
     (void) lo;
     return sip__scan_eol_bytes(p, end, comma);
+}
+
+static inline const char *
+sip__scan_char(const char *lo, const char *p, const char *end, char c)
+{
+    (void) lo;
+    return sip__scan_char_bytes(p, end, c);
 }
 #endif
 

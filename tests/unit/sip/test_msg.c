@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -147,6 +148,63 @@ expect(const char *s, int err, const char *text, int status)
     assert_string_equal(err_str(rc), text);
     assert_int_equal(sip_err_status(rc), status);
     guard_free(&g);
+}
+
+/* CSeq and Max-Forwards as the message parser checks them (a shortcut for
+ * the usual values) against the value parsers, for usual and edge values. */
+static void
+test_core_values(void **state)
+{
+    (void) state;
+    static const char *const cseq[] = { "1 INVITE", "01 INVITE", "0 INVITE",
+        "2147483647 INVITE", "2147483648 INVITE", "9999999999 INVITE",
+        "99999999999 INVITE", "1  INVITE", "1\tINVITE", "1 INVITEX", "1 INVIT",
+        "x INVITE", "1 invite", "1 ACK", "-1 INVITE", "1INVITE", "1 INVITE x",
+        "18446744073709551617 INVITE" };
+    static const char *const mf[] = { "0", "7", "70", "070", "255", "256",
+        "999", "1000", "0255", "7a", "+1", "a" };
+    char buf[512];
+    for (size_t i = 0; i < sizeof(cseq) / sizeof(cseq[0]); i++) {
+        snprintf(buf, sizeof(buf),
+            "INVITE sip:x@example.com SIP/2.0\r\n" BASE_HDRS
+            "Call-ID: a\r\nCSeq: %s\r\n\r\n",
+            cseq[i]);
+        struct sip_cseq c;
+        int want = sip_cseq_parse(&c, slice_cstr(cseq[i]));
+        if (!want && c.method != SIP_METHOD_INVITE) {
+            want = SIP_E_CSEQ_METHOD;
+        }
+        struct guard g = { 0 };
+        int rc = parse(buf, &g);
+        if (rc != want) {
+            fail_msg(
+                "CSeq: %s: %s, not %s", cseq[i], err_str(rc), err_str(want));
+        }
+        if (!rc) {
+            assert_int_equal(msg.cseq, c.num);
+            assert_int_equal(msg.cseq_method, SIP_METHOD_INVITE);
+            assert_true(slice_eq(msg.cseq_method_name, c.method_name));
+        }
+        guard_free(&g);
+    }
+    for (size_t i = 0; i < sizeof(mf) / sizeof(mf[0]); i++) {
+        snprintf(buf, sizeof(buf),
+            "OPTIONS sip:x@example.com SIP/2.0\r\n" BASE_HDRS
+            "Call-ID: a\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: %s\r\n\r\n",
+            mf[i]);
+        uint32_t n = 0;
+        int want = sip_max_forwards_parse(&n, slice_cstr(mf[i]));
+        struct guard g = { 0 };
+        int rc = parse(buf, &g);
+        if (rc != want) {
+            fail_msg("Max-Forwards: %s: %s, not %s", mf[i], err_str(rc),
+                err_str(want));
+        }
+        if (!rc) {
+            assert_int_equal(msg.max_forwards, (int) n);
+        }
+        guard_free(&g);
+    }
 }
 
 static void
@@ -422,6 +480,7 @@ main(void)
         cmocka_unit_test(test_compact_and_case),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_defects),
+        cmocka_unit_test(test_core_values),
         cmocka_unit_test(test_response),
         cmocka_unit_test(test_udp_extra_octets_and_stream),
         cmocka_unit_test(test_frame),
