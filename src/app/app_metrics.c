@@ -201,6 +201,12 @@ app_metrics_latency(uint64_t ns)
 }
 
 void
+app_metrics_latency_n(uint64_t ns, uint64_t n)
+{
+    metric_observe_n(&app_m_latency, 0, ns, n);
+}
+
+void
 app_metrics_redirect(enum app_redirect kind)
 {
     metric_inc(&app_m_redirects, kind);

@@ -68,6 +68,8 @@ void app_metrics_request(enum sip_method m, enum transport_proto tp);
 void app_metrics_response(unsigned code);
 /** Time from a request's arrival to its final response. */
 void app_metrics_latency(uint64_t ns);
+/** n requests that took ns each (answered in one wake-up of a worker). */
+void app_metrics_latency_n(uint64_t ns, uint64_t n);
 void app_metrics_redirect(enum app_redirect kind);
 void app_metrics_verification(
     enum app_verify_outcome outcome, enum app_verify_reason reason);

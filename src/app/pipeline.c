@@ -587,8 +587,6 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     const struct sip_hdr *vh;
     int rc;
 
-    uint64_t t0_ns = clock_mono_ns();
-
     memset(&r, 0, sizeof(r));
     r.msg = m;
     r.src = src;
@@ -724,10 +722,18 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     }
     app_req_reply(&r, 404, SLICE_NULL, NULL, 0);
 out:
-    if (r.answered) {
-        app_metrics_latency(clock_mono_ns() - t0_ns);
-    }
+    /* Timed in app_worker_flush(): one clock read for the whole batch. */
+    w->answered += r.answered;
     arena_reset(&w->scratch);
+}
+
+void
+app_worker_flush(struct app_worker *w, uint64_t now_ns)
+{
+    if (w->answered) {
+        app_metrics_latency_n(now_ns - ev_now_ns(w->loop), w->answered);
+        w->answered = 0;
+    }
 }
 
 /* ---- worker state ---- */

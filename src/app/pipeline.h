@@ -269,6 +269,12 @@ void app_worker_input(
  */
 void app_worker_input_ex(struct app_worker *w, struct slice msg,
     const struct transport_ep *src, int frame_err);
+/**
+ * At the end of a wake-up, once its replies are sent: the requests answered
+ * since the loop woke took now_ns - ev_now_ns() each (the latency
+ * histogram), so no message reads the clock of its own.
+ */
+void app_worker_flush(struct app_worker *w, uint64_t now_ns);
 struct ev_loop *app_worker_loop(const struct app_worker *w);
 int app_worker_id(const struct app_worker *w);
 const struct app_worker_stats *app_worker_stats_get(const struct app_worker *w);

@@ -75,7 +75,8 @@ struct app_worker {
     struct transport_ep hop; /* the next hop, from this worker's socket */
     char via[128]; /* "SIP/2.0/UDP host:port": our Via, before ;branch */
     struct app_worker_stats stats;
-    struct sip_msg msg;  /* the request being handled */
+    uint32_t answered;  /* answered since the loop woke, latency not recorded */
+    struct sip_msg msg; /* the request being handled */
     struct sip_msg dmsg; /* a deferred request being completed */
     struct sip_msg fmsg; /* a forwarded request, parsed again */
     char out[65536];     /* responses are built here */

@@ -22,6 +22,7 @@ struct ev_loop {
     struct ev_io wake_io;
     atomic_bool stop;
     uint64_t now_ms;
+    uint64_t now_ns; /* read once per wake-up */
 
     struct ev_timer **heap;
     size_t nheap, capheap;
@@ -64,7 +65,8 @@ ev_loop_new(struct ev_loop **lp)
         goto fail;
     }
     pthread_mutex_init(&l->post_lock, NULL);
-    l->now_ms = clock_mono_ms();
+    l->now_ns = clock_mono_ns();
+    l->now_ms = l->now_ns / 1000000u;
     err = ev_io_start(l, &l->wake_io, l->wakefd, EPOLLIN, wake_cb, l);
     if (err) {
         pthread_mutex_destroy(&l->post_lock);
@@ -279,6 +281,12 @@ ev_now_ms(const struct ev_loop *l)
     return l->now_ms;
 }
 
+uint64_t
+ev_now_ns(const struct ev_loop *l)
+{
+    return l->now_ns;
+}
+
 void
 ev_stop(struct ev_loop *l)
 {
@@ -325,7 +333,8 @@ ev_run(struct ev_loop *l)
             }
             return -errno;
         }
-        l->now_ms = clock_mono_ms();
+        l->now_ns = clock_mono_ns();
+        l->now_ms = l->now_ns / 1000000u;
         for (int i = 0; i < n; i++) {
             struct ev_io *io = evs[i].data.ptr;
             if (io->fd >= 0) {

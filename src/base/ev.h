@@ -62,6 +62,8 @@ void ev_before_sleep(struct ev_loop *l, ev_cb *cb, void *arg);
 
 /** Cached monotonic time of the current iteration, in ms. */
 uint64_t ev_now_ms(const struct ev_loop *l);
+/** The same in ns: when the loop last woke up (epoll_wait returned). */
+uint64_t ev_now_ns(const struct ev_loop *l);
 
 /** Runs until ev_stop(); returns 0, or -errno when epoll fails. */
 int ev_run(struct ev_loop *l);

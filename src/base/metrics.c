@@ -92,6 +92,12 @@ metrics_thread_detach(void)
 void
 metric_observe(struct metric *m, size_t series, uint64_t value)
 {
+    metric_observe_n(m, series, value, 1);
+}
+
+void
+metric_observe_n(struct metric *m, size_t series, uint64_t value, uint64_t n)
+{
     size_t i = 0;
 
     if (m->type != METRIC_HISTOGRAM || m->disabled
@@ -103,8 +109,8 @@ metric_observe(struct metric *m, size_t series, uint64_t value)
         i++;
     }
     uint32_t base = m->slot + (uint32_t) series * m->width;
-    metric__add_slot(base + (uint32_t) i, 1);
-    metric__add_slot(base + (uint32_t) m->nbounds + 1, value);
+    metric__add_slot(base + (uint32_t) i, n);
+    metric__add_slot(base + (uint32_t) m->nbounds + 1, value * n);
 }
 
 /* Sum of one slot over the shared shard and every thread's shard. */

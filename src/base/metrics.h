@@ -137,6 +137,9 @@ metric_gauge_add(struct metric *m, size_t series, int64_t delta)
 
 /** Histograms: records one observation of value (in the metric's unit). */
 void metric_observe(struct metric *m, size_t series, uint64_t value);
+/** n observations of the same value (a batch that shares one clock read). */
+void metric_observe_n(
+    struct metric *m, size_t series, uint64_t value, uint64_t n);
 
 /** Current value of one series of a counter (gauges: cast to int64_t). */
 uint64_t metric_value(const struct metric *m, size_t series);

@@ -153,6 +153,15 @@ test_histogram(void **state)
     assert_non_null(strstr(out, "t_latency_seconds_sum 0.0565\n"));
     assert_non_null(strstr(out, "t_latency_seconds_count 4\n"));
     free(out);
+    /* A batch timed by one clock read: three of 2 ms at once. */
+    metric_observe_n(&t_hist, 0, 2000000, 3);
+    metric_hist_read(&t_hist, 0, &count, &sum);
+    assert_int_equal(count, 7);
+    assert_int_equal(sum, 62500000);
+    out = render();
+    assert_non_null(strstr(out, "t_latency_seconds_bucket{le=\"0.001\"} 2\n"));
+    assert_non_null(strstr(out, "t_latency_seconds_bucket{le=\"0.01\"} 6\n"));
+    free(out);
 }
 
 enum {
