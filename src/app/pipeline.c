@@ -628,12 +628,10 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     app_metrics_request(m->method, src->proto);
 
     /* Step 3: retransmissions and ACKs. */
-    struct txn *tx = txn_server_find(w->txn, &tm);
-    if (tx) {
+    if (txn_server_retransmission(w->txn, &tm, m->method == SIP_METHOD_ACK)) {
         if (m->method != SIP_METHOD_ACK) {
             w->stats.retrans++;
         }
-        txn_server_absorb(w->txn, tx, m->method == SIP_METHOD_ACK);
         goto out;
     }
     /* Only now: what a transaction absorbs is never answered from here. */

@@ -87,6 +87,38 @@ struct bufnode {
     struct bufnode *next;
 };
 
+/*
+ * A completed non-INVITE server transaction over UDP only answers
+ * retransmissions with its response until Timer J (64*T1), and a
+ * registrar has many of them (every 200 OK for 32 s). So at the final
+ * response it leaves struct txn and its buffer for a compact record (key,
+ * destination, expiry, response bytes) appended to a log of chunks. All
+ * records share one duration, so they expire in the order they were
+ * written: the log is its own timer queue, written and retired
+ * sequentially, and a chunk is recycled once its last record expired.
+ */
+struct done {
+    uint64_t key;
+    uint64_t mkey; /* 0 when not in the merged index */
+    struct done *hnext, *mnext;
+    uint64_t when;
+    struct transport_ep dest;
+    uint32_t len;  /* response bytes in msg */
+    uint32_t size; /* of the whole record; the next one follows */
+    char msg[];
+};
+
+struct chunk {
+    struct chunk *next;
+    size_t head, tail; /* the live records are data[head..tail) */
+    unsigned char data[];
+};
+
+#define CHUNK_BYTES ((size_t) 256 * 1024)
+#define CHUNK_DATA  (CHUNK_BYTES - sizeof(struct chunk))
+/* A larger response keeps its struct txn: a chunk holds several. */
+#define DONE_MAX (CHUNK_DATA / 8)
+
 struct txn_table {
     struct txn_conf conf;
     struct txn_io io;
@@ -100,6 +132,10 @@ struct txn_table {
     struct tlist lists[MAX_TLISTS];
     int nlists;
     struct bufnode *bufs[BUF_CLASSES];
+    /* completed non-INVITE transactions (struct done), same mask */
+    struct done **dbuckets, **dmbuckets;
+    struct chunk *dhead, *dtail, *dspare; /* the log, oldest first */
+    size_t ndone;
     struct txn_stats stats;
 };
 
@@ -431,10 +467,28 @@ txn_table_next_ms(const struct txn_table *t)
             next = f->when;
         }
     }
+    if (t->ndone) {
+        const struct chunk *c = t->dhead;
+        const struct done *d = (const void *) (c->data + c->head);
+        next = d->when < next ? d->when : next;
+    }
     return next;
 }
 
 /* ---- hash table ---- */
+
+/* Moves every entry of the chains in from[0..oldn) to the buckets of to
+ * (mask: their count - 1), by the link field next and the hash field key
+ * of type: the same for both indexes of both kinds of entries. */
+#define REHASH(type, from, to, oldn, mask, next, key)                          \
+    for (size_t i_ = 0; i_ < (oldn); i_++) {                                   \
+        while ((from)[i_]) {                                                   \
+            type *e_ = (from)[i_];                                             \
+            (from)[i_] = e_->next;                                             \
+            e_->next = (to)[e_->key & (mask)];                                 \
+            (to)[e_->key & (mask)] = e_;                                       \
+        }                                                                      \
+    }
 
 /* Doubles the bucket arrays when more transactions are indexed than
  * buckets; rehashing is O(n), amortized over the inserts that led here. */
@@ -444,39 +498,36 @@ grow(struct txn_table *t)
     size_t n = (t->mask + 1) * 2;
     struct txn **b = calloc(n, sizeof(*b));
     struct txn **mb = calloc(n, sizeof(*mb));
+    struct done **db = calloc(n, sizeof(*db));
+    struct done **dmb = calloc(n, sizeof(*dmb));
 
-    if (!b || !mb) {
+    if (!b || !mb || !db || !dmb) {
         free(b);
         free(mb);
+        free(db);
+        free(dmb);
         return; /* keep the longer chains */
     }
-    for (size_t i = 0; i <= t->mask; i++) {
-        while (t->buckets[i]) {
-            struct txn *tx = t->buckets[i];
-            t->buckets[i] = tx->hnext;
-            tx->hnext = b[tx->key & (n - 1)];
-            b[tx->key & (n - 1)] = tx;
-        }
-        while (t->mbuckets[i]) {
-            struct txn *tx = t->mbuckets[i];
-            t->mbuckets[i] = tx->mnext;
-            tx->mnext = mb[tx->mkey & (n - 1)];
-            mb[tx->mkey & (n - 1)] = tx;
-        }
-    }
+    REHASH(struct txn, t->buckets, b, t->mask + 1, n - 1, hnext, key);
+    REHASH(struct txn, t->mbuckets, mb, t->mask + 1, n - 1, mnext, mkey);
+    REHASH(struct done, t->dbuckets, db, t->mask + 1, n - 1, hnext, key);
+    REHASH(struct done, t->dmbuckets, dmb, t->mask + 1, n - 1, mnext, mkey);
     free(t->buckets);
     free(t->mbuckets);
+    free(t->dbuckets);
+    free(t->dmbuckets);
     t->buckets = b;
     t->mbuckets = mb;
+    t->dbuckets = db;
+    t->dmbuckets = dmb;
     t->mask = n - 1;
 }
 
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
-    /* Sized by what is indexed, not by the live count: Confirmed INVITE
-     * transactions linger for Timer I outside the indexes, and counting
-     * them would spread a few hundred lookups over megabytes. */
+    /* Sized by what is indexed: completed non-INVITE transactions (the
+     * log) count too, as both kinds share the mask. */
     if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
         grow(t);
     }
@@ -547,11 +598,121 @@ txn_destroy(struct txn_table *t, struct txn *tx)
     t->count--;
 }
 
+/* ---- completed non-INVITE transactions, compact (struct done) ---- */
+
+static struct done *
+done_find(const struct txn_table *t, uint64_t key)
+{
+    for (struct done *d = t->dbuckets[key & t->mask]; d; d = d->hnext) {
+        if (d->key == key) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/* Moves tx, which just sent its final response msg, into the log and ends
+ * it; -E2BIG or -ENOMEM when it has to stay as it is. */
+static int
+done_add(struct txn_table *t, struct txn *tx, struct slice msg, uint64_t when)
+{
+    size_t size = (sizeof(struct done) + msg.len + 7) & ~(size_t) 7;
+    struct chunk *c = t->dtail;
+
+    if (msg.len > DONE_MAX) {
+        return -E2BIG;
+    }
+    if (!c || CHUNK_DATA - c->tail < size) {
+        struct chunk *n = t->dspare ? t->dspare : malloc(CHUNK_BYTES);
+        if (!n) {
+            return -ENOMEM;
+        }
+        t->dspare = NULL;
+        n->next = NULL;
+        n->head = n->tail = 0;
+        if (c) {
+            c->next = n;
+        } else {
+            t->dhead = n;
+        }
+        t->dtail = c = n;
+    }
+    struct done *d = (struct done *) (void *) (c->data + c->tail);
+    c->tail += size;
+    d->key = tx->key;
+    d->mkey = tx->mkey;
+    d->when = when;
+    d->dest = tx->dest;
+    d->len = (uint32_t) msg.len;
+    d->size = (uint32_t) size;
+    memcpy(d->msg, msg.p, msg.len);
+    txn_destroy(t, tx);
+    /* Indexed as tx was; the live count includes the log. */
+    if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
+        grow(t);
+    }
+    d->hnext = t->dbuckets[d->key & t->mask];
+    t->dbuckets[d->key & t->mask] = d;
+    if (d->mkey) {
+        d->mnext = t->dmbuckets[d->mkey & t->mask];
+        t->dmbuckets[d->mkey & t->mask] = d;
+    }
+    t->ndone++;
+    t->count++;
+    return 0;
+}
+
+/* Retires the oldest record of the log if it expires by upto. */
+static bool
+done_expire_one(struct txn_table *t, uint64_t upto)
+{
+    struct chunk *c = t->dhead;
+
+    if (!t->ndone) {
+        return false;
+    }
+    struct done *d = (struct done *) (void *) (c->data + c->head);
+    if (d->when > upto) {
+        return false;
+    }
+    struct done **pp = &t->dbuckets[d->key & t->mask];
+    while (*pp != d) {
+        pp = &(*pp)->hnext;
+    }
+    *pp = d->hnext;
+    if (d->mkey) {
+        pp = &t->dmbuckets[d->mkey & t->mask];
+        while (*pp != d) {
+            pp = &(*pp)->mnext;
+        }
+        *pp = d->mnext;
+    }
+    t->nindexed--;
+    t->ndone--;
+    t->count--;
+    c->head += d->size;
+    if (c->head == c->tail) {
+        /* Only the tail chunk is ever empty: the others are recycled. */
+        if (c == t->dtail) {
+            c->head = c->tail = 0;
+        } else {
+            t->dhead = c->next;
+            free(t->dspare);
+            t->dspare = c;
+        }
+    }
+    return true;
+}
+
 /* Retires the oldest completed transaction (it only absorbs retransmissions)
  * so a full table keeps serving new requests. */
 static bool
 reclaim(struct txn_table *t)
 {
+    if (done_expire_one(t, UINT64_MAX)) {
+        t->stats.reclaimed++;
+        return true;
+    }
     for (int i = 0; i < t->nlists; i++) {
         struct tnode *f = t->lists[i].head.next;
         if (f == &t->lists[i].head) {
@@ -617,7 +778,9 @@ txn_table_new(
     t->mask = n - 1;
     t->buckets = calloc(n, sizeof(*t->buckets));
     t->mbuckets = calloc(n, sizeof(*t->mbuckets));
-    if (!t->buckets || !t->mbuckets) {
+    t->dbuckets = calloc(n, sizeof(*t->dbuckets));
+    t->dmbuckets = calloc(n, sizeof(*t->dmbuckets));
+    if (!t->buckets || !t->mbuckets || !t->dbuckets || !t->dmbuckets) {
         txn_table_free(t);
         return -ENOMEM;
     }
@@ -652,8 +815,16 @@ txn_table_free(struct txn_table *t)
             free(b);
         }
     }
+    while (t->dhead) {
+        struct chunk *c = t->dhead;
+        t->dhead = c->next;
+        free(c);
+    }
+    free(t->dspare);
     free(t->buckets);
     free(t->mbuckets);
+    free(t->dbuckets);
+    free(t->dmbuckets);
     free(t);
 }
 
@@ -722,6 +893,26 @@ txn_server_find(struct txn_table *t, struct txn_match *m)
     return hash_find(t, skey(t, m));
 }
 
+bool
+txn_server_retransmission(struct txn_table *t, struct txn_match *m, bool is_ack)
+{
+    struct txn *tx = txn_server_find(t, m);
+
+    if (tx) {
+        txn_server_absorb(t, tx, is_ack);
+        return true;
+    }
+    struct done *d = t->ndone ? done_find(t, skey(t, m)) : NULL;
+    if (!d) {
+        return false;
+    }
+    /* Completed non-INVITE (an ACK never has its key): the response again. */
+    t->stats.retrans_absorbed++;
+    t->stats.resp_retransmitted++;
+    t->io.send(t->io.arg, &d->dest, slice_make(d->msg, d->len));
+    return true;
+}
+
 struct txn *
 txn_server_find_invite(struct txn_table *t, const struct txn_match *cancel)
 {
@@ -738,6 +929,11 @@ txn_server_merged(struct txn_table *t, struct txn_match *m)
     uint64_t k = skey(t, m);
     for (struct txn *tx = t->mbuckets[mk & t->mask]; tx; tx = tx->mnext) {
         if (tx->mkey == mk && tx->key != k && tx->state != TXN_TERMINATED) {
+            return true;
+        }
+    }
+    for (struct done *d = t->dmbuckets[mk & t->mask]; d; d = d->mnext) {
+        if (d->mkey == mk && d->key != k) {
             return true;
         }
     }
@@ -828,13 +1024,17 @@ txn_server_respond(
         txn_destroy(t, tx);
         return rc;
     }
+    uint64_t at = now(t);
+    if (tx->kind == TXN_SERVER_NON_INVITE
+        && done_add(t, tx, msg, at + 64 * (uint64_t) t->conf.t1_ms) == 0) {
+        return rc; /* Timer J runs in the log */
+    }
     int krc = keep(t, tx, msg);
     if (krc) {
         txn_destroy(t, tx);
         return krc;
     }
     tx->state = TXN_COMPLETED;
-    uint64_t at = now(t);
     if (tx->kind == TXN_SERVER_INVITE && !tx->reliable) {
         tx->rt_ms = (uint32_t) t->conf.t1_ms; /* Timer G */
         tn_start_at(t, &tx->tn[RT], tx->rt_ms, at);
@@ -1100,6 +1300,8 @@ txn_table_tick(struct txn_table *t)
 {
     uint64_t n = now(t);
 
+    while (done_expire_one(t, n)) {
+    }
     for (int i = 0; i < t->nlists; i++) {
         struct tlist *l = &t->lists[i];
         while (l->head.next != &l->head && l->head.next->when <= n) {

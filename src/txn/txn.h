@@ -111,9 +111,20 @@ size_t txn_table_count(const struct txn_table *t);
 
 /**
  * The server transaction a request belongs to (an ACK finds its INVITE), or
- * NULL: the request is new.
+ * NULL: the request is new, or it belongs to a completed non-INVITE
+ * transaction, which lives on in compact form (see txn_server_respond())
+ * that only txn_server_retransmission() finds.
  */
 struct txn *txn_server_find(struct txn_table *t, struct txn_match *m);
+
+/**
+ * txn_server_find() and txn_server_absorb() in one, for every live server
+ * transaction: true when m belonged to one, which dealt with it (the
+ * caller drops m); false when m is a new request, or an ACK that matches
+ * no transaction.
+ */
+bool txn_server_retransmission(
+    struct txn_table *t, struct txn_match *m, bool is_ack);
 
 /**
  * The INVITE server transaction a CANCEL targets (RFC 3261 §9.2: same key,
@@ -150,7 +161,9 @@ int txn_server_new(struct txn_table *t, struct txn_match *m,
  * Sends a response (msg: its bytes, code: its status) through tx and moves
  * the state machine: finals are kept and retransmitted over UDP (Timer G)
  * until ACK (INVITE) or absorbed for Timer J (non-INVITE). -EINVAL when tx
- * already sent its final response.
+ * already sent its final response. A non-INVITE final over UDP ends tx
+ * (txn_gen() changes): what answers retransmissions for Timer J is a
+ * compact copy of its key, destination and response.
  */
 int txn_server_respond(
     struct txn_table *t, struct txn *tx, int code, struct slice msg);

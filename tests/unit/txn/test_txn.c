@@ -41,15 +41,29 @@ fake_now(void *arg)
 static struct txn_conf conf = { 500, 4000, 5000, 1024 };
 
 static int
-setup(void **state)
+setup_conf(void **state, const struct txn_conf *c)
 {
     static struct fake f;
     memset(&f, 0, sizeof(f));
     f.now = 1000000;
     struct txn_io io = { fake_send, fake_now, &f };
-    assert_int_equal(txn_table_new(&f.t, &conf, &io), 0);
+    assert_int_equal(txn_table_new(&f.t, c, &io), 0);
     *state = &f;
     return 0;
+}
+
+static int
+setup(void **state)
+{
+    return setup_conf(state, &conf);
+}
+
+/* A table that holds thousands. */
+static int
+setup_big(void **state)
+{
+    static const struct txn_conf big = { 500, 4000, 5000, 100000 };
+    return setup_conf(state, &big);
 }
 
 static int
@@ -206,13 +220,20 @@ test_non_invite_udp(void **state)
     /* No retransmission of non-INVITE responses on its own. */
     advance(f, 10000);
     assert_int_equal(f->sent, 1);
-    txn_server_absorb(f->t, txn_server_find(f->t, &reg), false);
+    /* A retransmission gets the response again, from the compact copy. */
+    assert_true(txn_server_retransmission(f->t, &reg, false));
     assert_int_equal(f->sent, 2);
+    assert_memory_equal(f->last, "SIP/2.0 200", 11);
     assert_int_equal(
         txn_server_respond(f->t, tx, 200, SLICE_LIT("x")), -EINVAL);
+    assert_int_equal(txn_table_count(f->t), 1);
     /* Timer J = 64*T1. */
-    advance(f, 22100);
+    advance(f, 21900);
+    assert_true(txn_server_retransmission(f->t, &reg, false));
+    advance(f, 200);
     assert_int_equal(txn_table_count(f->t), 0);
+    assert_false(txn_server_retransmission(f->t, &reg, false));
+    assert_int_equal(f->sent, 3);
 }
 
 static void
@@ -546,26 +567,80 @@ test_full_table_reclaims_completed(void **state)
     assert_int_equal(txn_server_new(f->t, &m, &d, &tx), 0);
     assert_int_equal(txn_table_count(f->t), 1024);
     assert_int_equal(txn_stats_get(f->t)->reclaimed, 1);
-    /* The oldest one went. */
+    /* The oldest one went; the next still answers. */
     struct txn_match old = req("REGISTER", "z9hG4bKf0");
-    old.key = old.mkey = 0;
-    assert_null(txn_server_find(f->t, &old));
+    assert_false(txn_server_retransmission(f->t, &old, false));
+    old = req("REGISTER", "z9hG4bKf1");
+    assert_true(txn_server_retransmission(f->t, &old, false));
+}
+
+/* Completed non-INVITE transactions over several chunks of the log: each
+ * answers with its own response until its own Timer J, the merged check
+ * still sees them, and the table frees those still live. */
+static void
+test_completed_log(void **state)
+{
+    struct fake *f = *state;
+    struct txn_table *t = f->t;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+    char br[32], resp[200];
+    enum {
+        N = 3000
+    };
+
+    for (int i = 0; i < N; i++) {
+        snprintf(br, sizeof(br), "z9hG4bKlog%d", i);
+        struct txn_match m = req("REGISTER", br);
+        m.cseq = (uint32_t) i;
+        assert_int_equal(txn_server_new(t, &m, &d, &tx), 0);
+        /* responses of many sizes: records of every alignment */
+        int n = snprintf(resp, sizeof(resp), "SIP/2.0 200 %d %.*s", i, i % 150,
+            ".................................................................."
+            "..."
+            ".................................................................."
+            "...............");
+        assert_int_equal(
+            txn_server_respond(t, tx, 200, slice_make(resp, (size_t) n)), 0);
+        if (i == N / 2) {
+            f->now += 10000; /* the second half expires 10 s later */
+        }
+    }
+    assert_int_equal(txn_table_count(t), N);
+    for (int i = 0; i < N; i += 7) {
+        snprintf(br, sizeof(br), "z9hG4bKlog%d", i);
+        struct txn_match m = req("REGISTER", br);
+        m.cseq = (uint32_t) i;
+        assert_true(txn_server_retransmission(t, &m, false));
+        snprintf(resp, sizeof(resp), "SIP/2.0 200 %d ", i);
+        assert_memory_equal(f->last, resp, strlen(resp));
+        /* Same From tag, Call-ID and CSeq by another path: merged. */
+        m = req("REGISTER", "z9hG4bKother");
+        m.cseq = (uint32_t) i;
+        assert_true(txn_server_merged(t, &m));
+    }
+    /* Timer J of the first half, not of the second. */
+    f->now += 64 * 500 - 10000 + 10;
+    txn_table_tick(t);
+    assert_int_equal(txn_table_count(t), N - (N / 2 + 1));
+    struct txn_match m = req("REGISTER", "z9hG4bKlog0");
+    assert_false(txn_server_retransmission(t, &m, false));
+    m = req("REGISTER", "z9hG4bKlog2999");
+    m.cseq = 2999;
+    assert_true(txn_server_retransmission(t, &m, false));
+    assert_true(txn_table_next_ms(t) <= f->now + 10000);
+    /* teardown frees the table with the rest still live */
 }
 
 static void
 test_table_grows(void **state)
 {
-    struct fake f;
-    struct txn_conf big = { 500, 4000, 5000, 100000 };
-    struct txn_io io = { fake_send, fake_now, &f };
+    struct fake *f = *state;
+    struct txn_table *t = f->t;
     struct transport_ep d = ep(TRANSPORT_UDP);
-    struct txn_table *t;
     struct txn *tx;
     char br[32];
 
-    (void) state;
-    memset(&f, 0, sizeof(f));
-    assert_int_equal(txn_table_new(&t, &big, &io), 0);
     for (int i = 0; i < 5000; i++) {
         snprintf(br, sizeof(br), "z9hG4bKg%d", i);
         struct txn_match m = req("INVITE", br);
@@ -580,7 +655,6 @@ test_table_grows(void **state)
         m.key = m.mkey = 0;
         assert_non_null(txn_server_find(t, &m));
     }
-    txn_table_free(t);
 }
 
 /* Whether m finds the server transaction created for base. */
@@ -764,7 +838,9 @@ main(void)
             test_client_proxy_invite, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_client_proxy_invite_100_only, setup, teardown),
-        cmocka_unit_test(test_table_grows),
+        cmocka_unit_test_setup_teardown(test_table_grows, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_completed_log, setup_big, teardown),
         cmocka_unit_test_setup_teardown(test_key_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rfc2543_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(
