@@ -182,23 +182,44 @@ location__contact_fmt(
     struct sip_wbuf *w, const struct store_binding *b, int64_t now, bool full)
 {
     int64_t left = b->expires - now;
+    uint64_t secs = (uint64_t) (left > 0 ? left : 0);
+    /* ">;expires=N;q=0.xyz" is put together here, then the whole value
+     * is copied in one go (one call per binding of a 302). */
+    char tail[48];
+    char digits[20];
+    size_t nd = 0, n = 10;
 
-    sip_wbuf_putc(w, '<');
-    sip_wbuf_put(w, b->contact);
-    sip_wbuf_put(w, SLICE_LIT(">;expires="));
-    sip_wbuf_putu(w, (uint64_t) (left > 0 ? left : 0));
+    memcpy(tail, ">;expires=", 10);
+    do {
+        digits[nd++] = (char) ('0' + secs % 10);
+        secs /= 10;
+    } while (secs);
+    while (nd) {
+        tail[n++] = digits[--nd];
+    }
     if (b->q >= 1000) {
-        sip_wbuf_put(w, SLICE_LIT(";q=1"));
+        memcpy(tail + n, ";q=1", 4);
+        n += 4;
     } else {
         /* q/1000 with three decimals, trailing zeros dropped but one kept
          * (0.5, 0.25, 0.0). */
-        char q[8] = { ';', 'q', '=', '0', '.', (char) ('0' + b->q / 100),
-            (char) ('0' + b->q / 10 % 10), (char) ('0' + b->q % 10) };
-        size_t n = 8;
-        while (n > 6 && q[n - 1] == '0') {
-            n--;
+        char *q = tail + n;
+        memcpy(q, ";q=0.", 5);
+        q[5] = (char) ('0' + b->q / 100);
+        q[6] = (char) ('0' + b->q / 10 % 10);
+        q[7] = (char) ('0' + b->q % 10);
+        size_t qn = 8;
+        while (qn > 6 && q[qn - 1] == '0') {
+            qn--;
         }
-        sip_wbuf_put(w, slice_make(q, n));
+        n += qn;
+    }
+    char *p = sip_wbuf_room(w, 1 + b->contact.len + n);
+    if (p) {
+        p[0] = '<';
+        memcpy(p + 1, b->contact.p, b->contact.len);
+        memcpy(p + 1 + b->contact.len, tail, n);
+        w->len += 1 + b->contact.len + n;
     }
     if (full && b->instance.len) {
         sip_wbuf_put(w, SLICE_LIT(";+sip.instance=\"<"));

@@ -97,6 +97,30 @@ sa_ip(const struct transport_ep *ep, char *buf, size_t size)
     return transport_ip_str(&ep->addr.sa, buf, size);
 }
 
+/* The same through c: a client sends many requests, formatted once. Empty
+ * when the address has no text form. */
+static struct slice
+src_ip(struct app_ip *c, const struct transport_ep *ep)
+{
+    sa_family_t fam = ep->addr.sa.sa_family;
+    const void *a = fam == AF_INET6 ? (const void *) &ep->addr.in6.sin6_addr
+                                    : (const void *) &ep->addr.in.sin_addr;
+    size_t n = fam == AF_INET6 ? 16 : 4;
+
+    if (c->len && c->family == fam && memcmp(c->addr, a, n) == 0) {
+        return slice_make(c->s, c->len);
+    }
+    c->len = 0;
+    if ((fam != AF_INET && fam != AF_INET6)
+        || sa_ip(ep, c->s, sizeof(c->s)) != 0) {
+        return SLICE_NULL;
+    }
+    c->len = strlen(c->s);
+    c->family = fam;
+    memcpy(c->addr, a, n);
+    return slice_make(c->s, c->len);
+}
+
 static uint16_t
 sa_port(const struct transport_ep *ep)
 {
@@ -134,8 +158,7 @@ via_host_bare(const struct sip_via *v)
  * (5060 when absent) (§18.2.2); over streams back on the same connection.
  */
 static void
-route_response(
-    struct app_req *r, const struct sip_via *v, char *ipbuf, size_t ipsize)
+route_response(struct app_req *r, const struct sip_via *v, struct app_ip *ipc)
 {
     uint16_t sport = sa_port(r->src);
 
@@ -152,10 +175,10 @@ route_response(
         uint16_t def = r->src->proto == TRANSPORT_TLS ? 5061 : 5060;
         sa_set_port(&r->dest, v->has_port ? v->port : def);
     }
-    if (sa_ip(r->src, ipbuf, ipsize) != 0) {
+    struct slice ip = src_ip(ipc, r->src);
+    if (!ip.len) {
         return;
     }
-    struct slice ip = slice_cstr(ipbuf);
     if (v->has_rport) {
         r->rport = sport;
     }
@@ -384,11 +407,11 @@ static int
 deferred_req(struct app_deferred *d, const struct sip_msg *m, struct app_req *r)
 {
     struct app_worker *w = d->w;
-    const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
-    struct sip_via v;
 
+    /* m parsed without error: its top Via is parsed too, and lives as
+     * long as r (a local copy would dangle in r->via). */
     memset(r, 0, sizeof(*r));
-    if (!h || sip_via_parse(&v, h->value) != 0) {
+    if (!sip_msg_hdr(m, SIP_HDR_VIA)) {
         return -EINVAL;
     }
     r->msg = m;
@@ -396,7 +419,7 @@ deferred_req(struct app_deferred *d, const struct sip_msg *m, struct app_req *r)
     r->w = w;
     r->scratch = &w->scratch;
     r->tx = d->tx;
-    route_response(r, &v, w->dip, sizeof(w->dip));
+    route_response(r, &m->via, &w->dip);
     return 0;
 }
 
@@ -613,7 +636,7 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         /* Answer if enough was parsed to address a response. */
         struct sip_via v;
         if (vh && sip_via_parse(&v, vh->value) == 0) {
-            route_response(&r, &v, w->ip, sizeof(w->ip));
+            route_response(&r, &v, &w->ip);
             send_response(w, &r, m, sip_err_status(rc), slice_cstr(err_str(rc)),
                 NULL, 0, SLICE_NULL, SLICE_NULL);
         }
@@ -635,7 +658,7 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
         goto out;
     }
     /* Only now: what a transaction absorbs is never answered from here. */
-    route_response(&r, &m->via, w->ip, sizeof(w->ip));
+    route_response(&r, &m->via, &w->ip);
     if (m->method == SIP_METHOD_ACK) {
         if (p->proxy.on) {
             app__proxy_ack(w, &r);

@@ -57,6 +57,14 @@ struct app_deferred {
 
 struct app_forward; /* proxy.c */
 
+/* A source address as text, kept while requests keep coming from it. */
+struct app_ip {
+    char s[64];
+    size_t len; /* 0: nothing kept */
+    sa_family_t family;
+    unsigned char addr[16];
+};
+
 struct app_worker {
     const struct app_pipeline *p;
     struct ev_loop *loop;
@@ -81,8 +89,8 @@ struct app_worker {
     struct sip_msg fmsg; /* a forwarded request, parsed again */
     char out[65536];     /* responses are built here */
     char fwd[65536];     /* forwarded requests and relayed responses */
-    char ip[64];         /* the source address, for received= */
-    char dip[64];        /* same, for a deferred request */
+    struct app_ip ip;    /* the source address, for received= */
+    struct app_ip dip;   /* same, for a deferred request */
     /* Our own listeners as text, to spot a request that came back to us. */
     struct {
         char host[64];

@@ -39,14 +39,11 @@ wput(struct sip_wbuf *w, const char *s, size_t n)
 static inline char *
 wspace(struct sip_wbuf *w, size_t n)
 {
-    char *p;
+    char *p = sip_wbuf_room(w, n);
 
-    if (w->err || n > w->size - w->len) {
-        w->err = w->err ? w->err : -ENOSPC;
-        return NULL;
+    if (p) {
+        w->len += n;
     }
-    p = w->p + w->len;
-    w->len += n;
     return p;
 }
 

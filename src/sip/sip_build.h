@@ -7,6 +7,7 @@
 #ifndef SW_SIP_SIP_BUILD_H
 #define SW_SIP_SIP_BUILD_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,19 @@ void sip_wbuf_putc(struct sip_wbuf *w, char c);
 void sip_wbuf_putu(struct sip_wbuf *w, uint64_t v);
 void sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/**
+ * n bytes at the end of w to write into, or NULL (w->err set) when they do
+ * not fit; add what was written to w->len.
+ */
+static inline char *
+sip_wbuf_room(struct sip_wbuf *w, size_t n)
+{
+    if (w->err || n > w->size - w->len) {
+        w->err = w->err ? w->err : -ENOSPC;
+        return NULL;
+    }
+    return w->p + w->len;
+}
 /** "Name: value\r\n". */
 void sip_wbuf_hdr(struct sip_wbuf *w, struct slice name, struct slice value);
 

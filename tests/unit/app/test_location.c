@@ -94,6 +94,12 @@ test_contact_format(void **state)
     assert_string_equal(out,
         "<sip:a@10.0.0.1:5060>;expires=0;q=0.025"
         ";+sip.instance=\"<urn:uuid:1>\";reg-id=2");
+    /* Too small a buffer: an error, nothing written past it. */
+    struct sip_wbuf w;
+    sip_wbuf_init(&w, out, 20);
+    location__contact_fmt(&w, &b, 1000, false);
+    assert_int_equal(w.err, -ENOSPC);
+    assert_int_equal(w.len, 0);
     /* One decimal at least, trailing zeros dropped. */
     const struct {
         uint16_t q;
