@@ -20,7 +20,9 @@ static inline __attribute__((always_inline)) int
 gparam_next(const char **pp, const char *end, struct slice *name,
     struct slice *value, bool *tok, int bad)
 {
-    const char *p = sip__skip_ws(*pp, end);
+    /* LWS around ';' and '=' is rare: each skip is tried only where a
+     * byte of it (all at most ' ') stands. */
+    const char *p = sip__skip_lws(*pp, end);
     if (p >= end) {
         *pp = end;
         return 0;
@@ -28,7 +30,7 @@ gparam_next(const char **pp, const char *end, struct slice *name,
     if (*p != ';') {
         return bad;
     }
-    p = sip__skip_ws(p + 1, end);
+    p = sip__skip_lws(p + 1, end);
     const char *n = p;
     p = sip__skip(p, end, C_TOKEN);
     if (p == n) {
@@ -37,9 +39,9 @@ gparam_next(const char **pp, const char *end, struct slice *name,
     *name = (struct slice){ n, (size_t) (p - n) };
     *value = (struct slice){ p, 0 };
     *tok = false;
-    const char *q = sip__skip_ws(p, end);
+    const char *q = sip__skip_lws(p, end);
     if (q < end && *q == '=') {
-        q = sip__skip_ws(q + 1, end);
+        q = sip__skip_lws(q + 1, end);
         const char *v = q;
         if (q < end && *q == '"') {
             q = sip__quoted_end(q, end);
@@ -103,7 +105,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     /* a->uri is cleared by sip_uri_parse. */
     a->display = a->uri_s = a->params = a->tag = SLICE_NULL;
     a->angle = false;
-    p = sip__skip_ws(p, end);
+    p = sip__skip_lws(p, end);
     while (end > p && sip__is(end[-1], C_WS)) {
         end--;
     }
@@ -164,7 +166,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
         err = SIP_E_BAD_NAME_ADDR;
         goto out;
     }
-    const char *ps = sip__skip_ws(p, end);
+    const char *ps = sip__skip_lws(p, end);
     a->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, v;
     bool tok;
@@ -227,7 +229,7 @@ sip_via_parse(struct sip_via *v, struct slice value)
     v->ttl = -1;
     /* sent-protocol = name SLASH version SLASH transport (SLASH allows
      * LWS, §25.1) */
-    p = sip__skip_ws(p, end);
+    p = sip__skip_lws(p, end);
     const char *s = p;
     const char *t;
     if (end - p >= 9 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
@@ -274,7 +276,7 @@ transport:
     }
     if (!v->has_port) {
         /* COLON = SWS ":" SWS */
-        const char *q = sip__skip_ws(p, end);
+        const char *q = sip__skip_lws(p, end);
         if (q < end && *q == ':') {
             q = sip__skip_ws(q + 1, end);
             const char *d = q;
@@ -291,7 +293,7 @@ transport:
             p = q;
         }
     }
-    const char *ps = sip__skip_ws(p, end);
+    const char *ps = sip__skip_lws(p, end);
     v->params = (struct slice){ ps, (size_t) (end - ps) };
     struct slice n, val;
     bool tok;

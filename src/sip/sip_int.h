@@ -106,6 +106,16 @@ sip__skip_ws(const char *p, const char *end)
     return p;
 }
 
+/* The same, for where LWS is rare: a byte above ' ' is none. */
+static inline const char *
+sip__skip_lws(const char *p, const char *end)
+{
+    if (p < end && (unsigned char) *p <= ' ') {
+        p = sip__skip_ws(p, end);
+    }
+    return p;
+}
+
 /* Skips characters of class cls (unrolled: this is the parser's inner
  * loop). */
 static inline const char *
