@@ -51,8 +51,16 @@ gparam_next(const char **pp, const char *end, struct slice *name,
         } else {
             /* gen-value = token / host / quoted-string: IPv6 references
              * add ':' '[' ']'. */
-            /* A token is a gen-value without ':', '[' or ']'. */
-            const char *t = sip__skip(q, end, C_TOKEN);
+            /* A token is a gen-value without ':', '[' or ']'. Long values
+             * (branches) mostly start with a run of alphanumerics, '.'
+             * and '-', which are token bytes. */
+            const char *t = q;
+#ifdef SIP_SCAN_SSE2
+            if (end - q >= 16) {
+                t = sip__scan_alnum(q);
+            }
+#endif
+            t = sip__skip(t, end, C_TOKEN);
             q = sip__skip(t, end, C_GENVAL);
             if (q == v) {
                 return bad;

@@ -205,6 +205,16 @@ host_masks(const char *p, unsigned *dot, unsigned *dash)
         | scan_range(v, '0', '9') | *dot | *dash;
 }
 
+/* Past the letters, digits, '.' and '-' at p within one block (a prefix of
+ * most token-like values). Needs end - p >= 16. */
+static inline const char *
+sip__scan_alnum(const char *p)
+{
+    unsigned dot, dash;
+    unsigned stop = ~host_masks(p, &dot, &dash);
+    return p + __builtin_ctz(stop | 0x10000);
+}
+
 /*
  * The hostname at p (RFC 3261 §25.1): the run of letters, digits, '.' and
  * '-', which must start with an alphanumeric, hold no "..", ".-" nor "-."

@@ -62,6 +62,35 @@ test_lines(void **state)
     guard_free(&g);
 }
 
+#ifdef SIP_SCAN_SSE2
+/* The block prefix of letters, digits, '.' and '-' against a byte loop. */
+static void
+test_alnum(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    uint32_t seed = 3;
+    char buf[40];
+    for (int round = 0; round < 20000; round++) {
+        size_t len =
+            fill(buf, sizeof(buf), &seed, "aZ09.-aZz9.-bY18.-_;@\x80\xff`{[");
+        if (len < 16) {
+            continue;
+        }
+        struct slice s = guard_put(&g, buf, len);
+        size_t n = 0;
+        while (n < 16
+            && (s.p[n] == '.' || s.p[n] == '-'
+                || (s.p[n] >= '0' && s.p[n] <= '9')
+                || ((s.p[n] | 0x20) >= 'a' && (s.p[n] | 0x20) <= 'z'))) {
+            n++;
+        }
+        assert_ptr_equal(sip__scan_alnum(s.p), s.p + n);
+    }
+    guard_free(&g);
+}
+#endif
+
 static bool
 alnum_or_dash(char c)
 {
@@ -274,6 +303,9 @@ main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_hosts),
         cmocka_unit_test(test_ipv4),
+#ifdef SIP_SCAN_SSE2
+        cmocka_unit_test(test_alnum),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
