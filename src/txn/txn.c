@@ -269,14 +269,74 @@ sh_field(struct sh *h, struct slice f, bool fold)
     }
 }
 
-/* Three field lengths in one word: messages stay under 2^21 bytes
- * (transport max_msg). */
+/* Three field lengths in one word, 20 bits each: a field is shorter than
+ * its message, and messages stay within 2^20 bytes (transport max_msg).
+ * The top four bits are free for method_code(). */
 static inline uint64_t
 lens3(size_t a, size_t b, size_t c)
 {
-    const uint64_t m = (1u << 21) - 1;
-    return ((uint64_t) a & m) | ((uint64_t) b & m) << 21
-        | ((uint64_t) c & m) << 42;
+    const uint64_t m = (1u << 20) - 1;
+    return ((uint64_t) a & m) | ((uint64_t) b & m) << 20
+        | ((uint64_t) c & m) << 40;
+}
+
+static bool
+is_method(struct slice m, const char *name, size_t len)
+{
+    return m.len == len && memcmp(m.p, name, len) == 0;
+}
+
+#define IS_METHOD(m, lit) is_method(m, lit, sizeof(lit) - 1)
+
+/*
+ * The methods of nearly every transaction are named by a code in the
+ * lengths word (bits 60..63) instead of by their bytes: a word less to
+ * hash. 0: any other method, hashed as a field. A method always gets the
+ * same one of the two forms, so the encoding stays unambiguous.
+ */
+static uint64_t
+method_code(struct slice m)
+{
+    unsigned c = 0;
+
+    switch (m.len) {
+    case 3:
+        c = IS_METHOD(m, "BYE") ? 1 : 0;
+        break;
+    case 6:
+        c = IS_METHOD(m, "INVITE")   ? 2
+            : IS_METHOD(m, "CANCEL") ? 3
+            : IS_METHOD(m, "NOTIFY") ? 4
+                                     : 0;
+        break;
+    case 7:
+        c = IS_METHOD(m, "OPTIONS") ? 5 : IS_METHOD(m, "MESSAGE") ? 6 : 0;
+        break;
+    case 8:
+        c = IS_METHOD(m, "REGISTER") ? 7 : 0;
+        break;
+    case 9:
+        c = IS_METHOD(m, "SUBSCRIBE") ? 8 : 0;
+        break;
+    default:
+        break;
+    }
+    return (uint64_t) c << 60;
+}
+
+/* The method as a code, or as a field (then its length goes into the
+ * lengths word as *len). */
+static inline __attribute__((always_inline)) uint64_t
+sh_method(struct sh *h, struct slice method, size_t *len)
+{
+    uint64_t code = method_code(method);
+
+    *len = 0;
+    if (!code) {
+        sh_field(h, method, false);
+        *len = method.len;
+    }
+    return code;
 }
 
 static bool
@@ -295,12 +355,13 @@ key_of(const struct txn_table *t, bool server, const struct txn_match *m,
     struct slice method)
 {
     struct sh h;
+    size_t mlen;
 
     if (!server) {
         h = sh_init(t->sipkey, KEY_CLIENT);
         sh_field(&h, m->branch, false);
-        sh_field(&h, method, false);
-        sh_word(&h, lens3(m->branch.len, method.len, 0));
+        uint64_t code = sh_method(&h, method, &mlen);
+        sh_word(&h, lens3(m->branch.len, mlen, 0) | code);
     } else if (has_cookie(m->branch)) {
         /* Every branch here starts with the cookie: a word less to hash
          * for most. */
@@ -308,8 +369,8 @@ key_of(const struct txn_table *t, bool server, const struct txn_match *m,
         h = sh_init(t->sipkey, KEY_SERVER);
         sh_field(&h, b, false);
         sh_field(&h, m->sent_by, true);
-        sh_field(&h, method, false);
-        sh_word(&h, lens3(b.len, m->sent_by.len, method.len));
+        uint64_t code = sh_method(&h, method, &mlen);
+        sh_word(&h, lens3(b.len, m->sent_by.len, mlen) | code);
     } else {
         /* The To tag is left out: the INVITE had none and its ACK carries
          * ours. */
@@ -319,8 +380,8 @@ key_of(const struct txn_table *t, bool server, const struct txn_match *m,
         sh_field(&h, m->call_id, false);
         sh_word(&h, lens3(m->ruri.len, m->from_tag.len, m->call_id.len));
         sh_field(&h, m->top_via, false);
-        sh_field(&h, method, false);
-        sh_word(&h, lens3(m->top_via.len, method.len, 0));
+        uint64_t code = sh_method(&h, method, &mlen);
+        sh_word(&h, lens3(m->top_via.len, mlen, 0) | code);
         sh_word(&h, m->cseq);
     }
     return sh_final(&h);
@@ -331,22 +392,16 @@ static uint64_t
 mkey_of(const struct txn_table *t, const struct txn_match *m)
 {
     struct sh h = sh_init(t->sipkey, KEY_MERGED);
+    size_t mlen;
 
     sh_field(&h, m->from_tag, false);
     sh_field(&h, m->call_id, false);
-    sh_field(&h, m->cseq_method, false);
-    sh_word(&h, lens3(m->from_tag.len, m->call_id.len, m->cseq_method.len));
+    uint64_t code = sh_method(&h, m->cseq_method, &mlen);
+    sh_word(&h, lens3(m->from_tag.len, m->call_id.len, mlen) | code);
     sh_word(&h, m->cseq);
     return sh_final(&h);
 }
 
-static bool
-is_method(struct slice m, const char *name, size_t len)
-{
-    return m.len == len && memcmp(m.p, name, len) == 0;
-}
-
-#define IS_METHOD(m, lit) is_method(m, lit, sizeof(lit) - 1)
 
 static struct slice
 txn_method(const struct txn_match *m)

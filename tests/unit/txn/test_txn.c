@@ -721,6 +721,16 @@ test_key_fields(void **state)
     assert_false(finds(f, &a, req("OPTION", "z9hG4bKm1")));
     a = req("BYE", "z9hG4bKm2");
     assert_false(finds(f, &a, req("ACK", "z9hG4bKm2")));
+    /* Methods hashed by their bytes, and the usual ones by a code. */
+    const char *methods[] = { "INFO", "INFX", "REGISTER", "REGISTEX",
+        "SUBSCRIBE", "NOTIFY", "CANCEL", "MESSAGE", "OPTIONS", "BYE" };
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        a = req(methods[i], "z9hG4bKm3");
+        for (size_t j = 0; j < sizeof(methods) / sizeof(methods[0]); j++) {
+            assert_int_equal(
+                finds(f, &a, req(methods[j], "z9hG4bKm3")), i == j);
+        }
+    }
 }
 
 static void
