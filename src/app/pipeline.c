@@ -189,6 +189,21 @@ route_response(struct app_req *r, const struct sip_via *v, struct app_ip *ipc)
 
 /* ---- building and sending responses ---- */
 
+#define SERVER_HDR "sipward/" SIPWARD_VERSION
+
+/* Sends the response built in w->out: through tx when there is one. */
+static int
+send_built(struct app_worker *w, struct txn *tx,
+    const struct transport_ep *dest, int code, size_t len)
+{
+    w->stats.responses++;
+    app_metrics_response((unsigned) code);
+    if (tx) {
+        return txn_server_respond(w->txn, tx, code, slice_make(w->out, len));
+    }
+    return transport_send(w->tr, dest, slice_make(w->out, len));
+}
+
 static int
 send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
     int code, struct slice reason, const struct sip_field *extra, size_t nextra,
@@ -201,7 +216,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
     memset(&o, 0, sizeof(o));
     o.code = code;
     o.reason = reason; /* empty: the builder looks the phrase up */
-    o.server = SLICE_LIT("sipward/" SIPWARD_VERSION);
+    o.server = SLICE_LIT(SERVER_HDR);
     o.extra = extra;
     o.nextra = nextra;
     o.content_type = ctype;
@@ -215,12 +230,7 @@ send_response(struct app_worker *w, struct app_req *r, const struct sip_msg *m,
             &bad_limit, "cannot build %d response: %s", code, err_str(rc));
         return rc;
     }
-    w->stats.responses++;
-    app_metrics_response((unsigned) code);
-    if (r->tx) {
-        return txn_server_respond(w->txn, r->tx, code, slice_make(w->out, len));
-    }
-    return transport_send(w->tr, &r->dest, slice_make(w->out, len));
+    return send_built(w, r->tx, &r->dest, code, len);
 }
 
 int
@@ -331,12 +341,20 @@ app_req_defer(struct app_req *r)
 {
     struct app_worker *w = r->w;
     struct app_deferred *d;
+    struct sip_resp_head head;
+    struct sip_resp_opts o = {
+        .received = r->received,
+        .rport = r->rport,
+        .top_via = r->via,
+    };
     bool slab;
 
-    if (app_req_stateful(r) != 0) {
+    if (app_req_stateful(r) != 0
+        || sip_build_response_head(w->out, sizeof(w->out), &head, r->msg, &o)
+            != 0) {
         return NULL;
     }
-    d = app__hold_get(w, sizeof(*d) + r->msg->buf.len, &slab);
+    d = app__hold_get(w, sizeof(*d) + head.text.len, &slab);
     if (!d) {
         return NULL;
     }
@@ -347,8 +365,9 @@ app_req_defer(struct app_req *r)
     d->gen = txn_gen(r->tx);
     d->t0_ns = clock_mono_ns();
     d->src = *r->src;
-    d->len = r->msg->buf.len;
-    memcpy(d->req, r->msg->buf.p, d->len);
+    d->head = head;
+    d->head.text.p = d->buf;
+    memcpy(d->buf, head.text.p, head.text.len);
     d->prev = NULL;
     d->next = w->deferred;
     if (d->next) {
@@ -423,21 +442,29 @@ deferred_req(struct app_deferred *d, const struct sip_msg *m, struct app_req *r)
     return 0;
 }
 
-/* Re-parses the copy of a deferred request and answers it. */
+/* Answers a deferred request from the head kept when it was deferred. */
 static int
 deferred_send(struct app_deferred *d, int code, struct slice reason,
     const struct sip_field *extra, size_t nextra)
 {
     struct app_worker *w = d->w;
-    struct app_req r;
-    int rc = sip_msg_parse(&w->dmsg, slice_make(d->req, d->len));
+    struct sip_resp_opts o = {
+        .code = code,
+        .reason = reason, /* empty: the builder looks the phrase up */
+        .server = SLICE_LIT(SERVER_HDR),
+        .extra = extra,
+        .nextra = nextra,
+    };
+    size_t len = 0;
+    int rc = sip_build_response_from_head(
+        w->out, sizeof(w->out), &len, &d->head, &o);
 
-    rc = rc ? rc : deferred_req(d, &w->dmsg, &r);
     if (rc) {
+        log_warn_limited(
+            &bad_limit, "cannot build %d response: %s", code, err_str(rc));
         return rc;
     }
-    return send_response(
-        w, &r, &w->dmsg, code, reason, extra, nextra, SLICE_NULL, SLICE_NULL);
+    return send_built(w, d->tx, &d->src, code, len);
 }
 
 int

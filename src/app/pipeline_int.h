@@ -51,8 +51,10 @@ struct app_deferred {
     uint32_t gen;
     uint64_t t0_ns; /* when deferred: the latency metric's start */
     struct transport_ep src;
-    size_t len;
-    char req[]; /* the request, copied: the receive buffer is gone */
+    /* What the answer copies from the request, built while it was parsed:
+     * answering does not parse it again. Points into buf. */
+    struct sip_resp_head head;
+    char buf[];
 };
 
 struct app_forward; /* proxy.c */
@@ -85,7 +87,6 @@ struct app_worker {
     struct app_worker_stats stats;
     uint32_t answered;  /* answered since the loop woke, latency not recorded */
     struct sip_msg msg; /* the request being handled */
-    struct sip_msg dmsg; /* a deferred request being completed */
     struct sip_msg fmsg; /* a forwarded request, parsed again */
     char out[65536];     /* responses are built here */
     char fwd[65536];     /* forwarded requests and relayed responses */

@@ -336,42 +336,36 @@ location__register(struct location *l, struct app_req *req)
 {
     const struct sip_msg *m = req->msg;
     struct location_worker *lw = req->wstate;
-    struct sip_uri ru;
-    struct sip_addr to;
+    /* The parser checked both (a request without them got its 400). */
+    const struct sip_uri *ru = &m->uri;
+    const struct sip_addr *to = &m->to;
     char aor[STORE_MAX_AOR + 1];
     const struct sip_hdr *h;
     uint32_t hdr_expires = 0;
     bool has_expires = false;
 
     /* Step 1: the Request-URI names a domain we serve. */
-    if (sip_uri_parse(&ru, m->ruri) != 0) {
-        return answer(req, 400, "bad Request-URI");
-    }
-    if (ru.scheme != SIP_URI_SIP && ru.scheme != SIP_URI_SIPS) {
+    if (ru->scheme != SIP_URI_SIP && ru->scheme != SIP_URI_SIPS) {
         return answer(req, 416, NULL);
     }
-    if (!location_domain_served(&l->dom, ru.host)) {
+    if (!location_domain_served(&l->dom, ru->host)) {
         return answer(req, 404, "domain not served here");
     }
     /* Step 5 (checked early, nothing depends on auth): To is an AOR of a
      * served domain. */
-    h = sip_msg_hdr(m, SIP_HDR_TO);
-    if (!h || sip_addr_parse(&to, h->value) != 0) {
-        return answer(req, 400, "bad To header");
-    }
-    if ((to.uri.scheme != SIP_URI_SIP && to.uri.scheme != SIP_URI_SIPS)
-        || !to.uri.user.len) {
+    if ((to->uri.scheme != SIP_URI_SIP && to->uri.scheme != SIP_URI_SIPS)
+        || !to->uri.user.len) {
         return answer(req, 400, "To must be a sip or sips address-of-record");
     }
-    if (!location_domain_served(&l->dom, to.uri.host)) {
+    if (!location_domain_served(&l->dom, to->uri.host)) {
         return answer(req, 404, "To domain not served here");
     }
-    if (location_aor_key(&l->dom, aor, sizeof(aor), to.uri_s) != 0) {
+    if (location_aor_key(&l->dom, aor, sizeof(aor), to->uri_s) != 0) {
         return answer(req, 400, "To must be a sip or sips address-of-record");
     }
     /* Steps 3-4. */
     if (l->auth) {
-        int rc = authenticate(l, req, aor, to.uri.host);
+        int rc = authenticate(l, req, aor, to->uri.host);
         if (rc) {
             return rc;
         }
@@ -441,7 +435,7 @@ location__register(struct location *l, struct app_req *req)
     if (!c) {
         return answer(req, 500, NULL);
     }
-    snprintf(c->aor, sizeof(c->aor), "%s", aor);
+    memcpy(c->aor, aor, strlen(aor) + 1); /* both STORE_MAX_AOR + 1 */
     struct store_req *sr = &c->req;
     sr->kind = STORE_REQ_REGISTER;
     sr->aor = slice_cstr(c->aor);

@@ -298,48 +298,115 @@ put_to(struct sip_wbuf *w, const struct sip_msg *req,
     memcpy(p, "\r\n", 2);
 }
 
+/* §8.2.6.2: every Via, same order; From, To (with our tag), Call-ID and
+ * CSeq copied. *to_at: where the To line starts. */
+static void
+put_head(struct sip_wbuf *w, const struct sip_msg *req,
+    const struct sip_resp_opts *o, size_t *to_at)
+{
+    const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA);
+
+    wput(w, "Via: ", 5);
+    put_top_via(w, h->value, o->received, o->rport, o->top_via);
+    wput(w, "\r\n", 2);
+    for (h = sip_msg_hdr_next(req, h); h; h = sip_msg_hdr_next(req, h)) {
+        WHDR(w, "Via", h->value);
+    }
+    COPY_HDR(w, req, SIP_HDR_FROM, "From");
+    *to_at = w->len;
+    if (req->first[SIP_HDR_TO] >= 0) {
+        put_to(w, req, o);
+    }
+    COPY_HDR(w, req, SIP_HDR_CALL_ID, "Call-ID");
+    COPY_HDR(w, req, SIP_HDR_CSEQ, "CSeq");
+}
+
+/* Server, the extra fields, Content-Length and body; 0 and *len or the
+ * buffer's error. */
+static int
+put_tail(struct sip_wbuf *w, size_t *len, const struct sip_resp_opts *o)
+{
+    if (o->server.len) {
+        WHDR(w, "Server", o->server);
+    }
+    put_fields(w, o->extra, o->nextra);
+    put_body(w, o->content_type, o->body);
+    if (!w->err) {
+        *len = w->len;
+    }
+    return w->err;
+}
+
+static struct slice
+reason_of(const struct sip_resp_opts *o)
+{
+    return o->reason.len ? o->reason : sip_code_reason_slice(o->code);
+}
+
 int
 sip_build_response(char *out, size_t size, size_t *len,
     const struct sip_msg *req, const struct sip_resp_opts *o)
 {
     struct sip_wbuf w;
-    int err = -EINVAL;
+    size_t to_at;
 
     /* Only the Via is needed to route a response (§18.2.2): a request
      * that lacks From, To, Call-ID or CSeq still earns its 400 naming the
      * missing header, with whatever of them it had copied. */
     if (!req->request || o->code < 100 || o->code > 699
         || req->first[SIP_HDR_VIA] < 0) {
-        goto out;
+        return -EINVAL;
     }
     sip_wbuf_init(&w, out, size);
-    put_status_line(&w, o->code,
-        o->reason.len ? o->reason : sip_code_reason_slice(o->code));
-    /* §8.2.6.2: every Via, same order; From, Call-ID, CSeq copied. */
-    const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA);
-    wput(&w, "Via: ", 5);
-    put_top_via(&w, h->value, o->received, o->rport, o->top_via);
-    wput(&w, "\r\n", 2);
-    for (h = sip_msg_hdr_next(req, h); h; h = sip_msg_hdr_next(req, h)) {
-        WHDR(&w, "Via", h->value);
+    put_status_line(&w, o->code, reason_of(o));
+    put_head(&w, req, o, &to_at);
+    return put_tail(&w, len, o);
+}
+
+int
+sip_build_response_head(char *out, size_t size, struct sip_resp_head *head,
+    const struct sip_msg *req, const struct sip_resp_opts *o)
+{
+    struct sip_wbuf w;
+    struct sip_resp_opts tagged = *o;
+    size_t to_at;
+
+    if (!req->request || req->first[SIP_HDR_VIA] < 0) {
+        return -EINVAL;
     }
-    COPY_HDR(&w, req, SIP_HDR_FROM, "From");
-    if (req->first[SIP_HDR_TO] >= 0) {
-        put_to(&w, req, o);
+    tagged.code = 200; /* with the To tag; a 100 leaves it out */
+    sip_wbuf_init(&w, out, size);
+    put_head(&w, req, &tagged, &to_at);
+    head->text = slice_make(out, w.len);
+    head->tag_at = head->tag_len = 0;
+    if (req->first[SIP_HDR_TO] >= 0 && req->to_tag.len == 0) {
+        /* put_to: "To: " value ";tag=" tag "\r\n" */
+        head->tag_at = to_at + 4 + sip_msg_hdr(req, SIP_HDR_TO)->value.len;
+        head->tag_len = 5 + (o->to_tag.len ? o->to_tag.len : 16);
     }
-    COPY_HDR(&w, req, SIP_HDR_CALL_ID, "Call-ID");
-    COPY_HDR(&w, req, SIP_HDR_CSEQ, "CSeq");
-    if (o->server.len) {
-        WHDR(&w, "Server", o->server);
+    return w.err;
+}
+
+int
+sip_build_response_from_head(char *out, size_t size, size_t *len,
+    const struct sip_resp_head *head, const struct sip_resp_opts *o)
+{
+    struct sip_wbuf w;
+    struct slice t = head->text;
+
+    if (o->code < 100 || o->code > 699) {
+        return -EINVAL;
     }
-    put_fields(&w, o->extra, o->nextra);
-    put_body(&w, o->content_type, o->body);
-    err = w.err;
-    if (!err) {
-        *len = w.len;
+    sip_wbuf_init(&w, out, size);
+    put_status_line(&w, o->code, reason_of(o));
+    if (o->code == 100 && head->tag_len) {
+        wput(&w, t.p, head->tag_at);
+        wput(&w, t.p + head->tag_at + head->tag_len,
+            t.len - head->tag_at - head->tag_len);
+    } else {
+        wput(&w, t.p, t.len);
     }
-out:
-    return err;
+    return put_tail(&w, len, o);
 }
 
 int

@@ -84,6 +84,30 @@ struct sip_resp_opts {
 int sip_build_response(char *out, size_t size, size_t *len,
     const struct sip_msg *req, const struct sip_resp_opts *o);
 
+/* What a response to a request copies from it (every Via, From, To with
+ * its tag, Call-ID, CSeq), kept so that a deferred request can be answered
+ * without parsing it again. tag_at/tag_len: the ";tag=..." added to To. */
+struct sip_resp_head {
+    struct slice text;
+    size_t tag_at, tag_len;
+};
+
+/**
+ * The head of a response to req into out, as sip_build_response writes it
+ * (o gives received, rport, top_via and to_tag; not the code). 0, -ENOSPC,
+ * or -EINVAL (req not a request, or no Via).
+ */
+int sip_build_response_head(char *out, size_t size, struct sip_resp_head *head,
+    const struct sip_msg *req, const struct sip_resp_opts *o);
+
+/**
+ * A response from a head: status line, head (without the To tag for a
+ * 100), then Server, extra headers, Content-Length and body of o.
+ * 0 and *len, -ENOSPC or -EINVAL (bad code).
+ */
+int sip_build_response_from_head(char *out, size_t size, size_t *len,
+    const struct sip_resp_head *head, const struct sip_resp_opts *o);
+
 /** The tag sip_build_response derives when none is given (16 hex digits). */
 void sip_build_tag(char dst[17], const struct sip_msg *req);
 

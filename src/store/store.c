@@ -234,6 +234,17 @@ struct plan {
     bool skip[MAX_CONTACTS];
 };
 
+/*
+ * A REGISTER's view of its AOR and what it does to it, worked out once
+ * against the index before the database write, and applied to the index
+ * after the commit: a batch holds one request per AOR and nothing else
+ * writes the index in between, so the view is still the index's then.
+ */
+struct reg_plan {
+    struct store_aor_view v;
+    struct plan p;
+};
+
 static void
 copy_view(void *arg, const struct store_aor_view *v)
 {
@@ -365,13 +376,12 @@ req_now(const struct store_req *r)
     return r->now ? r->now : (int64_t) clock_wall();
 }
 
-/* Validates req and writes it to the database (inside a transaction). */
+/* Validates req and writes it to the database (inside a transaction);
+ * a REGISTER leaves its plan in rp. */
 static int
-exec_db(struct store *st, struct store_req *r)
+exec_db(struct store *st, struct store_req *r, struct reg_plan *rp)
 {
     const struct store_ops *o = st->ops;
-    struct store_aor_view *v = NULL;
-    struct plan p;
     int rc = 0;
 
     if (!r->aor.len || r->aor.len > STORE_MAX_AOR) {
@@ -382,16 +392,12 @@ exec_db(struct store *st, struct store_req *r)
         if (!st->idx) {
             return -ENOTSUP;
         }
-        v = malloc(sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        current(st, r->aor, req_now(r), v);
-        rc = reg_validate(r, v, &p);
+        current(st, r->aor, req_now(r), &rp->v);
+        rc = reg_validate(r, &rp->v, &rp->p);
         if (!rc) {
             const struct sink db = { o->binding_put, o->binding_del,
                 o->bindings_clear };
-            rc = reg_exec(st, r, v, &p, &db);
+            rc = reg_exec(st, r, &rp->v, &rp->p, &db);
         }
         break;
     case STORE_REQ_USER_PUT:
@@ -417,31 +423,19 @@ exec_db(struct store *st, struct store_req *r)
     default:
         rc = -EINVAL;
     }
-    free(v);
     return rc;
 }
 
 /* After the commit: the same change, to the index. */
 static int
-apply_idx(struct store *st, struct store_req *r)
+apply_idx(struct store *st, struct store_req *r, const struct reg_plan *rp)
 {
     struct store_idx *ix = st->idx;
-    struct store_aor_view *v;
-    struct plan p;
     int rc = 0;
 
     switch (r->kind) {
     case STORE_REQ_REGISTER:
-        v = malloc(sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        current(st, r->aor, req_now(r), v);
-        rc = reg_validate(r, v, &p);
-        if (!rc) {
-            rc = reg_exec(st, r, v, &p, &idx_sink);
-        }
-        free(v);
+        rc = reg_exec(st, r, &rp->v, &rp->p, &idx_sink);
         break;
     case STORE_REQ_USER_PUT:
         rc = store__idx_user_set(
@@ -474,9 +468,10 @@ complete(struct store_req *r)
     }
 }
 
-/* Group commit: one transaction, one fsync, for the whole batch. */
+/* Group commit: one transaction, one fsync, for the whole batch. rp: one
+ * plan per request. */
 static void
-run_batch(struct store *st, struct store_req **b, size_t n)
+run_batch(struct store *st, struct store_req **b, struct reg_plan *rp, size_t n)
 {
     const struct store_ops *o = st->ops;
     uint64_t t0 = clock_mono_ns();
@@ -484,7 +479,7 @@ run_batch(struct store *st, struct store_req **b, size_t n)
     bool failed = rc != 0;
 
     for (size_t i = 0; i < n && !failed; i++) {
-        int r = exec_db(st, b[i]);
+        int r = exec_db(st, b[i], &rp[i]);
         b[i]->result = r;
         /* A database failure leaves the transaction unknown: drop it all.
          * A refused request (out of order, ...) wrote nothing. */
@@ -518,7 +513,7 @@ run_batch(struct store *st, struct store_req **b, size_t n)
         metric_observe(&store_m_batch_size, 0, n);
         for (size_t i = 0; i < n; i++) {
             if (b[i]->result == 0) {
-                int r = apply_idx(st, b[i]);
+                int r = apply_idx(st, b[i], &rp[i]);
                 if (r) {
                     log_error("store: %.*s is durable but not in the "
                               "index: %s",
@@ -607,17 +602,55 @@ poll_changes(struct store *st)
     }
 }
 
+struct sweep_ctx {
+    struct store *st;
+    int64_t now;
+    bool begun;
+    int rc;
+};
+
+/* Deletes one due binding by its key: no index on expires to keep up on
+ * every REGISTER. The first failure stops the deletes (the next sweep
+ * scans the table instead). */
+static void
+sweep_one(void *arg, struct slice aor, struct slice contact)
+{
+    struct sweep_ctx *c = arg;
+    const struct store_ops *o = c->st->ops;
+
+    if (!c->rc && !c->begun) {
+        c->rc = o->begin(c->st);
+        c->begun = c->rc == 0;
+    }
+    if (!c->rc) {
+        c->rc = o->binding_expire(c->st, aor, contact, c->now);
+    }
+}
+
 static void
 sweep(struct store *st)
 {
-    int64_t now = (int64_t) clock_wall();
-    int rc = st->ops->expire(st, now);
+    const struct store_ops *o = st->ops;
+    struct sweep_ctx c = { st, (int64_t) clock_wall(), false, 0 };
+    uint64_t n;
 
-    if (rc) {
-        log_warn("store: expiry sweep failed: %s", err_str(rc));
-        return;
+    if (st->sweep_full) {
+        c.rc = o->expire(st, c.now);
+        n = store__idx_expire(st->idx, c.now, NULL, NULL);
+    } else {
+        n = store__idx_expire(st->idx, c.now, sweep_one, &c);
+        if (c.begun) {
+            c.rc = c.rc ? c.rc : o->commit(st);
+            if (c.rc) {
+                o->rollback(st);
+            }
+        }
     }
-    uint64_t n = store__idx_expire(st->idx, now);
+    st->sweep_full = c.rc != 0;
+    /* Unavailable: the back end said so once; the rows wait for it. */
+    if (c.rc && c.rc != STORE_E_UNAVAILABLE) {
+        log_warn("store: expiry sweep failed: %s", err_str(c.rc));
+    }
     if (n) {
         log_debug(
             "store: %llu expired bindings removed", (unsigned long long) n);
@@ -636,6 +669,7 @@ store_main(void *arg)
 {
     struct store *st = arg;
     struct store_req **batch = malloc(BATCH_MAX * sizeof(*batch));
+    struct reg_plan *plans = malloc(BATCH_MAX * sizeof(*plans));
     struct store_req *work = NULL, **work_tail = &work;
     uint64_t next_sweep = clock_mono_ms() + st->sweep_ms;
     uint64_t next_poll = clock_mono_ms() + st->poll_ms;
@@ -661,12 +695,12 @@ store_main(void *arg)
         stop = st->stopping;
         pthread_mutex_unlock(&st->lock);
 
-        while (work && batch) {
+        while (work && batch && plans) {
             size_t n = take_batch(&work, batch);
-            run_batch(st, batch, n);
+            run_batch(st, batch, plans, n);
             metric_gauge_add(&store_m_queue, 0, -(int64_t) n);
         }
-        if (!batch) {
+        if (!batch || !plans) {
             /* No memory for even the batch array: fail what is queued. */
             while (work) {
                 struct store_req *r = work;
@@ -687,6 +721,7 @@ store_main(void *arg)
             next_sweep = now + st->sweep_ms;
         }
     }
+    free(plans);
     free(batch);
     return NULL;
 }
@@ -708,6 +743,7 @@ store_open(struct store **stp, const struct store_conf *c)
         return rc;
     }
     st->mode = c->mode;
+    st->sweep_full = true;
     st->sweep_ms = c->sweep_ms ? c->sweep_ms : 1000;
     /* A back end may have chosen its own default (PostgreSQL: 100 ms). */
     st->poll_ms = c->poll_ms ? c->poll_ms : st->poll_ms ? st->poll_ms : 250;
@@ -812,7 +848,8 @@ store_submit_wait(struct store *st, struct store_req *req)
     if (st->mode == STORE_MODE_DIRECT) {
         int rc = st->ops->begin(st);
         if (!rc) {
-            rc = exec_db(st, req);
+            /* No index, no plan: a REGISTER is refused (-ENOTSUP). */
+            rc = exec_db(st, req, NULL);
             rc = rc ? rc : st->ops->commit(st);
             if (rc) {
                 st->ops->rollback(st);

@@ -495,14 +495,22 @@ store__idx_bindings_clear(struct store_idx *ix, struct slice aor)
     pthread_rwlock_unlock(&s->lock);
 }
 
-/* Whether e has a binding due at now; lowers *min to its earliest expiry. */
+/* Whether e has a binding due at now; lowers *min to its earliest expiry.
+ * cb, when set, hears of each one due. */
 static bool
-has_expired(const struct aor_ent *e, int64_t now, int64_t *min)
+has_expired(const struct aor_ent *e, int64_t now, int64_t *min,
+    store_expired_cb *cb, void *arg)
 {
     bool due = false;
 
     for (int i = 0; i < e->nb; i++) {
-        due |= e->b[i]->expires <= now;
+        if (e->b[i]->expires <= now) {
+            due = true;
+            if (cb) {
+                cb(arg, slice_make(e->aor, e->aor_len),
+                    slice_make(e->b[i]->data, e->b[i]->len[B_CONTACT]));
+            }
+        }
         if (e->b[i]->expires < *min) {
             *min = e->b[i]->expires;
         }
@@ -511,7 +519,8 @@ has_expired(const struct aor_ent *e, int64_t now, int64_t *min)
 }
 
 uint64_t
-store__idx_expire(struct store_idx *ix, int64_t now)
+store__idx_expire(
+    struct store_idx *ix, int64_t now, store_expired_cb *cb, void *arg)
 {
     uint64_t dropped = 0;
 
@@ -529,7 +538,7 @@ store__idx_expire(struct store_idx *ix, int64_t now)
          * shards that have something to drop. */
         for (size_t j = 0; j < s->cap; j++) {
             for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
-                any |= has_expired(e, now, &min);
+                any |= has_expired(e, now, &min, cb, arg);
             }
         }
         if (!any) {

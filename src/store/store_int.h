@@ -39,8 +39,14 @@ struct store_ops {
     int (*moved_put)(struct store *st, const struct store_req *r, int64_t at);
     int (*moved_del)(struct store *st, struct slice aor);
 
-    /** Deletes bindings expired at now, in its own transaction. */
+    /** Deletes every binding expired at now, in its own transaction: a
+     * scan of the table (no index on expires), for when the index may not
+     * know them all (start-up, after a failed sweep). */
     int (*expire)(struct store *st, int64_t now);
+    /** Deletes one binding if it expired at now (inside a transaction):
+     * the sweep, by key, of what the index found due. */
+    int (*binding_expire)(
+        struct store *st, struct slice aor, struct slice contact, int64_t now);
     /**
      * Calls cb for every AOR changed by another process since the last
      * call (or since load). Cheap when nothing changed.
@@ -72,6 +78,10 @@ struct store {
     struct store_req *q_head, *q_tail;
     bool stopping;
     unsigned sweep_ms, poll_ms;
+    /* The next sweep scans the table rather than deleting what the index
+     * finds due: at start (rows expired while we were down are in no
+     * index) and after a sweep failed. */
+    bool sweep_full;
 
     atomic_uint_fast64_t commits, committed_reqs;
 };
@@ -100,8 +110,13 @@ int store__idx_binding_put(
 void store__idx_binding_del(
     struct store_idx *ix, struct slice aor, struct slice contact);
 void store__idx_bindings_clear(struct store_idx *ix, struct slice aor);
-/** Drops bindings expired at now; returns how many. */
-uint64_t store__idx_expire(struct store_idx *ix, int64_t now);
+/* One binding the sweep drops (aor, contact as the index has them). */
+typedef void store_expired_cb(
+    void *arg, struct slice aor, struct slice contact);
+/** Drops bindings expired at now, calling cb (if set) for each before any
+ * is dropped; returns how many. */
+uint64_t store__idx_expire(
+    struct store_idx *ix, int64_t now, store_expired_cb *cb, void *arg);
 
 /**
  * Fills v for aor (live bindings at now, highest q first) and calls cb.

@@ -92,9 +92,14 @@ static const char mig2_sql[] =
     "CREATE TRIGGER bindings_truncate AFTER TRUNCATE ON bindings"
     " FOR EACH STATEMENT EXECUTE FUNCTION sipward_notify_all();";
 
+/* Every REGISTER paid for keeping this index; the sweep deletes the due
+ * bindings the in-memory index finds, by key. */
+static const char mig3_sql[] = "DROP INDEX IF EXISTS bindings_expires;";
+
 static const struct store_pg_migration migrations[] = {
     { 1, "users, moved directory and bindings", mig1_sql },
     { 2, "change notification triggers", mig2_sql },
+    { 3, "no index on binding expiry", mig3_sql },
 };
 
 const struct store_pg_migration *
@@ -115,6 +120,7 @@ enum stmt {
     S_MPUT,
     S_MDEL,
     S_EXPIRE,
+    S_BEXPIRE,
     S_RELOAD,
     S_RELOAD_MANY,
     S_COUNT,
@@ -142,6 +148,9 @@ static const char *const stmt_sql[S_COUNT] = {
                " note = EXCLUDED.note, at = EXCLUDED.at",
     [S_MDEL] = "DELETE FROM moved WHERE aor = $1",
     [S_EXPIRE] = "DELETE FROM bindings WHERE expires <= $1",
+    /* Another node may have refreshed it meanwhile: only if still due. */
+    [S_BEXPIRE] = "DELETE FROM bindings WHERE aor = $1 AND contact = $2"
+                  " AND expires <= $3",
     /* One round trip for everything about one AOR; kind first. */
     [S_RELOAD] =
         "SELECT 'u', username, realm, ha1_md5, ha1_sha256, NULL, NULL, NULL,"
@@ -941,10 +950,22 @@ pg_expire(struct store *st, int64_t now)
 
     /* Down: the index still expires on time; the rows wait for us. */
     if (!g->up) {
-        return 0;
+        return STORE_E_UNAVAILABLE;
     }
     p_int(&p, now);
     return run(g, S_EXPIRE, &p, NULL);
+}
+
+static int
+pg_binding_expire(
+    struct store *st, struct slice aor, struct slice contact, int64_t now)
+{
+    struct params p = { 0 };
+
+    p_text(&p, aor);
+    p_text(&p, contact);
+    p_int(&p, now);
+    return run(PG(st), S_BEXPIRE, &p, NULL);
 }
 
 /* ---- coherence ---- */
@@ -1341,6 +1362,7 @@ static const struct store_ops pg_ops = {
     .moved_put = pg_moved_put,
     .moved_del = pg_moved_del,
     .expire = pg_expire,
+    .binding_expire = pg_binding_expire,
     .changes = pg_changes,
     .reload_aor = pg_reload_aor,
     .user_list = pg_user_list,

@@ -24,7 +24,6 @@
 #include "store/store_int.h"
 
 enum {
-    SCHEMA_VERSION = 1,
     CHANGES_KEPT = 10000, /* change-log rows kept for pollers */
 };
 
@@ -42,6 +41,7 @@ enum stmt {
     S_CHG,
     S_CHG_TRIM,
     S_EXPIRE,
+    S_BEXPIRE,
     S_DATA_VERSION,
     S_CHANGES,
     S_USER_ONE,
@@ -69,6 +69,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CHG_TRIM] = "DELETE FROM changes WHERE seq <= last_insert_rowid() - "
                    "10000",
     [S_EXPIRE] = "DELETE FROM bindings WHERE expires <= ?",
+    [S_BEXPIRE] = "DELETE FROM bindings WHERE aor = ? AND contact = ? AND "
+                  "expires <= ?",
     [S_DATA_VERSION] = "PRAGMA data_version",
     [S_CHANGES] = "SELECT seq, aor FROM changes WHERE seq > ? ORDER BY seq",
     [S_USER_ONE] = "SELECT username, realm, ha1_md5, ha1_sha256 FROM users "
@@ -79,7 +81,9 @@ static const char *const stmt_sql[S_COUNT] = {
                   "WHERE aor = ? AND expires > ?",
 };
 
-static const char schema_sql[] =
+/* Schema versions, in PRAGMA user_version; each step in one transaction
+ * with the version it reaches. */
+static const char mig1_sql[] =
     "CREATE TABLE users(aor TEXT PRIMARY KEY, username TEXT NOT NULL, "
     "  realm TEXT NOT NULL, ha1_md5 TEXT NOT NULL, ha1_sha256 TEXT NOT NULL, "
     "  created INTEGER NOT NULL) WITHOUT ROWID;"
@@ -95,6 +99,18 @@ static const char schema_sql[] =
     "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "  aor TEXT NOT NULL);"
     "PRAGMA user_version = 1;";
+
+/* Every REGISTER paid for keeping this index (a second b-tree written,
+ * and a statement journal for the two); the sweep deletes the due
+ * bindings the in-memory index finds, by key. */
+static const char mig2_sql[] = "DROP INDEX IF EXISTS bindings_expires;"
+                               "PRAGMA user_version = 2;";
+
+static const char *const migrations[] = { mig1_sql, mig2_sql };
+
+enum {
+    SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0])
+};
 
 struct store_sqlite {
     struct store base; /* first */
@@ -128,7 +144,8 @@ col_slice(sqlite3_stmt *s, int i)
     return slice_make(p ? p : "", (size_t) sqlite3_column_bytes(s, i));
 }
 
-/* Runs a prepared statement with no result rows; resets it either way. */
+/* Runs a prepared statement with no result rows; resets it either way.
+ * Every caller binds all parameters: no need to clear them. */
 static int
 step_done(struct store_sqlite *q, enum stmt id)
 {
@@ -136,7 +153,6 @@ step_done(struct store_sqlite *q, enum stmt id)
     int rc = sqlite3_step(s);
 
     sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) {
         return db_err(q, rc, stmt_sql[id]);
     }
@@ -353,6 +369,19 @@ row_int(struct store_sqlite *q, sqlite3_stmt *s, void *arg)
 }
 
 static int
+sq_binding_expire(
+    struct store *st, struct slice aor, struct slice contact, int64_t now)
+{
+    struct store_sqlite *q = SQ(st);
+    sqlite3_stmt *s = q->s[S_BEXPIRE];
+
+    bind_slice(s, 1, aor);
+    bind_slice(s, 2, contact);
+    sqlite3_bind_int64(s, 3, now);
+    return step_done(q, S_BEXPIRE);
+}
+
+static int
 sq_load(struct store *st, int64_t now)
 {
     struct store_sqlite *q = SQ(st);
@@ -555,6 +584,7 @@ static const struct store_ops sqlite_ops = {
     .moved_put = sq_moved_put,
     .moved_del = sq_moved_del,
     .expire = sq_expire,
+    .binding_expire = sq_binding_expire,
     .changes = sq_changes,
     .reload_aor = sq_reload_aor,
     .user_list = sq_user_list,
@@ -562,7 +592,8 @@ static const struct store_ops sqlite_ops = {
     .close = sq_close,
 };
 
-/* Creates the schema on an empty database; refuses a newer one. */
+/* Creates the schema on an empty database, upgrades an older one in
+ * place; refuses a newer one. */
 static int
 migrate(struct store_sqlite *q)
 {
@@ -572,25 +603,37 @@ migrate(struct store_sqlite *q)
     if (rc) {
         return rc;
     }
-    if (version == SCHEMA_VERSION) {
-        return 0;
-    }
-    if (version != 0) {
+    if (version > SCHEMA_VERSION || version < 0) {
         log_error("sqlite: schema version %lld, this sipward knows %d",
-            (long long) version, SCHEMA_VERSION);
+            (long long) version, (int) SCHEMA_VERSION);
         return STORE_E_SCHEMA;
     }
-    /* One transaction: a failed creation leaves the file empty. */
-    rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_exec(q->db, schema_sql, NULL, NULL, NULL);
-        if (rc == SQLITE_OK) {
+    while (version < SCHEMA_VERSION) {
+        /* One transaction each: a failed step leaves the version before.
+         * Another process may have taken the step while we waited. */
+        int64_t seen = version;
+        rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK
+            && each_row(q, "PRAGMA user_version", row_int, &seen) == 0
+            && seen > version) {
             rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-        } else {
-            sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+            version = seen;
+            continue;
         }
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_exec(q->db, migrations[version], NULL, NULL, NULL);
+            if (rc == SQLITE_OK) {
+                rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+            } else {
+                sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+            }
+        }
+        if (rc != SQLITE_OK) {
+            return db_err(q, rc, "migrating the schema");
+        }
+        version++;
     }
-    return rc == SQLITE_OK ? 0 : db_err(q, rc, "creating the schema");
+    return 0;
 }
 
 /*

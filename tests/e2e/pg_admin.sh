@@ -13,14 +13,14 @@ pg_up
 # ---- store check / migrate ----
 "$SIPWARD" store check --store "$PG_DB_URL" >out 2>&1
 [ $? -eq 1 ] || fail "check of an empty database passed: $(cat out)"
-grep -q "schema:   0 (this sipward: 2) behind" out || fail "check: $(cat out)"
+grep -q "schema:   0 (this sipward: 3) behind" out || fail "check: $(cat out)"
 "$SIPWARD" store migrate --store "$PG_DB_URL" >out 2>&1 \
     || fail "migrate: $(cat out)"
-grep -q "schema migration 2 applied" out || fail "migrate said: $(cat out)"
+grep -q "schema migration 3 applied" out || fail "migrate said: $(cat out)"
 "$SIPWARD" store check --store "$PG_DB_URL" >out 2>&1 || fail "check: $(cat out)"
 grep -q "password=\*\*\*" out || fail "password not masked: $(cat out)"
 grep -q "$PG_PASSWORD" out && fail "password printed by store check"
-[ "$(pg_sql 'SELECT count(*) FROM sipward_schema')" = 2 ] || fail "versions"
+[ "$(pg_sql 'SELECT count(*) FROM sipward_schema')" = 3 ] || fail "versions"
 pass "store migrate/check"
 
 node_start A

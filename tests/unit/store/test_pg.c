@@ -330,7 +330,7 @@ test_failed_migration_changes_nothing(void **state)
         0);
 
     /* `store check` opens without migrating and reports. */
-    db_exec(f, "DELETE FROM sipward_schema WHERE version = 2");
+    db_exec(f, "DELETE FROM sipward_schema WHERE version >= 2");
     c.no_migrate = true;
     assert_int_equal(store_open(&st, &c), 0);
     struct store_info i;

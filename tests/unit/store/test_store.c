@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "base/clock.h"
 #include "base/ev.h"
 #include "store/store.h"
@@ -117,6 +119,34 @@ look(struct store *st, struct slice aor)
         s.n = (size_t) -1;
     }
     return s;
+}
+
+/* One integer from the database file, through a connection of our own. */
+static int64_t
+db_int(struct fx *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void
+db_run(struct fx *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
 }
 
 static void
@@ -477,6 +507,80 @@ test_concurrent_readers(void **state)
     store_close(st);
 }
 
+/*
+ * A database of schema 1 (with the index on expires that every REGISTER
+ * paid for) is upgraded in place: same rows, no index; what expired while
+ * no daemon ran is deleted at start, what expires later by the sweep.
+ */
+static void
+test_schema_upgrade_in_place(void **state)
+{
+    struct fx *f = *state;
+    char sql[2048];
+    int64_t now = (int64_t) clock_wall();
+
+    snprintf(sql, sizeof(sql),
+        "CREATE TABLE users(aor TEXT PRIMARY KEY, username TEXT NOT NULL,"
+        " realm TEXT NOT NULL, ha1_md5 TEXT NOT NULL, ha1_sha256 TEXT NOT"
+        " NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE moved(aor TEXT PRIMARY KEY, uri TEXT NOT NULL,"
+        " note TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE bindings(aor TEXT NOT NULL, contact TEXT NOT NULL,"
+        " expires INTEGER NOT NULL, q INTEGER NOT NULL, call_id TEXT NOT"
+        " NULL, cseq INTEGER NOT NULL, instance TEXT NOT NULL, reg_id"
+        " INTEGER NOT NULL, path TEXT NOT NULL, received TEXT NOT NULL,"
+        " PRIMARY KEY(aor, contact)) WITHOUT ROWID;"
+        "CREATE INDEX bindings_expires ON bindings(expires);"
+        "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " aor TEXT NOT NULL);"
+        "INSERT INTO bindings VALUES('sip:alice@example.com',"
+        " 'sip:alice@10.0.0.1', %lld, 1000, 'c', 1, '', 0, '', 'udp:x');"
+        "INSERT INTO bindings VALUES('sip:alice@example.com',"
+        " 'sip:alice@10.0.0.9', %lld, 1000, 'c', 1, '', 0, '', 'udp:x');"
+        "PRAGMA user_version = 1;",
+        (long long) now + 3600, (long long) now - 10);
+    db_run(f, sql);
+
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    assert_int_equal(db_int(f, "PRAGMA user_version"), 2);
+    assert_int_equal(db_int(f,
+                         "SELECT count(*) FROM sqlite_master WHERE "
+                         "name = 'bindings_expires'"),
+        0);
+    struct seen s = look(st, AOR);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.contact[0], "sip:alice@10.0.0.1");
+    /* The row that expired before the start goes at the first sweep. */
+    for (int i = 0; i < 300 && db_int(f, "SELECT count(*) FROM bindings") != 1;
+         i++) {
+        usleep(100 * 1000);
+    }
+    assert_int_equal(db_int(f, "SELECT count(*) FROM bindings"), 1);
+
+    /* One that expires while we run is deleted by key, and only it. */
+    struct store_contact brief = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.2"), .expires = 2, .q = 1000
+    };
+    assert_int_equal(reg(st, "d", 1, &brief, 1, false), 0);
+    assert_int_equal(db_int(f, "SELECT count(*) FROM bindings"), 2);
+    for (int i = 0; i < 300 && db_int(f, "SELECT count(*) FROM bindings") != 1;
+         i++) {
+        usleep(100 * 1000);
+    }
+    assert_int_equal(db_int(f,
+                         "SELECT count(*) FROM bindings WHERE contact ="
+                         " 'sip:alice@10.0.0.1'"),
+        1);
+    assert_int_equal(db_int(f, "SELECT count(*) FROM bindings"), 1);
+    store_close(st);
+
+    /* Opened again: already at the latest version, nothing to do. */
+    st = open_store(f, STORE_MODE_SERVE);
+    assert_int_equal(look(st, AOR).n, 1);
+    store_close(st);
+    assert_int_equal(db_int(f, "PRAGMA user_version"), 2);
+}
+
 int
 main(void)
 {
@@ -493,6 +597,8 @@ main(void)
             test_completion_posted_to_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_concurrent_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_schema_upgrade_in_place, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
