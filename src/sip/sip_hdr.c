@@ -132,6 +132,8 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
         if (p == end || *p != '<') {
             goto out;
         }
+    } else if (*p == '<') {
+        a->display = (struct slice){ p, 0 }; /* the usual: no display name */
     } else {
         /* display-name = *(token LWS): stop at '<' for name-addr. */
         p = sip__skip(p, end, C_TOKEN | C_WS);

@@ -431,15 +431,10 @@ sip__is_token(struct slice s)
     return s.len > 0 && sip__skip(s.p, s.p + s.len, C_TOKEN) == s.p + s.len;
 }
 
-/* "SIP/2.0" (case-insensitive literal, §25.1): 0, SIP_E_VERSION for another
- * well-formed version, or bad. */
+/* check_version() past its usual case: "SIP/" 1*DIGIT "." 1*DIGIT. */
 static int
-check_version(struct slice v, int bad)
+check_other_version(struct slice v, int bad)
 {
-    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[3] == '/' && v.p[4] == '2'
-        && v.p[5] == '.' && v.p[6] == '0') {
-        return 0; /* the usual "SIP/2.0" */
-    }
     if (v.len >= 7 && name_is(v.p, "SIP/", 4) && v.p[3] == '/') {
         const char *p = v.p + 4, *end = v.p + v.len;
         const char *d = p;
@@ -458,6 +453,18 @@ check_version(struct slice v, int bad)
         return SIP_E_VERSION;
     }
     return bad;
+}
+
+/* "SIP/2.0" (case-insensitive literal, §25.1): 0, SIP_E_VERSION for another
+ * well-formed version, or bad. */
+static inline int
+check_version(struct slice v, int bad)
+{
+    if (v.len == 7 && name_is(v.p, "SIP/", 4) && v.p[3] == '/' && v.p[4] == '2'
+        && v.p[5] == '.' && v.p[6] == '0') {
+        return 0; /* the usual "SIP/2.0", without a call */
+    }
+    return check_other_version(v, bad);
 }
 
 static int
