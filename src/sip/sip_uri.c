@@ -376,7 +376,7 @@ uri_headers(const char *p, const char *end)
     }
 }
 
-static int
+static inline __attribute__((always_inline)) int
 parse_sip(struct sip_uri *u, const char *lo, const char *p, const char *end)
 {
     /* userinfo ends at the first '@' (user and password cannot hold an
@@ -479,36 +479,38 @@ sip_uri_parse(struct sip_uri *u, struct slice in)
     if (in.len >= 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i'
         && (p[2] | 0x20) == 'p' && p[3] == ':') {
         u->scheme_s = (struct slice){ p, 3 };
-        u->opaque = (struct slice){ p + 4, in.len - 4 };
         u->scheme = SIP_URI_SIP;
-        err = parse_sip(u, in.p, p + 4, end);
-        goto out;
-    }
-    if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
-        goto out;
-    }
-    const char *s = p;
-    p = sip__skip(p, end, C_SCHEME);
-    if (p == end || *p != ':') {
-        goto out;
-    }
-    u->scheme_s = (struct slice){ s, (size_t) (p - s) };
-    p++;
-    u->opaque = (struct slice){ p, (size_t) (end - p) };
-    if (SIP_LIT_EQ(u->scheme_s, "sip")) {
-        u->scheme = SIP_URI_SIP;
-        err = parse_sip(u, in.p, p, end);
-    } else if (SIP_LIT_EQ(u->scheme_s, "sips")) {
-        u->scheme = SIP_URI_SIPS;
-        err = parse_sip(u, in.p, p, end);
-    } else if (SIP_LIT_EQ(u->scheme_s, "tel")) {
-        u->scheme = SIP_URI_TEL;
-        err = parse_tel(u, p, end);
+        p += 4;
+        u->opaque = (struct slice){ p, (size_t) (end - p) };
     } else {
-        u->scheme = SIP_URI_OTHER;
-        const char *q = scan_escaped(p, end, C_URIC);
-        err = (q == end && p < end) ? 0 : SIP_E_BAD_URI;
+        if (in.len == 0 || !sip__is(*p, C_ALPHA)) {
+            goto out;
+        }
+        const char *s = p;
+        p = sip__skip(p, end, C_SCHEME);
+        if (p == end || *p != ':') {
+            goto out;
+        }
+        u->scheme_s = (struct slice){ s, (size_t) (p - s) };
+        p++;
+        u->opaque = (struct slice){ p, (size_t) (end - p) };
+        if (SIP_LIT_EQ(u->scheme_s, "sip")) {
+            u->scheme = SIP_URI_SIP;
+        } else if (SIP_LIT_EQ(u->scheme_s, "sips")) {
+            u->scheme = SIP_URI_SIPS;
+        } else if (SIP_LIT_EQ(u->scheme_s, "tel")) {
+            u->scheme = SIP_URI_TEL;
+            err = parse_tel(u, p, end);
+            goto out;
+        } else {
+            u->scheme = SIP_URI_OTHER;
+            const char *q = scan_escaped(p, end, C_URIC);
+            err = (q == end && p < end) ? 0 : SIP_E_BAD_URI;
+            goto out;
+        }
     }
+    /* sip and sips share this one call: parse_sip() is inlined here. */
+    err = parse_sip(u, in.p, p, end);
 out:
     return err;
 }
