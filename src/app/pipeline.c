@@ -363,7 +363,7 @@ app_req_defer(struct app_req *r)
     d->w = w;
     d->tx = r->tx;
     d->gen = txn_gen(r->tx);
-    d->t0_ns = clock_mono_ns();
+    d->t0_ns = ev_now_ns(w->loop);
     d->src = *r->src;
     d->head = head;
     d->head.text.p = d->buf;
@@ -384,6 +384,7 @@ app_req_defer(struct app_req *r)
             w, r, r->msg, 100, SLICE_NULL, NULL, 0, SLICE_NULL, SLICE_NULL);
     }
     r->answered = true;
+    r->deferred = true;
     return d;
 }
 
@@ -771,7 +772,7 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     app_req_reply(&r, 404, SLICE_NULL, NULL, 0);
 out:
     /* Timed in app_worker_flush(): one clock read for the whole batch. */
-    w->answered += r.answered;
+    w->answered += r.answered && !r.deferred;
     arena_reset(&w->scratch);
 }
 

@@ -119,6 +119,7 @@ struct app_req {
     const struct sip_via *via; /* the top Via, parsed */
     int rport;                 /* RFC 3581 value to fill, or 0 */
     bool answered;
+    bool deferred; /* answered later: its latency is timed then */
 };
 
 typedef int app_handle_fn(void *arg, struct app_req *req);
