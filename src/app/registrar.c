@@ -232,7 +232,8 @@ challenge(struct location *l, struct app_req *req, bool stale)
 }
 
 struct ha1_copy {
-    bool user;
+    struct slice want; /* the digest user name the credentials carry */
+    bool user;         /* the AOR has a user of that name */
     char md5[33], sha256[65];
 };
 
@@ -241,9 +242,22 @@ ha1_view(void *arg, const struct store_aor_view *v)
 {
     struct ha1_copy *h = arg;
 
-    h->user = v->user;
-    memcpy(h->md5, v->ha1_md5, sizeof(h->md5));
-    memcpy(h->sha256, v->ha1_sha256, sizeof(h->sha256));
+    h->user = v->user && slice_eq(v->username, h->want);
+    if (h->user) {
+        memcpy(h->md5, v->ha1_md5, sizeof(h->md5));
+        memcpy(h->sha256, v->ha1_sha256, sizeof(h->sha256));
+    }
+}
+
+/* The stored hashes of the user the credentials name, in key, when that
+ * user's digest name is username. */
+static bool
+ha1_lookup(struct location *l, const char *key, struct slice username,
+    struct ha1_copy *ha1)
+{
+    *ha1 = (struct ha1_copy){ .want = username };
+    store_aor_read(l->st, slice_cstr(key), 0, ha1_view, ha1);
+    return ha1->user;
 }
 
 /*
@@ -281,14 +295,21 @@ authenticate(struct location *l, struct app_req *req, const char *aor,
         return answer(req, 403, "too many failed authentications; retry later");
     }
 
-    /* The user the credentials name, in the To domain. */
+    /* The To AOR's user, when the credentials carry its digest name (which
+     * `sipward user add --username` and the admin API may set apart from
+     * the AOR's user part); else the user the name means in the To domain,
+     * whose valid credentials for another AOR are refused below. */
     char uri[STORE_MAX_AOR + 16], key[STORE_MAX_AOR + 1];
-    struct ha1_copy ha1 = { .user = false };
-    int n = snprintf(uri, sizeof(uri), "sip:%.*s@%.*s", SLICE_ARG(c.username),
-        SLICE_ARG(to_host));
-    if (n > 0 && (size_t) n < sizeof(uri)
-        && location_aor_key(&l->dom, key, sizeof(key), slice_cstr(uri)) == 0) {
-        store_aor_read(l->st, slice_cstr(key), 0, ha1_view, &ha1);
+    struct ha1_copy ha1;
+    snprintf(key, sizeof(key), "%s", aor);
+    if (!ha1_lookup(l, key, c.username, &ha1)) {
+        int n = snprintf(uri, sizeof(uri), "sip:%.*s@%.*s",
+            SLICE_ARG(c.username), SLICE_ARG(to_host));
+        if (n > 0 && (size_t) n < sizeof(uri)
+            && location_aor_key(&l->dom, key, sizeof(key), slice_cstr(uri))
+                == 0) {
+            ha1_lookup(l, key, c.username, &ha1);
+        }
     }
     enum auth_verdict v = AUTH_BAD;
     if (ha1.user) {

@@ -2,7 +2,8 @@
 # Digest authentication of REGISTER (RFC 7616 / RFC 8760): challenge with
 # SHA-256 first then MD5; SHA-256 and MD5 both accepted (our python client),
 # the MD5 flow with SIPp; wrong password -> 401 again; another user's AOR
-# -> 403; a replayed nonce-count and an expired nonce -> 401 stale=true;
+# -> 403; a digest user name other than the AOR's user part; a replayed
+# nonce-count and an expired nonce -> 401 stale=true;
 # a source that keeps failing is refused with 403 without checking.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sipp_lib.sh"
@@ -13,6 +14,8 @@ printf 'alice-pw\n' >alice.pw
 "$SIPWARD" user add sip:alice@127.0.0.1 --password-file alice.pw >/dev/null \
     || fail "user add alice"
 printf 'bob-pw\n' | "$SIPWARD" user add sip:bob@127.0.0.1 >/dev/null || fail "user add bob"
+printf 'carol-pw\n' | "$SIPWARD" user add sip:carol@127.0.0.1 --username carol-desk \
+    >/dev/null || fail "user add carol"
 
 # fail_per_min=1: on a loaded machine the four bad attempts can take long
 # enough for the default refill (one every 6 s) to hand out another try.
@@ -73,3 +76,14 @@ sipp_run reg_auth -key user bob -key domain 127.0.0.1 -au bob -ap nope \
 expect_code bob 302 "<sip:bob@192.0.2.10:5062>"
 stop_clean
 pass "SIPp digest MD5 flow"
+
+# A digest user name set apart from the AOR's user part (--username).
+start_daemon
+P=$SW_PORT
+out=$(reg sip:carol@127.0.0.1 --contact sip:carol@192.0.2.3:5060 --user carol-desk \
+    --password carol-pw)
+echo "$out" | head -1 | grep -q "200 OK" || fail "own digest user name: $out"
+out=$(reg sip:carol@127.0.0.1 --contact sip:carol@192.0.2.3:5060 --password carol-pw)
+echo "$out" | head -1 | grep -q "401" || fail "the AOR's user part instead of its digest name: $out"
+stop_clean
+pass "a user with its own digest name registers under it, not under the AOR's user part"
