@@ -351,7 +351,8 @@ nonce_mac(const struct auth *a, const unsigned char *raw, unsigned char *mac)
         /* Keyed once per thread (and per struct auth); after that a NULL
          * key restarts the MAC with the same key. */
         OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0),
+            OSSL_PARAM_construct_utf8_string(
+                OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
             OSSL_PARAM_construct_end(),
         };
         t->gen = 0;
