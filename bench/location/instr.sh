@@ -25,12 +25,9 @@ CALLS=${2:-20000}
 RATE=${RATE:-2000}
 TOP=${TOP:-25}
 NUSERS=${NUSERS:-10000}
-PEER=${PEER_BENCH:-}
-for d in "$ROOT/../shared" "$ROOT/../../shared"; do
-    [ -z "$PEER" ] && [ -d "$d/peers/kamailio-bench" ] && PEER=$(cd "$d/peers/kamailio-bench" && pwd)
-done
-[ -n "$PEER" ] || { echo "instr.sh: set PEER_BENCH to the peers' kamailio-bench" >&2; exit 2; }
 SIPWARD=${SIPWARD:-$ROOT/build/release/sipward}
+. "$HERE/common.sh"
+[ -n "$PEER" ] || { echo "instr.sh: set PEER_BENCH to the peers' kamailio-bench" >&2; exit 2; }
 PORT=${SW_PORT:-5176}
 HTTP_PORT=${SW_HTTP_PORT:-18176}
 LOCAL_PORT=${LOCAL_PORT:-5194}
@@ -41,11 +38,7 @@ done
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
-"$SIPWARD" moved list --store "$WORK/bench.db" >/dev/null
-sqlite3 "$WORK/bench.db" "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL
-    SELECT x + 1 FROM n WHERE x < $NUSERS) INSERT INTO moved
-    SELECT 'sip:moved-' || x || '@bench.example.net',
-           'sip:' || x || '@new.example.net', 'bench', 0 FROM n;"
+moved_store "$WORK/bench.db"
 
 AUTH=(--set registrar.auth=false)
 if [ "$MODE" = regauth ]; then

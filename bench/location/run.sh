@@ -32,18 +32,13 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# The peers' bench: shared/ beside the repository (or beside a worktree's
-# parent directory) unless PEER_BENCH says where.
-PEER=${PEER_BENCH:-}
-for d in "$ROOT/../shared" "$ROOT/../../shared"; do
-    [ -z "$PEER" ] && [ -d "$d/peers/kamailio-bench" ] && PEER=$(cd "$d/peers/kamailio-bench" && pwd)
-done
-PEER=${PEER:-$ROOT/../shared/peers/kamailio-bench}
 SIPWARD=${SIPWARD:-$ROOT/build/release/sipward}
 WORK=${BENCH_WORK:-$ROOT/build/bench-location}
 export DURATION=${DURATION:-10}
 SW_WORKERS=${SW_WORKERS:-1}
 NUSERS=${NUSERS:-10000}
+. "$HERE/common.sh"
+PEER=${PEER:-$ROOT/../shared/peers/kamailio-bench}
 NBIND=${NBIND:-1000000}
 RUNS=${RUNS:-1}
 REGAUTH_ALGS=${REGAUTH_ALGS:-MD5 SHA-256}
@@ -111,18 +106,12 @@ start_kamailio() {
 # Every process of the Kamailio we started (it serves from its children).
 kam_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
 
-# A fresh store with the moved directory the 301 load asks for:
-# moved-N@bench.example.net -> sip:N@new.example.net (as Kamailio's config).
+# A fresh store in DIR with the moved directory of the 301 load.
 fresh_store() {
     local dir=$1
     rm -rf "$dir"
     mkdir -p "$dir"
-    "$SIPWARD" moved list --store "$dir/bench.db" >/dev/null
-    # From moved-0: the peers' latency probe starts there.
-    sqlite3 "$dir/bench.db" "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL
-        SELECT x + 1 FROM n WHERE x < $NUSERS) INSERT INTO moved
-        SELECT 'sip:moved-' || x || '@bench.example.net',
-               'sip:' || x || '@new.example.net', 'bench', 0 FROM n;"
+    moved_store "$dir/bench.db"
 }
 
 # start_sipward DIR [--set ...]: bench.example.net and 127.0.0.1 served as
