@@ -6,8 +6,8 @@
 # with Kamailio stopped.
 . "$(dirname "$0")/lib.sh"
 
-command -v kamailio >/dev/null 2>&1 || fail "kamailio not installed (scripts/deps.sh)"
-KAM_PID="" UAS_PID=""
+. "$SW_E2E/kamailio.inc"
+UAS_PID=""
 kam_cleanup() {
     for p in $KAM_PID $UAS_PID; do
         kill -KILL "$p" 2>/dev/null
@@ -18,21 +18,10 @@ trap kam_cleanup EXIT
 
 KPORT=$(free_port)
 UPORT=$(free_port)
-mkdir -p "$SW_TMP/kam" "$SW_TMP/uas"
-MODS=$(dirname "$(find /usr/lib -name sl.so -path '*kamailio*' | head -1)")
-cat >"$SW_TMP/kam/kamailio.cfg" <<CFG
-#!KAMAILIO
-debug=1
-log_stderror=yes
-children=1
-listen=udp:127.0.0.1:$KPORT
-disable_tcp=yes
-dns=no
-rev_dns=no
-mpath="$MODS/"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "textops.so"
+mkdir -p "$SW_TMP/uas"
+{
+    kam_cfg_head "$KPORT" 1 sl pv textops
+    cat <<CFG
 modparam("sl", "rich_redirect", 0)
 request_route {
     if (is_method("ACK")) {
@@ -46,13 +35,8 @@ request_route {
     sl_send_reply("404", "Not Found");
 }
 CFG
-kamailio -f "$SW_TMP/kam/kamailio.cfg" -DD -E -m 32 -M 8 -w "$SW_TMP/kam" \
-    >"$SW_TMP/kam/kam.log" 2>&1 &
-KAM_PID=$!
-SW_PID=$KAM_PID wait_listening "$KPORT" udp || {
-    tail -20 "$SW_TMP/kam/kam.log" >&2
-    fail "kamailio not listening on $KPORT"
-}
+} >"$KAM_DIR/kamailio.cfg"
+kam_start "$KPORT"
 (cd "$SW_TMP/uas" && exec timeout 50 sipp -sf "$SW_E2E/sipp/client_call_uas.xml" \
     -i 127.0.0.1 -p "$UPORT" -m 2 -nostdin -trace_logs -trace_err >/dev/null 2>&1) &
 UAS_PID=$!

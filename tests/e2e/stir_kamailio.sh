@@ -5,11 +5,9 @@
 # free loopback port with the minimal config of stir-reference.md §3.2.
 . "$(dirname "$0")/lib.sh"
 
-command -v kamailio >/dev/null 2>&1 || fail "kamailio not installed (scripts/deps.sh)"
-MODS=/usr/lib/x86_64-linux-gnu/kamailio/modules
-[ -f $MODS/secsipid.so ] || fail "kamailio-secsipid-modules not installed"
+. "$SW_E2E/kamailio.inc"
+[ -f "$KAM_MODS/secsipid.so" ] || fail "kamailio-secsipid-modules not installed"
 CLIENT="python3 $SW_E2E/stir_sipclient.py"
-KAM_PID=""
 HTTP_PID=""
 kam_stop() {
     if [ -n "$HTTP_PID" ]; then
@@ -42,23 +40,9 @@ HTTP_PID=$!
 SW_PID=$HTTP_PID wait_listening "$HTTP_PORT" tcp || fail "http server"
 X5U="http://127.0.0.1:$HTTP_PORT/sp-chain.pem"
 PORT=$(free_port)
-mkdir -p "$SW_TMP/kam"
-cat >"$SW_TMP/kam/kamailio.cfg" <<CFG
-#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-listen=udp:127.0.0.1:$PORT
-disable_tcp=yes
-dns=no
-rev_dns=no
-mpath="$MODS/"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "secsipid.so"
+{
+    kam_cfg_head "$PORT" 2 sl pv xlog textops siputils secsipid
+    cat <<CFG
 modparam("secsipid", "expire", 300)
 modparam("secsipid", "timeout", 2)
 request_route {
@@ -85,11 +69,8 @@ request_route {
     exit;
 }
 CFG
-kamailio -f "$SW_TMP/kam/kamailio.cfg" -DD -E -m 32 -M 8 -w "$SW_TMP/kam" \
-    >"$SW_TMP/kam/kam.log" 2>&1 &
-KAM_PID=$!
-SW_PID=$KAM_PID wait_listening "$PORT" udp || {
-    tail -20 "$SW_TMP/kam/kam.log" >&2; fail "kamailio not listening on $PORT"; }
+} >"$KAM_DIR/kamailio.cfg"
+kam_start "$PORT"
 
 cat >"$SW_TMP/invite.sip" <<MSG
 INVITE sip:+12155551213@127.0.0.1:$PORT SIP/2.0
