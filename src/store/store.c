@@ -518,6 +518,8 @@ run_batch(struct store *st, struct store_req **b, struct reg_plan *rp, size_t n)
                     log_error("store: %.*s is durable but not in the "
                               "index: %s",
                         SLICE_ARG(b[i]->aor), err_str(r));
+                    /* The sweep by key would never find its rows. */
+                    st->sweep_full = true;
                 }
             }
         }
