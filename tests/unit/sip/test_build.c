@@ -265,11 +265,49 @@ test_forward_edits_cancel_ack(void **state)
     guard_free(&g);
 }
 
+/* A response built from a kept head is byte for byte the one built from
+ * the request, the To tag left out of a 100 only. */
+static void
+test_response_from_head(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    assert_int_equal(sip_msg_parse(&req, guard_str(&g, invite)), 0);
+    static const int codes[] = { 100, 180, 200, 486 };
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+            struct sip_resp_opts o = { .code = codes[i],
+                .server = SLICE_LIT("sipward"),
+                .received = SLICE_LIT("198.51.100.3"),
+                .rport = 40000,
+                .top_via = &req.via,
+                .to_tag = t ? SLICE_LIT("given-tag") : SLICE_NULL };
+            char want[2048], hbuf[2048], got[2048];
+            size_t wlen = 0, glen = 0;
+            struct sip_resp_head head;
+            assert_int_equal(
+                sip_build_response(want, sizeof(want), &wlen, &req, &o), 0);
+            assert_int_equal(
+                sip_build_response_head(hbuf, sizeof(hbuf), &head, &req, &o),
+                0);
+            assert_int_equal(head.tag_len, 5 + (t ? 9 : 16));
+            assert_memory_equal(head.text.p + head.tag_at, ";tag=", 5);
+            assert_int_equal(sip_build_response_from_head(
+                                 got, sizeof(got), &glen, &head, &o),
+                0);
+            assert_int_equal(glen, wlen);
+            assert_memory_equal(got, want, wlen);
+        }
+    }
+    guard_free(&g);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response),
+        cmocka_unit_test(test_response_from_head),
         cmocka_unit_test(test_request),
         cmocka_unit_test(test_forward),
         cmocka_unit_test(test_forward_edits_cancel_ack),
