@@ -269,10 +269,10 @@ put_status_line(struct sip_wbuf *w, int code, struct slice reason)
 }
 
 /* The To header, with our tag on every response but 100 unless the
- * request had one. */
+ * request had one; *tag_at and *tag_len: where that ";tag=..." went. */
 static void
 put_to(struct sip_wbuf *w, const struct sip_msg *req,
-    const struct sip_resp_opts *o)
+    const struct sip_resp_opts *o, size_t *tag_at, size_t *tag_len)
 {
     struct slice to = sip_msg_hdr(req, SIP_HDR_TO)->value;
     bool tag = o->code > 100 && req->to_tag.len == 0;
@@ -285,6 +285,8 @@ put_to(struct sip_wbuf *w, const struct sip_msg *req,
     memcpy(p, "To: ", 4);
     p = wcopy(p + 4, to.p, to.len);
     if (tag) {
+        *tag_at = (size_t) (p - w->p);
+        *tag_len = 5 + tlen;
         memcpy(p, ";tag=", 5);
         if (o->to_tag.len) {
             memcpy(p + 5, o->to_tag.p, tlen);
@@ -299,10 +301,11 @@ put_to(struct sip_wbuf *w, const struct sip_msg *req,
 }
 
 /* §8.2.6.2: every Via, same order; From, To (with our tag), Call-ID and
- * CSeq copied. *to_at: where the To line starts. */
+ * CSeq copied. *tag_at and *tag_len: where the tag added to To went (left
+ * alone when none was). */
 static void
 put_head(struct sip_wbuf *w, const struct sip_msg *req,
-    const struct sip_resp_opts *o, size_t *to_at)
+    const struct sip_resp_opts *o, size_t *tag_at, size_t *tag_len)
 {
     const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA);
 
@@ -313,9 +316,8 @@ put_head(struct sip_wbuf *w, const struct sip_msg *req,
         WHDR(w, "Via", h->value);
     }
     COPY_HDR(w, req, SIP_HDR_FROM, "From");
-    *to_at = w->len;
     if (req->first[SIP_HDR_TO] >= 0) {
-        put_to(w, req, o);
+        put_to(w, req, o, tag_at, tag_len);
     }
     COPY_HDR(w, req, SIP_HDR_CALL_ID, "Call-ID");
     COPY_HDR(w, req, SIP_HDR_CSEQ, "CSeq");
@@ -348,7 +350,7 @@ sip_build_response(char *out, size_t size, size_t *len,
     const struct sip_msg *req, const struct sip_resp_opts *o)
 {
     struct sip_wbuf w;
-    size_t to_at;
+    size_t tag_at, tag_len;
 
     /* Only the Via is needed to route a response (§18.2.2): a request
      * that lacks From, To, Call-ID or CSeq still earns its 400 naming the
@@ -359,7 +361,7 @@ sip_build_response(char *out, size_t size, size_t *len,
     }
     sip_wbuf_init(&w, out, size);
     put_status_line(&w, o->code, reason_of(o));
-    put_head(&w, req, o, &to_at);
+    put_head(&w, req, o, &tag_at, &tag_len);
     return put_tail(&w, len, o);
 }
 
@@ -369,21 +371,15 @@ sip_build_response_head(char *out, size_t size, struct sip_resp_head *head,
 {
     struct sip_wbuf w;
     struct sip_resp_opts tagged = *o;
-    size_t to_at;
 
     if (!req->request || req->first[SIP_HDR_VIA] < 0) {
         return -EINVAL;
     }
     tagged.code = 200; /* with the To tag; a 100 leaves it out */
     sip_wbuf_init(&w, out, size);
-    put_head(&w, req, &tagged, &to_at);
-    head->text = slice_make(out, w.len);
     head->tag_at = head->tag_len = 0;
-    if (req->first[SIP_HDR_TO] >= 0 && req->to_tag.len == 0) {
-        /* put_to: "To: " value ";tag=" tag "\r\n" */
-        head->tag_at = to_at + 4 + sip_msg_hdr(req, SIP_HDR_TO)->value.len;
-        head->tag_len = 5 + (o->to_tag.len ? o->to_tag.len : 16);
-    }
+    put_head(&w, req, &tagged, &head->tag_at, &head->tag_len);
+    head->text = slice_make(out, w.len);
     return w.err;
 }
 
