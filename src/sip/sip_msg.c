@@ -882,14 +882,13 @@ index_headers(struct sip_msg *m, const struct sip_limits *lim, const char *lo,
             ? SIP_E_BAD_HDR
             : 0;
         /* The value runs to a line break not followed by SP/HTAB (§7.3.1
-         * folding); the usual next line starts above ' '. */
+         * folding). */
         for (;;) {
             if (nl + 1 >= end) {
                 err = SIP_E_NO_END;
                 goto out;
             }
-            unsigned char next = (unsigned char) nl[1];
-            if (next > ' ' || (next != ' ' && next != '\t')) {
+            if (nl[1] != ' ' && nl[1] != '\t') {
                 break;
             }
             nl = list ? sip__scan_eol_comma(lo, nl + 1, end, &comma)
