@@ -127,8 +127,7 @@ struct txn_table {
     struct txn **mbuckets;
     size_t mask;
     struct txn *free;
-    size_t count;
-    size_t nindexed; /* in the lookup indexes: what the buckets are for */
+    size_t count; /* all of them are indexed, the log's records too */
     struct tlist lists[MAX_TLISTS];
     int nlists;
     struct bufnode *bufs[BUF_CLASSES];
@@ -578,14 +577,20 @@ grow(struct txn_table *t)
     t->mask = n - 1;
 }
 
+/* After one more was counted: every transaction is indexed, and the log's
+ * records count too, as both kinds share the mask. */
+static void
+grow_if_full(struct txn_table *t)
+{
+    if (t->count > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
+        grow(t);
+    }
+}
+
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
-    /* Sized by what is indexed: completed non-INVITE transactions (the
-     * log) count too, as both kinds share the mask. */
-    if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
-        grow(t);
-    }
+    grow_if_full(t);
     struct txn **b = &t->buckets[tx->key & t->mask];
     tx->hnext = *b;
     *b = tx;
@@ -603,7 +608,6 @@ hash_remove(struct txn_table *t, struct txn *tx)
          pp = &(*pp)->hnext) {
         if (*pp == tx) {
             *pp = tx->hnext;
-            t->nindexed--;
             break;
         }
     }
@@ -702,10 +706,9 @@ done_add(struct txn_table *t, struct txn *tx, struct slice msg, uint64_t when)
     d->size = (uint32_t) size;
     memcpy(d->msg, msg.p, msg.len);
     txn_destroy(t, tx);
-    /* Indexed as tx was; the live count includes the log. */
-    if (++t->nindexed > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
-        grow(t);
-    }
+    /* Indexed and counted as tx was. */
+    t->count++;
+    grow_if_full(t);
     d->hnext = t->dbuckets[d->key & t->mask];
     t->dbuckets[d->key & t->mask] = d;
     if (d->mkey) {
@@ -713,7 +716,6 @@ done_add(struct txn_table *t, struct txn *tx, struct slice msg, uint64_t when)
         t->dmbuckets[d->mkey & t->mask] = d;
     }
     t->ndone++;
-    t->count++;
     return 0;
 }
 
@@ -742,7 +744,6 @@ done_expire_one(struct txn_table *t, uint64_t upto)
         }
         *pp = d->mnext;
     }
-    t->nindexed--;
     t->ndone--;
     t->count--;
     c->head += d->size;
