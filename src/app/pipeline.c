@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "sip/sip_codes.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_peek.h"
 
 static struct log_limit bad_limit;
 
@@ -265,11 +266,9 @@ app_req_reply(struct app_req *r, int code, struct slice reason,
 /* ---- transactions ---- */
 
 static void
-match_of(const struct sip_msg *m, const struct sip_via *v,
-    struct slice via_value, struct txn_match *tm)
+match_via(const struct sip_via *v, struct slice via_value, struct txn_match *tm)
 {
     memset(tm, 0, sizeof(*tm));
-    tm->method = m->method_name;
     tm->branch = v->branch;
     /* sent-by: host[:port] as written */
     tm->sent_by = v->host;
@@ -282,6 +281,14 @@ match_of(const struct sip_msg *m, const struct sip_via *v,
         tm->sent_by = slice_make(v->host.p, (size_t) (e - v->host.p));
     }
     tm->top_via = via_value;
+}
+
+static void
+match_of(const struct sip_msg *m, const struct sip_via *v,
+    struct slice via_value, struct txn_match *tm)
+{
+    match_via(v, via_value, tm);
+    tm->method = m->method_name;
     tm->ruri = m->ruri;
     tm->call_id = m->call_id;
     tm->from_tag = m->from_tag;
@@ -627,6 +634,41 @@ app_worker_input(
     app_worker_input_ex(w, in, src, 0);
 }
 
+/*
+ * An ACK to one of our non-2xx final responses only ends its INVITE
+ * transaction (§17.2.1), and §17.2.3 matches it by the top Via's branch
+ * and sent-by alone: when one waits, the Via is all that is read, as the
+ * full parse would cost more than everything else done with the ACK.
+ * False leaves the message to the full path: no transaction, a branch
+ * without the magic cookie (RFC 2543 matching needs the rest), or an
+ * unusual shape.
+ */
+static bool
+ack_absorbed(
+    struct app_worker *w, struct slice in, const struct transport_ep *src)
+{
+    struct slice value;
+    struct sip_via v;
+    struct txn_match tm;
+
+    if (txn_table_count(w->txn) == 0 || !sip_peek_top_via(in, &value)
+        || sip_via_parse(&v, value) != 0 || v.branch.len <= 7
+        || memcmp(v.branch.p, "z9hG4bK", 7) != 0) {
+        return false;
+    }
+    match_via(&v, value, &tm);
+    tm.method = SLICE_LIT("ACK");
+    struct txn *tx = txn_server_find(w->txn, &tm);
+    if (!tx) {
+        return false;
+    }
+    /* As the full path: a transaction found takes the ACK, absorbed or
+     * not (one for a 2xx is not ours, and is dropped there too). */
+    app_metrics_request(SIP_METHOD_ACK, src->proto);
+    txn_server_absorb(w->txn, tx, true);
+    return true;
+}
+
 void
 app_worker_input_ex(struct app_worker *w, struct slice in,
     const struct transport_ep *src, int frame_err)
@@ -638,6 +680,10 @@ app_worker_input_ex(struct app_worker *w, struct slice in,
     const struct sip_hdr *vh;
     int rc;
 
+    if (!frame_err && in.len > 4 && memcmp(in.p, "ACK ", 4) == 0
+        && in.len <= sip_limits_default.max_msg && ack_absorbed(w, in, src)) {
+        return;
+    }
     memset(&r, 0, sizeof(r));
     r.msg = m;
     r.src = src;
