@@ -449,8 +449,15 @@ vs_handle(void *arg, struct app_req *req)
     struct sip_field f[3];
     int rc;
 
-    if (m->method != SIP_METHOD_INVITE || !sti__src_match(&s->vsrc, req->src)
-        || stir_call_from_msg(&call, m) != 0) {
+    if (m->method != SIP_METHOD_INVITE || !sti__src_match(&s->vsrc, req->src)) {
+        return APP_PASS;
+    }
+    /* The usual INVITE passes unsigned: nothing to gather for it. */
+    if (s->no_identity == STI_PASS && !s->vs_inline
+        && !sip_msg_hdr(m, SIP_HDR_IDENTITY)) {
+        return APP_PASS;
+    }
+    if (stir_call_from_msg(&call, m) != 0) {
         return APP_PASS;
     }
     if (call.nidentity == 0) {
