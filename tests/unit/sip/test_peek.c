@@ -17,8 +17,9 @@
 
 #define ACK_LINE "ACK sip:bob@example.com SIP/2.0\r\n"
 #define REST                                                                   \
-    "From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>;tag=2\r\n" \
-    "Call-ID: c1@h\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"                       \
+    "From: <sip:alice@example.com>;tag=1\r\nTo: "                              \
+    "<sip:bob@example.com>;tag=2\r\n"                                          \
+    "Call-ID: c1@h\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"                     \
     "Content-Length: 0\r\n\r\n"
 
 static struct sip_msg m;
@@ -83,7 +84,8 @@ test_left_to_parser(void **state)
     refused(ACK_LINE "Via: SIP/2.0/UDP\r\n h;branch=z9hG4bK1\r\n" REST);
     refused(ACK_LINE "Subject: a\r\n b\r\nVia: SIP/2.0/UDP h\r\n" REST);
     /* Two values on the line: the parser's list split decides. */
-    refused(ACK_LINE "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b\r\n" REST);
+    refused(
+        ACK_LINE "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b\r\n" REST);
     /* No Via in the headers; one in the body does not count. */
     refused(ACK_LINE REST "Via: SIP/2.0/UDP h\r\n");
     refused(ACK_LINE "Via:   \r\n" REST);
