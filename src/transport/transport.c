@@ -74,6 +74,29 @@ transport_ep_str(const struct transport_ep *ep, char *buf, size_t size)
     transport_addr_str(&ep->addr.sa, buf, size);
 }
 
+/* Points every receive entry at its slot and overflow area, once: the
+ * kernel reads the iovecs and writes back only msg_len, msg_namelen and
+ * msg_flags. */
+static void
+rx_slots_init(struct transport *t)
+{
+    for (size_t i = 0; i < t->batch; i++) {
+        struct iovec *v = &t->rx_iov[2 * i];
+        struct msghdr *h = &t->rx_msgs[i].msg_hdr;
+        v[0].iov_base = t->rx_slots + i * UDP_RX_SLOT;
+        v[0].iov_len = t->slot_len;
+        h->msg_iovlen = 1;
+        if (t->rx_over) {
+            v[1].iov_base = t->rx_over + i * t->rx_max + t->slot_len;
+            v[1].iov_len = t->rx_max - t->slot_len;
+            h->msg_iovlen = 2;
+        }
+        h->msg_iov = v;
+        h->msg_name = &t->rx_addr[i];
+        h->msg_namelen = sizeof(t->rx_addr[i]);
+    }
+}
+
 static void
 udp_readable(void *arg, uint32_t events)
 {
@@ -88,18 +111,6 @@ udp_readable(void *arg, uint32_t events)
     /* A few batches per wake-up, then back to the loop so other sockets and
      * timers get their turn. */
     for (int round = 0; round < 8; round++) {
-        for (size_t i = 0; i < t->batch; i++) {
-            t->rx_iov[i].iov_base = t->rx_buf + i * t->slot_size;
-            t->rx_iov[i].iov_len = t->slot_size;
-            struct msghdr *h = &t->rx_msgs[i].msg_hdr;
-            h->msg_name = &t->rx_addr[i];
-            h->msg_namelen = sizeof(t->rx_addr[i]);
-            h->msg_iov = &t->rx_iov[i];
-            h->msg_iovlen = 1;
-            h->msg_control = NULL;
-            h->msg_controllen = 0;
-            h->msg_flags = 0;
-        }
         int n = recvmmsg(
             u->fd, t->rx_msgs, (unsigned) t->batch, MSG_DONTWAIT, NULL);
         t->stats.udp_rx_calls++;
@@ -110,18 +121,27 @@ udp_readable(void *arg, uint32_t events)
         t->rx_since_sleep += (uint64_t) n;
         for (int i = 0; i < n; i++) {
             struct msghdr *h = &t->rx_msgs[i].msg_hdr;
+            const char *p = t->rx_slots + (size_t) i * UDP_RX_SLOT;
             size_t len = t->rx_msgs[i].msg_len;
-            /* Larger than max_msg: the slot holds its first bytes, enough
+            /* Larger than max_msg: its first rx_max bytes were kept, enough
              * for the Via that routes a 513. */
             int ferr = 0;
             if (h->msg_flags & MSG_TRUNC) {
-                len = t->slot_size;
+                len = t->rx_max;
                 ferr = SIP_E_TOO_LARGE;
+            }
+            if (len > t->slot_len) {
+                /* It ran on into the overflow area: the slot's part goes in
+                 * front of the rest, so the message is one slice. */
+                char *whole = t->rx_over + (size_t) i * t->rx_max;
+                memcpy(whole, p, t->slot_len);
+                p = whole;
             }
             src.addrlen = h->msg_namelen;
             memcpy(&src.addr, &t->rx_addr[i], sizeof(src.addr));
-            t->cb(
-                t->cb_arg, slice_make(t->rx_iov[i].iov_base, len), &src, ferr);
+            /* The kernel left the length of this sender's address. */
+            h->msg_namelen = sizeof(t->rx_addr[i]);
+            t->cb(t->cb_arg, slice_make(p, len), &src, ferr);
         }
         if ((size_t) n < t->batch) {
             return;
@@ -364,7 +384,8 @@ transport_new(struct transport **tp, struct ev_loop *loop,
     t->nls = n > TRANSPORT_MAX_LISTENERS ? TRANSPORT_MAX_LISTENERS : n;
     memcpy(t->ls, ls, t->nls * sizeof(*ls));
     t->batch = (size_t) c->udp_batch;
-    t->slot_size = c->max_msg > 65535 ? 65535 : (size_t) c->max_msg;
+    t->rx_max = c->max_msg > 65535 ? 65535 : (size_t) c->max_msg;
+    t->slot_len = t->rx_max < UDP_RX_SLOT ? t->rx_max : UDP_RX_SLOT;
     t->tx_cap = 256 * 1024;
     transport__stream_init(t);
 
@@ -373,9 +394,13 @@ transport_new(struct transport **tp, struct ev_loop *loop,
         any_udp |= t->ls[i].proto == TRANSPORT_UDP;
     }
     if (any_udp) {
-        t->rx_buf = malloc(t->batch * t->slot_size);
+        t->rx_slots = aligned_alloc(64, t->batch * UDP_RX_SLOT);
+        /* Only what large datagrams write gets backed by memory. */
+        if (t->rx_max > t->slot_len) {
+            t->rx_over = malloc(t->batch * t->rx_max);
+        }
         t->rx_msgs = calloc(t->batch, sizeof(*t->rx_msgs));
-        t->rx_iov = calloc(t->batch, sizeof(*t->rx_iov));
+        t->rx_iov = calloc(2 * t->batch, sizeof(*t->rx_iov));
         t->rx_addr = calloc(t->batch, sizeof(*t->rx_addr));
         t->tx_buf = malloc(t->tx_cap);
         t->tx = calloc(t->batch, sizeof(*t->tx));
@@ -383,12 +408,13 @@ transport_new(struct transport **tp, struct ev_loop *loop,
         t->tx_iov = calloc(t->batch, sizeof(*t->tx_iov));
         t->tx_cmsg = calloc(t->batch, sizeof(*t->tx_cmsg));
         t->tx_group = calloc(t->batch, sizeof(*t->tx_group));
-        if (!t->rx_buf || !t->rx_msgs || !t->rx_iov || !t->rx_addr || !t->tx_buf
-            || !t->tx || !t->tx_msgs || !t->tx_iov || !t->tx_cmsg
-            || !t->tx_group) {
+        if (!t->rx_slots || (t->rx_max > t->slot_len && !t->rx_over)
+            || !t->rx_msgs || !t->rx_iov || !t->rx_addr || !t->tx_buf || !t->tx
+            || !t->tx_msgs || !t->tx_iov || !t->tx_cmsg || !t->tx_group) {
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
+        rx_slots_init(t);
     }
     for (size_t i = 0; i < t->nls; i++) {
         const struct transport_listener *l = &t->ls[i];
@@ -506,7 +532,8 @@ transport_free(struct transport *t)
         close(t->udp[i].fd);
     }
     transport__stream_close_all(t);
-    free(t->rx_buf);
+    free(t->rx_slots);
+    free(t->rx_over);
     free(t->rx_msgs);
     free(t->rx_iov);
     free(t->rx_addr);

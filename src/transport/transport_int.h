@@ -67,6 +67,14 @@ enum {
     UDP_GSO_MAX_BYTES = 65000,
 };
 
+/* Receive slot stride: room for nearly every SIP datagram (RFC 3261
+ * §18.1.1 sends anything near the MTU over TCP). A batch's datagrams sit
+ * side by side on few pages; 33 cache lines, not a power of two, so slots
+ * start in different cache sets. */
+enum {
+    UDP_RX_SLOT = 2112,
+};
+
 /* Span over which the UDP arrival rate is counted, ms. */
 #define RATE_WINDOW_MS 10
 
@@ -95,12 +103,16 @@ struct transport {
     uint64_t win_count;      /* datagrams read in it so far, */
     uint64_t win_prev;       /* and in the window before */
 
-    /* UDP receive slots. */
+    /* UDP receive slots: datagram i lands in rx_slots + i * UDP_RX_SLOT;
+     * what does not fit runs on into its own overflow area, rx_over + i *
+     * rx_max + slot_len, whose pages only large datagrams touch. */
     size_t batch;
-    size_t slot_size;
-    char *rx_buf;
+    size_t rx_max;   /* longest datagram read whole: max_msg, <= 65535 */
+    size_t slot_len; /* bytes of it in the slot */
+    char *rx_slots;
+    char *rx_over; /* NULL when rx_max fits a slot */
     struct mmsghdr *rx_msgs;
-    struct iovec *rx_iov;
+    struct iovec *rx_iov; /* two per datagram: slot, overflow */
     union transport_sa *rx_addr;
 
     /* UDP send batch: replies are copied here and flushed together. */

@@ -179,6 +179,78 @@ def group_sip():
     still_serving()
 
 
+# ---- datagram sizes ------------------------------------------------------
+
+# The server reads each datagram into a 2,112-byte slot and what does not
+# fit into an overflow area; sizes at that edge, up to the largest datagram.
+SLOT = 2112
+SIZES = [SLOT - 1, SLOT, SLOT + 1, 2 * SLOT + 1, 10000, 60000, 65507]
+
+
+def sized(total, callid):
+    """An OPTIONS of exactly total bytes, padded before its Call-ID and CSeq
+    so that the answer echoes them only if the whole datagram was read."""
+    seq[0] += 1
+    hdrs = {0: (b"Via", b"SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-s%d"
+                % seq[0]),
+            4: (b"Call-ID", callid)}
+    pad = total - len(request(hdrs=hdrs))
+    # Lines under the 8 KB header limit, of varied bytes.
+    n = -(-pad // 4000)
+    lines = []
+    for i in range(n):
+        size = pad // n + (1 if i < pad % n else 0)
+        name = b"X-Pad-%02d: " % i
+        fill = b"0123456789abcdefghijklmnopqrstuvwxyz" * (size // 36 + 1)
+        lines.append(name + fill[:size - len(name) - 2] + b"\r\n")
+    msg = request(extra=b"".join(lines), hdrs=hdrs)
+    assert len(msg) == total
+    return msg
+
+
+def udp_burst(msgs, wait=ANSWER_S):
+    """Sends the datagrams back to back from one socket, so the server reads
+    them in one batch; the first line of the answer to each, by Call-ID."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    got = {}
+    deadline = time.monotonic() + wait
+    try:
+        for m in msgs.values():
+            s.sendto(m, ("127.0.0.1", PORT))
+        while len(got) < len(msgs) and time.monotonic() < deadline:
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                data = s.recv(65535)
+            except socket.timeout:
+                break
+            for line in data.split(b"\r\n"):
+                if line.lower().startswith(b"call-id:"):
+                    got[line.split(b":", 1)[1].strip()] = first_line(data)
+    finally:
+        s.close()
+    return [got.get(c, DROP) for c in msgs]
+
+
+def group_sizes():
+    """Against a daemon with the default transport.max_msg (65535)."""
+    for n in SIZES:
+        callid = b"size-%d-%d" % (n, time.time_ns())
+        got = udp_burst({callid: sized(n, callid)})
+        check("OPTIONS of %d bytes (udp)" % n, got[0], sl(200, "OK"))
+    # Small and large ones mixed in one burst.
+    mix = [400, SLOT + 1, 600, 60000, 500, SLOT, 10000, 300, SLOT - 1]
+    msgs = {}
+    for i, n in enumerate(mix):
+        callid = b"mix-%d-%d-%d" % (i, n, time.time_ns())
+        msgs[callid] = sized(n, callid)
+    for n, got in zip(mix, udp_burst(msgs)):
+        check("OPTIONS of %d bytes in a mixed burst (udp)" % n, got,
+              sl(200, "OK"))
+    still_serving()
+
+
 def group_oversize():
     """Against a daemon with transport.max_msg=4096."""
     big = b"X-Pad: " + b"a" * 6000 + b"\r\n"
@@ -188,6 +260,11 @@ def group_oversize():
          lambda p: request(proto=p, body=b"a" * 6000,
                            extra=b"Content-Type: text/plain\r\n"),
          sl(513, "Message Too Large"))
+    for n, want in ((4095, sl(200, "OK")), (4096, sl(200, "OK")),
+                    (4097, sl(513, "Message Too Large"))):
+        callid = b"over-%d-%d" % (n, time.time_ns())
+        check("OPTIONS of %d bytes, transport.max_msg=4096 (udp)" % n,
+              udp_burst({callid: sized(n, callid)})[0], want)
     still_serving()
 
 
@@ -394,7 +471,7 @@ def forge(alg, identity, rsa_key=None):
 
 
 GROUPS = {"sip": group_sip, "bytes": group_bytes, "length": group_length,
-          "oversize": group_oversize,
+          "oversize": group_oversize, "sizes": group_sizes,
           "pipeline": group_pipeline, "alive": still_serving}
 
 if __name__ == "__main__":
