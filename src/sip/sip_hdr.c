@@ -17,8 +17,8 @@
  * second scan.
  */
 static inline __attribute__((always_inline)) int
-gparam_next(const char **pp, const char *end, struct slice *name,
-    struct slice *value, bool *tok, int bad)
+gparam_next(const char *lo, const char **pp, const char *end,
+    struct slice *name, struct slice *value, bool *tok, int bad)
 {
     /* LWS around ';' and '=' is rare: each skip is tried only where a
      * byte of it (all at most ' ') stands. */
@@ -54,12 +54,7 @@ gparam_next(const char **pp, const char *end, struct slice *name,
             /* A token is a gen-value without ':', '[' or ']'. Long values
              * (branches) mostly start with a run of alphanumerics, '.'
              * and '-', which are token bytes. */
-            const char *t = q;
-#ifdef SIP_SCAN_SSE2
-            if (end - q >= 16) {
-                t = sip__scan_alnum(q);
-            }
-#endif
+            const char *t = sip__skip_alnum(lo, q, end);
             t = sip__skip(t, end, C_TOKEN);
             q = sip__skip(t, end, C_GENVAL);
             if (q == v) {
@@ -73,6 +68,29 @@ gparam_next(const char **pp, const char *end, struct slice *name,
     *pp = p;
     return 1;
 }
+
+/*
+ * The usual parameters in one: ";name=token" up to end, name the
+ * lowercase lit of n bytes (any case matches). Returns the value, or a
+ * NULL slice for anything else, which gparam_next() then reads: for this
+ * shape it finds the same name, value and token.
+ */
+static inline struct slice
+lone_param(
+    const char *lo, const char *p, const char *end, const char *lit, size_t n)
+{
+    if ((size_t) (end - p) > n + 2 && p[0] == ';' && p[n + 1] == '='
+        && sip__lit_eq((struct slice){ p + 1, n }, lit, n)) {
+        const char *v = p + n + 2;
+        if (sip__skip(sip__skip_alnum(lo, v, end), end, C_TOKEN) == end) {
+            return (struct slice){ v, (size_t) (end - v) };
+        }
+    }
+    return SLICE_NULL;
+}
+
+#define LONE_PARAM(lo, p, end, lit)                                            \
+    lone_param((lo), (p), (end), (lit), sizeof(lit) - 1)
 
 static struct slice
 unquote(struct slice v)
@@ -178,10 +196,16 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     }
     const char *ps = sip__skip_lws(p, end);
     a->params = (struct slice){ ps, (size_t) (end - ps) };
+    a->tag = LONE_PARAM(value.p, p, end, "tag");
+    if (a->tag.p) {
+        err = 0;
+        goto out;
+    }
     struct slice n, v;
     bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_PARAM)) == 1) {
+    while ((rc = gparam_next(value.p, &p, end, &n, &v, &tok, SIP_E_BAD_PARAM))
+        == 1) {
         if (n.len == 3 && SIP_LIT_EQ(n, "tag")) {
             if (!tok) {
                 rc = SIP_E_BAD_PARAM;
@@ -305,10 +329,16 @@ transport:
     }
     const char *ps = sip__skip_lws(p, end);
     v->params = (struct slice){ ps, (size_t) (end - ps) };
+    v->branch = LONE_PARAM(value.p, p, end, "branch");
+    if (v->branch.p) {
+        err = 0;
+        goto out;
+    }
     struct slice n, val;
     bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &val, &tok, SIP_E_BAD_VIA)) == 1) {
+    while ((rc = gparam_next(value.p, &p, end, &n, &val, &tok, SIP_E_BAD_VIA))
+        == 1) {
         uint64_t num;
         if (SIP_LIT_EQ(n, "branch")) {
             if (!tok) {
@@ -486,7 +516,8 @@ sip_contact_parse(struct sip_contact *c, struct slice value)
     bool tok;
     int rc;
     while (
-        (rc = gparam_next(&p, end, &n, &val, &tok, SIP_E_BAD_CONTACT)) == 1) {
+        (rc = gparam_next(value.p, &p, end, &n, &val, &tok, SIP_E_BAD_CONTACT))
+        == 1) {
         uint64_t num;
         if (SIP_LIT_EQ(n, "q")) {
             if (qvalue(val, &c->q) != 0) {
@@ -825,7 +856,8 @@ sip_reason_parse(struct sip_reason *r, struct slice value)
     struct slice n, v;
     bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_REASON)) == 1) {
+    while ((rc = gparam_next(value.p, &p, end, &n, &v, &tok, SIP_E_BAD_REASON))
+        == 1) {
         if (SIP_LIT_EQ(n, "cause")) {
             uint64_t c;
             if (digits_u64(v, 0x7fffffff, &c) != 0 || c > 0x7fffffff) {
@@ -1036,7 +1068,8 @@ sip_identity_info_parse(struct sip_identity_info *ii, struct slice value)
     struct slice n, v;
     bool tok;
     int rc;
-    while ((rc = gparam_next(&p, end, &n, &v, &tok, SIP_E_BAD_IDENTITY_INFO))
+    while ((rc = gparam_next(
+                value.p, &p, end, &n, &v, &tok, SIP_E_BAD_IDENTITY_INFO))
         == 1) {
         if (SIP_LIT_EQ(n, "alg")) {
             if (!tok) {

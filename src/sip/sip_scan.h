@@ -215,6 +215,24 @@ sip__scan_alnum(const char *p)
     return p + __builtin_ctz(stop | 0x10000);
 }
 
+/* The same within [p, end) for any distance to end: a block that would
+ * cross end is the one ending there, the bytes before p shifted out. p
+ * when [lo, end) is shorter than a block. */
+static inline const char *
+sip__skip_alnum(const char *lo, const char *p, const char *end)
+{
+    if (end - p >= 16) {
+        return sip__scan_alnum(p);
+    }
+    if (p == end || end - lo < 16) {
+        return p;
+    }
+    unsigned dot, dash, n = (unsigned) (end - p);
+    unsigned shift = 16 - n;
+    unsigned stop = ~(host_masks(end - 16, &dot, &dash) >> shift);
+    return p + __builtin_ctz(stop | 1u << n);
+}
+
 /*
  * The hostname at p (RFC 3261 §25.1): the run of letters, digits, '.' and
  * '-', which must start with an alphanumeric, hold no "..", ".-" nor "-."
@@ -301,6 +319,15 @@ sip__scan_char(const char *lo, const char *p, const char *end, char c)
 {
     (void) lo;
     return sip__scan_char_bytes(p, end, c);
+}
+
+/* No block scan here: the callers' byte loops take the whole run. */
+static inline const char *
+sip__skip_alnum(const char *lo, const char *p, const char *end)
+{
+    (void) lo;
+    (void) end;
+    return p;
 }
 #endif
 

@@ -382,7 +382,7 @@ parse_sip(struct sip_uri *u, const char *lo, const char *p, const char *end)
     /* userinfo ends at the first '@' (user and password cannot hold an
      * unescaped one). The usual user without a password is followed by
      * it, which saves looking for it first. */
-    const char *at = scan_escaped(p, end, C_USER);
+    const char *at = scan_escaped(sip__skip_alnum(lo, p, end), end, C_USER);
     if (at && at != p && at < end && *at == '@') {
         u->user = (struct slice){ p, (size_t) (at - p) };
         p = at + 1;

@@ -51,6 +51,61 @@ test_addr(void **state)
     guard_free(&g);
 }
 
+/* ";tag=token" or ";branch=token" alone, the usual parameters, and their
+ * neighbours that the general parameter loop decides. */
+static void
+test_lone_param(void **state)
+{
+    (void) state;
+    struct guard g = { 0 };
+    static const struct {
+        const char *in, *tag;
+        int rc;
+    } addr[] = {
+        { "<sip:bench@127.0.0.1:5060>;tag=381642-1742", "381642-1742", 0 },
+        { "<sip:a@b>;TaG=x.y!%*_+`'~", "x.y!%*_+`'~", 0 },
+        { "sip:a@b;tag=1", "1", 0 },
+        { "<sip:a@b>;tags=1", NULL, 0 },
+        { "<sip:a@b>;tag=1;x", "1", 0 },
+        { "<sip:a@b>;tag=", NULL, SIP_E_BAD_PARAM },
+        { "<sip:a@b>;tag=[::1]", NULL, SIP_E_BAD_PARAM },
+        { "<sip:a@b>;tag=a\"b", NULL, SIP_E_BAD_PARAM },
+        { "<sip:a@b>;tag=\"q\"", NULL, SIP_E_BAD_PARAM },
+    };
+    for (size_t i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
+        struct sip_addr a;
+        assert_int_equal(
+            sip_addr_parse(&a, guard_str(&g, addr[i].in)), addr[i].rc);
+        if (addr[i].rc == 0) {
+            assert_true(slice_eq(a.tag, slice_cstr(addr[i].tag)));
+            assert_ptr_equal(a.params.p, memchr(g.s.p, ';', g.s.len));
+        }
+        guard_free(&g);
+    }
+    static const struct {
+        const char *in, *branch;
+        int rc;
+    } via[] = {
+        { "SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-381642-1742-0",
+            "z9hG4bK-381642-1742-0", 0 },
+        { "SIP/2.0/UDP h;BRANCH=z9hG4bKa", "z9hG4bKa", 0 },
+        { "SIP/2.0/UDP h;branch=z9hG4bKa;rport", "z9hG4bKa", 0 },
+        { "SIP/2.0/UDP h;branchx=1", NULL, 0 },
+        { "SIP/2.0/UDP h;branch=", NULL, SIP_E_BAD_VIA },
+        { "SIP/2.0/UDP h;branch=a:b", NULL, SIP_E_BAD_VIA },
+    };
+    for (size_t i = 0; i < sizeof(via) / sizeof(via[0]); i++) {
+        struct sip_via v;
+        assert_int_equal(
+            sip_via_parse(&v, guard_str(&g, via[i].in)), via[i].rc);
+        if (via[i].rc == 0) {
+            assert_true(slice_eq(v.branch, slice_cstr(via[i].branch)));
+            assert_ptr_equal(v.params.p, memchr(g.s.p, ';', g.s.len));
+        }
+        guard_free(&g);
+    }
+}
+
 static void
 test_via(void **state)
 {
@@ -336,6 +391,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_lone_param),
         cmocka_unit_test(test_via),
         cmocka_unit_test(test_cseq_mf_expires),
         cmocka_unit_test(test_contact),
