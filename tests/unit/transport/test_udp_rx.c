@@ -194,14 +194,15 @@ test_max_msg_within_the_slot(void **state)
 }
 
 /* More datagrams than a batch: the entries are reused by the next
- * recvmmsg, with the overflow of a large one there and not in the next. */
+ * recvmmsg, with a large or truncated datagram in one batch and not in the
+ * next (nothing of its overflow or its MSG_TRUNC stays behind). */
 static void
 test_entries_reused_across_batches(void **state)
 {
-    const size_t sizes[] = { 9000, 300, 400, 3000, 200, UDP_RX_SLOT + 1, 100,
-        UDP_RX_SLOT };
+    const size_t sizes[] = { 25000, 300, 400, 3000, 200, 20001, 100,
+        UDP_RX_SLOT, 20000, UDP_RX_SLOT + 1 };
 
-    receive_intact(*state, 65535, 3, sizes, COUNT(sizes));
+    receive_intact(*state, 20000, 3, sizes, COUNT(sizes));
 }
 
 int
