@@ -24,9 +24,11 @@ enum {
     PROBE = 8,
 };
 
+/* An issued nonce, whole: one found here needs no MAC check. */
 struct nonce_slot {
-    uint64_t key; /* 0: empty */
+    uint64_t key; /* MAC bytes 0-7; 0: empty */
     int64_t issued;
+    uint32_t ctr, tail; /* the counter, MAC bytes 8-11 */
     uint32_t nc;
 };
 
@@ -80,22 +82,39 @@ from_hex(struct slice s, unsigned char *out, size_t n)
     if (s.len != 2 * n) {
         return -EINVAL;
     }
-    for (size_t i = 0; i < s.len; i++) {
-        char ch = s.p[i];
-        int v = ch >= '0' && ch <= '9' ? ch - '0'
-            : ch >= 'a' && ch <= 'f'   ? ch - 'a' + 10
-            : ch >= 'A' && ch <= 'F'   ? ch - 'A' + 10
-                                       : -1;
-        if (v < 0) {
-            return -EINVAL;
-        }
-        if (i % 2 == 0) {
-            out[i / 2] = (unsigned char) (v << 4);
-        } else {
-            out[i / 2] |= (unsigned char) v;
-        }
+    /* A digit's value plus one: 0 is no hex digit. */
+    static const unsigned char val1[256] = {
+        ['0'] = 1,
+        ['1'] = 2,
+        ['2'] = 3,
+        ['3'] = 4,
+        ['4'] = 5,
+        ['5'] = 6,
+        ['6'] = 7,
+        ['7'] = 8,
+        ['8'] = 9,
+        ['9'] = 10,
+        ['a'] = 11,
+        ['b'] = 12,
+        ['c'] = 13,
+        ['d'] = 14,
+        ['e'] = 15,
+        ['f'] = 16,
+        ['A'] = 11,
+        ['B'] = 12,
+        ['C'] = 13,
+        ['D'] = 14,
+        ['E'] = 15,
+        ['F'] = 16,
+    };
+    bool bad = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned h = val1[(unsigned char) s.p[2 * i]];
+        unsigned l = val1[(unsigned char) s.p[2 * i + 1]];
+        bad |= !h || !l;
+        out[i] = (unsigned char) ((h - 1) << 4 | (l - 1));
     }
-    return 0;
+    return bad ? -EINVAL : 0;
 }
 
 /*
@@ -166,17 +185,38 @@ hash_parts(enum auth_alg alg, const struct slice *parts, size_t n, char *out)
     struct auth_tls *t = tls_get();
     const EVP_MD *md = alg == AUTH_SHA256 ? alg_sha256 : alg_md5;
 
+    /* The parts are joined here first: one update, not two per part,
+     * unless they do not fit (a long URI or cnonce). */
+    char buf[512];
+    size_t used = 0;
+
     if (!t || !md || EVP_DigestInit_ex(t->md, md, NULL) != 1) {
         return -EIO;
     }
     for (size_t i = 0; i < n; i++) {
-        if ((i && EVP_DigestUpdate(t->md, ":", 1) != 1)
-            || (parts[i].len
-                && EVP_DigestUpdate(t->md, parts[i].p, parts[i].len) != 1)) {
-            return -EIO;
+        size_t need = (i > 0) + parts[i].len;
+        if (used + need > sizeof(buf)) {
+            if (EVP_DigestUpdate(t->md, buf, used) != 1) {
+                return -EIO;
+            }
+            used = 0;
+        }
+        if (i) {
+            buf[used++] = ':';
+        }
+        if (parts[i].len > sizeof(buf) - used) {
+            if (EVP_DigestUpdate(t->md, buf, used) != 1
+                || EVP_DigestUpdate(t->md, parts[i].p, parts[i].len) != 1) {
+                return -EIO;
+            }
+            used = 0;
+        } else if (parts[i].len) {
+            memcpy(buf + used, parts[i].p, parts[i].len);
+            used += parts[i].len;
         }
     }
-    if (EVP_DigestFinal_ex(t->md, d, &dlen) != 1) {
+    if (EVP_DigestUpdate(t->md, buf, used) != 1
+        || EVP_DigestFinal_ex(t->md, d, &dlen) != 1) {
         return -EIO;
     }
     to_hex(d, dlen, out);
@@ -194,86 +234,138 @@ auth_ha1(enum auth_alg alg, struct slice username, struct slice realm,
 
 /* ---- Authorization header ---- */
 
-/* Next auth-param: name = token / quoted-string, comma-separated. */
-static int
-next_param(struct slice *rest, struct slice *name, struct slice *value)
+static bool
+lws(char c)
 {
-    struct slice s = slice_trim(*rest);
-    size_t i = 0;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
-    while (s.len && s.p[0] == ',') {
-        s = slice_trim(slice_sub(s, 1, s.len));
+static const char *
+skip_lws(const char *p, const char *end)
+{
+    while (p < end && lws(*p)) {
+        p++;
     }
-    if (!s.len) {
-        return 0;
+    return p;
+}
+
+static const char *
+trim_end(const char *p, const char *e)
+{
+    while (e > p && lws(e[-1])) {
+        e--;
     }
-    while (i < s.len && s.p[i] != '=' && s.p[i] != ',') {
-        i++;
-    }
-    if (i == s.len || s.p[i] != '=') {
-        return -EINVAL;
-    }
-    *name = slice_trim(slice_sub(s, 0, i));
-    s = slice_trim(slice_sub(s, i + 1, s.len));
-    if (s.len && s.p[0] == '"') {
-        size_t j = 1;
-        while (j < s.len && s.p[j] != '"') {
-            j += s.p[j] == '\\' ? 2 : 1;
+    return e;
+}
+
+/* The field an auth-param name stands for (any case), or NULL. */
+static struct slice *
+creds_field(struct auth_creds *c, const char *n, size_t len)
+{
+    struct slice *f;
+    const char *want;
+
+    switch (len) {
+    case 2:
+        f = &c->nc_s, want = "nc";
+        break;
+    case 3:
+        f = &c->qop, want = "qop";
+        if ((n[0] | 0x20) == 'u') {
+            f = &c->uri, want = "uri";
         }
-        if (j >= s.len) {
+        break;
+    case 5:
+        f = &c->nonce, want = "nonce";
+        if ((n[0] | 0x20) == 'r') {
+            f = &c->realm, want = "realm";
+        }
+        break;
+    case 6:
+        f = &c->cnonce, want = "cnonce";
+        if ((n[0] | 0x20) == 'o') {
+            f = &c->opaque, want = "opaque";
+        }
+        break;
+    case 8:
+        f = &c->username, want = "username";
+        if ((n[0] | 0x20) == 'r') {
+            f = &c->response, want = "response";
+        }
+        break;
+    case 9:
+        f = &c->algorithm, want = "algorithm";
+        break;
+    default:
+        return NULL;
+    }
+    return slice_caseeq(slice_make(n, len), slice_make(want, len)) ? f : NULL;
+}
+
+/* One pass over `k=v, k="v", ...`: name = token up to '=', value a
+ * quoted-string (kept as written between the quotes) or a token. */
+static int
+creds_params(struct auth_creds *c, const char *p, const char *end)
+{
+    for (;;) {
+        while ((p = skip_lws(p, end)) < end && *p == ',') {
+            p++;
+        }
+        if (p == end) {
+            return 0;
+        }
+        const char *n = p;
+        while (p < end && *p != '=' && *p != ',') {
+            p++;
+        }
+        if (p == end || *p != '=') {
             return -EINVAL;
         }
-        *value = slice_sub(s, 1, j - 1);
-        s = slice_sub(s, j + 1, s.len);
-    } else {
-        size_t j = 0;
-        while (j < s.len && s.p[j] != ',') {
-            j++;
+        const char *ne = trim_end(n, p);
+        p = skip_lws(p + 1, end);
+        struct slice v;
+        if (p < end && *p == '"') {
+            /* The closing quote: the first '"' unless a backslash comes
+             * before it, which sends the rest through the escape walk. */
+            const char *q = memchr(p + 1, '"', (size_t) (end - p - 1));
+            if (q && memchr(p + 1, '\\', (size_t) (q - p - 1))) {
+                q = p + 1;
+                while (q < end && *q != '"') {
+                    q += *q == '\\' ? 2 : 1;
+                }
+            }
+            if (!q || q >= end) {
+                return -EINVAL;
+            }
+            v = slice_make(p + 1, (size_t) (q - p - 1));
+            p = q + 1;
+        } else {
+            const char *q = memchr(p, ',', (size_t) (end - p));
+            q = q ? q : end;
+            v = slice_make(p, (size_t) (trim_end(p, q) - p));
+            p = q;
         }
-        *value = slice_trim(slice_sub(s, 0, j));
-        s = slice_sub(s, j, s.len);
+        struct slice *f = creds_field(c, n, (size_t) (ne - n));
+        if (f) {
+            *f = v;
+        }
     }
-    *rest = s;
-    return 1;
 }
 
 int
 auth_creds_parse(struct auth_creds *c, struct slice value)
 {
-    struct slice s = slice_trim(value), name, v;
-    int rc;
+    const char *p = value.p, *end = value.p + value.len;
 
     memset(c, 0, sizeof(*c));
-    if (!slice_caseprefix(s, SLICE_LIT("Digest")) || s.len < 7
-        || (s.p[6] != ' ' && s.p[6] != '\t')) {
+    p = skip_lws(p, end);
+    end = trim_end(p, end);
+    if (end - p < 7 || !slice_caseeq(slice_make(p, 6), SLICE_LIT("Digest"))
+        || (p[6] != ' ' && p[6] != '\t')) {
         return -EINVAL;
     }
-    s = slice_sub(s, 6, s.len);
-    while ((rc = next_param(&s, &name, &v)) == 1) {
-        struct {
-            struct slice n;
-            struct slice *dst;
-        } const map[] = {
-            { SLICE_LIT("username"), &c->username },
-            { SLICE_LIT("realm"), &c->realm },
-            { SLICE_LIT("nonce"), &c->nonce },
-            { SLICE_LIT("uri"), &c->uri },
-            { SLICE_LIT("response"), &c->response },
-            { SLICE_LIT("cnonce"), &c->cnonce },
-            { SLICE_LIT("qop"), &c->qop },
-            { SLICE_LIT("nc"), &c->nc_s },
-            { SLICE_LIT("opaque"), &c->opaque },
-            { SLICE_LIT("algorithm"), &c->algorithm },
-        };
-        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-            if (name.len == map[i].n.len && slice_caseeq(name, map[i].n)) {
-                *map[i].dst = v;
-                break;
-            }
-        }
-    }
-    if (rc < 0 || !c->username.len || !c->realm.len || !c->nonce.len
-        || !c->uri.len || !c->response.len) {
+    if (creds_params(c, p + 6, end) != 0 || !c->username.len || !c->realm.len
+        || !c->nonce.len || !c->uri.len || !c->response.len) {
         return -EINVAL;
     }
     if (!c->algorithm.len || slice_caseeq(c->algorithm, SLICE_LIT("MD5"))) {
@@ -384,6 +476,15 @@ load64(const unsigned char *p)
     return v;
 }
 
+static uint32_t
+load32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /* Table key of a nonce: its MAC, which is unique per nonce. */
 static uint64_t
 nonce_key(const unsigned char *raw)
@@ -392,9 +493,17 @@ nonce_key(const unsigned char *raw)
     return k ? k : 1;
 }
 
-static void
-nonce_remember(struct auth *a, uint64_t key, int64_t issued)
+static bool
+slot_is(const struct nonce_slot *s, uint64_t key, const unsigned char *raw)
 {
+    return s->key == key && s->issued == (int64_t) load64(raw)
+        && s->ctr == load32(raw + 8) && s->tail == load32(raw + 20);
+}
+
+static void
+nonce_remember(struct auth *a, const unsigned char *raw, int64_t issued)
+{
+    uint64_t key = nonce_key(raw);
     struct nonce_shard *sh = &a->nonces[key % NSHARD];
     size_t base = (size_t) (key / NSHARD) % NONCE_SLOTS;
     size_t victim = base;
@@ -410,14 +519,17 @@ nonce_remember(struct auth *a, uint64_t key, int64_t issued)
             victim = (base + i) % NONCE_SLOTS;
         }
     }
-    sh->slot[victim] = (struct nonce_slot){ key, issued, 0 };
+    sh->slot[victim] = (struct nonce_slot){ key, issued, load32(raw + 8),
+        load32(raw + 20), 0 };
     pthread_mutex_unlock(&sh->lock);
 }
 
-/* 1: nc accepted and recorded; 0: replay; -1: nonce not in the table. */
+/* For a nonce we issued and still hold: 1 when nc is new (and now
+ * recorded), 0 for a replay. -1: not in the table. */
 static int
-nonce_use(struct auth *a, uint64_t key, uint32_t nc)
+nonce_use(struct auth *a, const unsigned char *raw, uint32_t nc)
 {
+    uint64_t key = nonce_key(raw);
     struct nonce_shard *sh = &a->nonces[key % NSHARD];
     size_t base = (size_t) (key / NSHARD) % NONCE_SLOTS;
     int rc = -1;
@@ -425,7 +537,7 @@ nonce_use(struct auth *a, uint64_t key, uint32_t nc)
     pthread_mutex_lock(&sh->lock);
     for (size_t i = 0; i < PROBE; i++) {
         struct nonce_slot *s = &sh->slot[(base + i) % NONCE_SLOTS];
-        if (s->key == key) {
+        if (slot_is(s, key, raw)) {
             rc = nc > s->nc ? 1 : 0;
             if (rc) {
                 s->nc = nc;
@@ -456,7 +568,7 @@ auth_challenge(
         return -EIO;
     }
     to_hex(raw, NONCE_RAW, nonce);
-    nonce_remember(a, nonce_key(raw), now);
+    nonce_remember(a, raw, now);
 
     /* RFC 8760 §2.4: one challenge per algorithm, the preferred first. */
     for (int alg = 0; alg < 2; alg++) {
@@ -464,16 +576,28 @@ auth_challenge(
         if (sha ? !a->c.sha256 : !a->c.md5) {
             continue;
         }
-        int w = snprintf(buf + used, size - used,
-            "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, "
-            "qop=\"auth\"%s",
-            a->realm, nonce, sha ? "SHA-256" : "MD5",
-            stale ? ", stale=true" : "");
-        if (w < 0 || (size_t) w + 1 > size - used) {
-            return -ENOSPC;
+        const struct slice part[] = {
+            SLICE_LIT("Digest realm=\""),
+            a->c.realm,
+            SLICE_LIT("\", nonce=\""),
+            slice_make(nonce, 2 * NONCE_RAW),
+            SLICE_LIT("\", algorithm="),
+            sha ? SLICE_LIT("SHA-256") : SLICE_LIT("MD5"),
+            SLICE_LIT(", qop=\"auth\""),
+            stale ? SLICE_LIT(", stale=true") : SLICE_NULL,
+        };
+        size_t start = used;
+        for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+            if (part[i].len >= size - used) {
+                return -ENOSPC;
+            }
+            if (part[i].len) {
+                memcpy(buf + used, part[i].p, part[i].len);
+                used += part[i].len;
+            }
         }
-        vals[n++] = slice_make(buf + used, (size_t) w);
-        used += (size_t) w + 1;
+        vals[n++] = slice_make(buf + start, used - start);
+        buf[used++] = '\0';
     }
     return n;
 }
@@ -488,10 +612,6 @@ auth_verify(struct auth *a, const struct auth_creds *c, struct slice method,
     if (!slice_eq(c->realm, a->c.realm)
         || from_hex(c->nonce, raw, NONCE_RAW) != 0) {
         return AUTH_BAD;
-    }
-    if (nonce_mac(a, raw, mac) != 0
-        || CRYPTO_memcmp(mac, raw + 12, NONCE_MAC) != 0) {
-        return AUTH_BAD; /* not ours (or from before a restart) */
     }
     if (strlen(ha1) != auth_hex_len(c->alg)) {
         return AUTH_BAD; /* no hash stored for this algorithm */
@@ -514,12 +634,21 @@ auth_verify(struct auth *a, const struct auth_creds *c, struct slice method,
     if (CRYPTO_memcmp(resp, expect, c->response.len) != 0) {
         return AUTH_BAD;
     }
+    /* A nonce still in the table is one we issued, byte for byte: only
+     * one that left it (or a forgery) needs its MAC checked, to tell a
+     * stale nonce from a bad one. */
+    int used = nonce_use(a, raw, c->nc);
+    if (used < 0
+        && (nonce_mac(a, raw, mac) != 0
+            || CRYPTO_memcmp(mac, raw + 12, NONCE_MAC) != 0)) {
+        return AUTH_BAD; /* not ours (or from before a restart) */
+    }
     int64_t issued = (int64_t) load64(raw);
-    if (now - issued > (int64_t) a->c.nonce_ttl_s || issued > now + 5) {
+    if (used < 0 || now - issued > (int64_t) a->c.nonce_ttl_s
+        || issued > now + 5) {
         return AUTH_STALE;
     }
-    int used = nonce_use(a, nonce_key(raw), c->nc);
-    return used > 0 ? AUTH_OK : used == 0 ? AUTH_REPLAY : AUTH_STALE;
+    return used > 0 ? AUTH_OK : AUTH_REPLAY;
 }
 
 /* ---- bad-credential budget per source ---- */

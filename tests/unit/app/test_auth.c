@@ -151,11 +151,34 @@ flow(enum auth_alg alg)
         auth_verify(a, &c, SLICE_LIT("REGISTER"), bad, now), AUTH_BAD);
     assert_int_equal(
         auth_verify(a, &c, SLICE_LIT("INVITE"), ha1, now), AUTH_BAD);
-    /* A nonce we did not issue (MAC mismatch). */
-    nonce[40] = nonce[40] == 'a' ? 'b' : 'a';
-    CREDS("00000005");
-    assert_int_equal(
-        auth_verify(a, &c, SLICE_LIT("REGISTER"), ha1, now), AUTH_BAD);
+    /* A nonce we did not issue: any of its parts changed (time, counter,
+     * either part of the MAC), with a response computed over it. */
+    static const int at[] = { 15, 20, 30, 40 };
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        char was = nonce[at[i]];
+        nonce[at[i]] = was == 'a' ? 'b' : 'a';
+        CREDS("00000005");
+        assert_int_equal(
+            auth_verify(a, &c, SLICE_LIT("REGISTER"), ha1, now), AUTH_BAD);
+        nonce[at[i]] = was;
+    }
+
+    /* A nonce of ours that fell out of the table (262,144 live ones) is
+     * stale, not bad: the right password gets a fresh challenge. */
+    if (alg == AUTH_MD5) {
+        enum auth_verdict v = AUTH_OK;
+        char ncs[9];
+        for (unsigned i = 1; v == AUTH_OK && i <= 64; i++) {
+            for (int k = 0; k < 32768; k++) {
+                assert_int_equal(
+                    auth_challenge(a, false, buf, sizeof(buf), vals), 2);
+            }
+            snprintf(ncs, sizeof(ncs), "%08x", 5 + i);
+            CREDS(ncs);
+            v = auth_verify(a, &c, SLICE_LIT("REGISTER"), ha1, now);
+        }
+        assert_int_equal(v, AUTH_STALE);
+    }
 
     /* Per-source budget: 3 failures, then refused; others unaffected. */
     const unsigned char ip1[4] = { 10, 0, 0, 1 }, ip2[4] = { 10, 0, 0, 2 };
