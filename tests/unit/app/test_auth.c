@@ -47,6 +47,31 @@ test_creds_parse(void **state)
     assert_true(slice_eq(c.uri, SLICE_LIT("sip:x")));
     assert_int_equal(c.alg, AUTH_SHA256);
     assert_int_equal(c.nc, 10);
+    /* Names in any case, unknown ones skipped, an escaped quote kept as
+     * written, empty items between commas, the last copy of a name. */
+    assert_int_equal(
+        auth_creds_parse(&c,
+            SLICE_LIT("  Digest USERNAME=\"b\\\"o,b\" , ,Realm=r, x=\"y\", "
+                      "nonce=n1, NONCE = \"n2\" ,uri=\"u\", response=\"0f\", "
+                      "cnonce=\"c\", QOP=auth, nc=000000FF  ")),
+        0);
+    assert_true(slice_eq(c.username, SLICE_LIT("b\\\"o,b")));
+    assert_true(slice_eq(c.realm, SLICE_LIT("r")));
+    assert_true(slice_eq(c.nonce, SLICE_LIT("n2")));
+    assert_int_equal(c.alg, AUTH_MD5);
+    assert_int_equal(c.nc, 255);
+    /* An unterminated quote, text after a closing one, a name without a
+     * value, a bad nc. */
+    static const char *const bad[] = {
+        "Digest username=\"bob, realm=\"r\"",
+        "Digest username=\"bob\"x, realm=\"r\"",
+        "Digest username, realm=\"r\"",
+        "Digest username=\"b\", realm=\"r\", nonce=\"n\", uri=\"u\", "
+        "response=\"r\", qop=auth, cnonce=\"c\", nc=0000000g",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(auth_creds_parse(&c, slice_cstr(bad[i])), -EINVAL);
+    }
     /* Not Digest, missing fields, no qop (no replay protection), unknown
      * algorithm. */
     assert_int_equal(
