@@ -3,12 +3,14 @@
  * qop=auth. Users are stored as HA1 = H(username ":" realm ":" password)
  * only, never the password.
  *
- * Nonces carry their own issue time and are bound to it with an HMAC under
- * a per-process secret, so any worker can check any nonce; an expired one
- * whose response is right is answered with stale=true. Every issued nonce
- * gets a slot in a sharded table holding the highest nonce-count seen, so
- * a replayed nc is refused (a nonce whose slot was recycled is treated as
- * stale: the client simply retries with a fresh one). Bad credentials from
+ * Nonces carry their own issue time and are bound to it with a MAC
+ * (SipHash-2-4 through OpenSSL's EVP_MAC) under a per-process secret, so
+ * any worker can check any nonce; an expired one whose response is right
+ * is answered with stale=true. Every issued nonce is kept whole in a
+ * sharded table with the highest nonce-count seen, so a replayed nc is
+ * refused and a nonce found there needs no MAC check (one whose slot was
+ * recycled is treated as stale: the client simply retries with a fresh
+ * one). Bad credentials from
  * one source address drain a token bucket; an empty bucket is answered
  * without hashing until it refills.
  */
