@@ -1,8 +1,14 @@
 /*
  * The in-memory index: AOR -> user, moved entry, bindings. 256 shards, each
- * a chained hash table behind a read-write lock, so readers on different
- * AORs never meet and readers of one AOR only share a read lock. There is a
- * single writer (the store thread), which may therefore read without a lock.
+ * a hash table behind a read-write lock, so readers on different AORs never
+ * meet and readers of one AOR only share a read lock. There is a single
+ * writer (the store thread), which may therefore read without a lock.
+ *
+ * Every redirect reads it, so a lookup touches few cache lines: the table
+ * is open-addressed (linear probing, at most half full) with each slot
+ * holding the AOR's whole hash next to its entry, so only an entry whose
+ * hash matches is read; the entry holds the moved URI (all a 301 needs)
+ * and, for an AOR with one binding, the pointer to it.
  *
  * Memory matters (a million bindings must fit well under 512 MB): a binding
  * is one allocation, its strings packed after a small header with 16-bit
@@ -41,26 +47,29 @@ struct user_ent {
     char data[]; /* username, realm */
 };
 
-struct moved_ent {
-    int64_t at;
-    uint16_t ulen, nlen;
-    char data[]; /* uri, note */
-};
-
 struct aor_ent {
-    struct aor_ent *next;
     struct user_ent *user;
-    struct moved_ent *moved;
-    struct bnd **b; /* highest q first */
-    uint64_t hash;
+    /* highest q first: bnds() */
+    union {
+        struct bnd *one;   /* capb <= 1 */
+        struct bnd **many; /* capb > 1 */
+    } b;
+    int64_t moved_at;
     uint16_t nb, capb;
     uint16_t aor_len;
-    char aor[];
+    uint16_t moved_ulen, moved_nlen; /* bytes after the AOR */
+    bool moved;
+    char data[]; /* the AOR, then the moved URI and note */
+};
+
+struct slot {
+    uint64_t hash;
+    struct aor_ent *e; /* NULL: empty */
 };
 
 struct shard {
     _Alignas(64) pthread_rwlock_t lock; /* one cache line per shard */
-    struct aor_ent **tab;
+    struct slot *tab;
     size_t cap; /* power of two */
     size_t n;
     /* No binding of the shard expires before this (a lower bound; 0 until
@@ -102,15 +111,24 @@ store__idx_new(struct store_idx **ip)
     return 0;
 }
 
+static struct bnd **
+bnds(struct aor_ent *e)
+{
+    return e->capb > 1 ? e->b.many : &e->b.one;
+}
+
 static void
 ent_free(struct aor_ent *e)
 {
+    struct bnd **b = bnds(e);
+
     for (size_t i = 0; i < e->nb; i++) {
-        free(e->b[i]);
+        free(b[i]);
     }
-    free(e->b);
+    if (e->capb > 1) {
+        free(e->b.many);
+    }
     free(e->user);
-    free(e->moved);
     free(e);
 }
 
@@ -123,11 +141,8 @@ store__idx_free(struct store_idx *ix)
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i];
         for (size_t j = 0; j < s->cap; j++) {
-            struct aor_ent *e = s->tab[j];
-            while (e) {
-                struct aor_ent *next = e->next;
-                ent_free(e);
-                e = next;
+            if (s->tab[j].e) {
+                ent_free(s->tab[j].e);
             }
         }
         free(s->tab);
@@ -136,19 +151,45 @@ store__idx_free(struct store_idx *ix)
     free(ix);
 }
 
-static struct aor_ent *
+/* The slot of aor, or NULL. */
+static struct slot *
 find(struct shard *s, struct slice aor, uint64_t h)
 {
+    size_t mask = s->cap - 1;
+
     if (!s->cap) {
         return NULL;
     }
-    for (struct aor_ent *e = s->tab[h & (s->cap - 1)]; e; e = e->next) {
-        if (e->hash == h && e->aor_len == aor.len
-            && memcmp(e->aor, aor.p, aor.len) == 0) {
-            return e;
+    for (size_t i = h & mask; s->tab[i].e; i = (i + 1) & mask) {
+        struct slot *t = &s->tab[i];
+        if (t->hash == h && t->e->aor_len == aor.len
+            && memcmp(t->e->data, aor.p, aor.len) == 0) {
+            return t;
         }
     }
     return NULL;
+}
+
+static struct aor_ent *
+find_ent(struct shard *s, struct slice aor, uint64_t h)
+{
+    struct slot *t = find(s, aor, h);
+
+    return t ? t->e : NULL;
+}
+
+/* There is an empty slot: the table is at most 3/4 full (see get()). */
+static struct slot *
+slot_put(struct slot *tab, size_t cap, uint64_t h, struct aor_ent *e)
+{
+    size_t i = h & (cap - 1);
+
+    while (tab[i].e) {
+        i = (i + 1) & (cap - 1);
+    }
+    tab[i].hash = h;
+    tab[i].e = e;
+    return &tab[i];
 }
 
 /* Called with the shard write-locked. */
@@ -156,19 +197,15 @@ static int
 grow(struct shard *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 16;
-    struct aor_ent **tab = calloc(cap, sizeof(*tab));
+    struct slot *tab = aligned_alloc(64, cap * sizeof(*tab));
 
     if (!tab) {
         return -ENOMEM;
     }
+    memset(tab, 0, cap * sizeof(*tab));
     for (size_t i = 0; i < s->cap; i++) {
-        struct aor_ent *e = s->tab[i];
-        while (e) {
-            struct aor_ent *next = e->next;
-            size_t k = e->hash & (cap - 1);
-            e->next = tab[k];
-            tab[k] = e;
-            e = next;
+        if (s->tab[i].e) {
+            slot_put(tab, cap, s->tab[i].hash, s->tab[i].e);
         }
     }
     free(s->tab);
@@ -177,53 +214,77 @@ grow(struct shard *s)
     return 0;
 }
 
-/* Finds or creates the entry; shard write-locked. */
-static struct aor_ent *
+/* Finds or creates the slot of aor; shard write-locked. A table past half
+ * full grows (so probes stay short), and may fill up to 3/4 when it
+ * cannot. */
+static struct slot *
 get(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
 {
-    struct aor_ent *e = find(s, aor, h);
+    struct slot *t = find(s, aor, h);
 
-    if (e) {
-        return e;
+    if (t) {
+        return t;
     }
     if (aor.len > STORE_MAX_AOR) {
         return NULL;
     }
-    if (s->n >= s->cap && grow(s) != 0) {
+    if (2 * (s->n + 1) > s->cap && grow(s) != 0
+        && 4 * (s->n + 1) > 3 * s->cap) {
         return NULL;
     }
-    e = calloc(1, sizeof(*e) + aor.len);
+    struct aor_ent *e = calloc(1, sizeof(*e) + aor.len);
     if (!e) {
         return NULL;
     }
-    e->hash = h;
     e->aor_len = (uint16_t) aor.len;
-    memcpy(e->aor, aor.p, aor.len);
-    size_t k = h & (s->cap - 1);
-    e->next = s->tab[k];
-    s->tab[k] = e;
+    memcpy(e->data, aor.p, aor.len);
     s->n++;
     atomic_fetch_add(&ix->aors, 1);
-    return e;
+    return slot_put(s->tab, s->cap, h, e);
 }
 
-/* Unlinks and frees an entry that holds nothing any more; write-locked. */
-static void
-maybe_drop(struct store_idx *ix, struct shard *s, struct aor_ent *e)
+static struct aor_ent *
+get_ent(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
 {
+    struct slot *t = get(ix, s, aor, h);
+
+    return t ? t->e : NULL;
+}
+
+/* Empties slot t, then moves back each slot of the run after it that may
+ * live in the hole (its home is not between the hole and itself), so every
+ * entry stays reachable from its home without passing an empty slot. */
+static void
+slot_del(struct shard *s, struct slot *t)
+{
+    size_t mask = s->cap - 1;
+    size_t i = (size_t) (t - s->tab);
+
+    for (size_t j = (i + 1) & mask; s->tab[j].e; j = (j + 1) & mask) {
+        if (((j - (s->tab[j].hash & mask)) & mask) >= ((j - i) & mask)) {
+            s->tab[i] = s->tab[j];
+            i = j;
+        }
+    }
+    s->tab[i].e = NULL;
+    s->tab[i].hash = 0;
+}
+
+/* Unlinks and frees the entry of slot t if it holds nothing any more;
+ * write-locked. True when it did (t holds another entry or none now). */
+static bool
+maybe_drop(struct store_idx *ix, struct shard *s, struct slot *t)
+{
+    struct aor_ent *e = t->e;
+
     if (e->user || e->moved || e->nb) {
-        return;
+        return false;
     }
-    struct aor_ent **pp = &s->tab[e->hash & (s->cap - 1)];
-    while (*pp && *pp != e) {
-        pp = &(*pp)->next;
-    }
-    if (*pp) {
-        *pp = e->next;
-        s->n--;
-        atomic_fetch_sub(&ix->aors, 1);
-        ent_free(e);
-    }
+    slot_del(s, t);
+    s->n--;
+    atomic_fetch_sub(&ix->aors, 1);
+    ent_free(e);
+    return true;
 }
 
 int
@@ -260,7 +321,7 @@ store__idx_user_set(struct store_idx *ix, struct slice aor,
     }
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = get(ix, s, aor, h);
+    struct aor_ent *e = get_ent(ix, s, aor, h);
     if (!e) {
         free(u);
         rc = -ENOMEM;
@@ -283,16 +344,19 @@ store__idx_user_clear(struct store_idx *ix, struct slice aor)
     struct shard *s = shard_of(ix, h);
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = find(s, aor, h);
-    if (e && e->user) {
-        free(e->user);
-        e->user = NULL;
+    struct slot *t = find(s, aor, h);
+    if (t && t->e->user) {
+        free(t->e->user);
+        t->e->user = NULL;
         atomic_fetch_sub(&ix->users, 1);
-        maybe_drop(ix, s, e);
+        maybe_drop(ix, s, t);
     }
     pthread_rwlock_unlock(&s->lock);
 }
 
+/* The moved URI and note live in the entry, after the AOR: setting them
+ * replaces the entry by a larger copy (the aor matched, so its length is
+ * aor.len: the copy is built before taking the lock). */
 int
 store__idx_moved_set(struct store_idx *ix, struct slice aor, struct slice uri,
     struct slice note, int64_t at)
@@ -304,32 +368,35 @@ store__idx_moved_set(struct store_idx *ix, struct slice aor, struct slice uri,
     if (uri.len > STORE_MAX_FIELD || note.len > STORE_MAX_FIELD) {
         return STORE_E_TOO_LONG;
     }
-    struct moved_ent *m = malloc(sizeof(*m) + uri.len + note.len);
-    if (!m) {
+    struct aor_ent *n = malloc(sizeof(*n) + aor.len + uri.len + note.len);
+    if (!n) {
         return -ENOMEM;
     }
-    m->at = at;
-    m->ulen = (uint16_t) uri.len;
-    m->nlen = (uint16_t) note.len;
+    memcpy(n->data, aor.p, aor.len);
     if (uri.len) {
-        memcpy(m->data, uri.p, uri.len);
+        memcpy(n->data + aor.len, uri.p, uri.len);
     }
     if (note.len) {
-        memcpy(m->data + uri.len, note.p, note.len);
+        memcpy(n->data + aor.len + uri.len, note.p, note.len);
     }
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = get(ix, s, aor, h);
-    if (!e) {
-        free(m);
+    struct slot *t = get(ix, s, aor, h);
+    if (!t) {
+        free(n);
         rc = -ENOMEM;
         goto out;
     }
-    if (!e->moved) {
+    if (!t->e->moved) {
         atomic_fetch_add(&ix->moved, 1);
     }
-    free(e->moved);
-    e->moved = m;
+    *n = *t->e; /* user and bindings move over */
+    n->moved = true;
+    n->moved_at = at;
+    n->moved_ulen = (uint16_t) uri.len;
+    n->moved_nlen = (uint16_t) note.len;
+    free(t->e);
+    t->e = n;
 out:
     pthread_rwlock_unlock(&s->lock);
     return rc;
@@ -342,12 +409,17 @@ store__idx_moved_clear(struct store_idx *ix, struct slice aor)
     struct shard *s = shard_of(ix, h);
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = find(s, aor, h);
-    if (e && e->moved) {
-        free(e->moved);
-        e->moved = NULL;
+    struct slot *t = find(s, aor, h);
+    if (t && t->e->moved) {
+        struct aor_ent *e = t->e;
+        e->moved = false;
+        e->moved_ulen = e->moved_nlen = 0;
         atomic_fetch_sub(&ix->moved, 1);
-        maybe_drop(ix, s, e);
+        if (!maybe_drop(ix, s, t)) {
+            /* Give the URI's bytes back; if that fails they are slack. */
+            struct aor_ent *n = realloc(e, sizeof(*e) + e->aor_len);
+            t->e = n ? n : e;
+        }
     }
     pthread_rwlock_unlock(&s->lock);
 }
@@ -364,10 +436,12 @@ bnd_field(const struct bnd *b, int f)
 }
 
 static int
-bnd_find(const struct aor_ent *e, struct slice contact)
+bnd_find(struct aor_ent *e, struct slice contact)
 {
+    struct bnd **b = bnds(e);
+
     for (int i = 0; i < e->nb; i++) {
-        if (slice_eq(bnd_field(e->b[i], B_CONTACT), contact)) {
+        if (slice_eq(bnd_field(b[i], B_CONTACT), contact)) {
             return i;
         }
     }
@@ -377,9 +451,35 @@ bnd_find(const struct aor_ent *e, struct slice contact)
 static void
 bnd_remove_at(struct aor_ent *e, int i)
 {
-    free(e->b[i]);
-    memmove(&e->b[i], &e->b[i + 1], (size_t) (e->nb - i - 1) * sizeof(e->b[0]));
+    struct bnd **b = bnds(e);
+
+    free(b[i]);
+    memmove(&b[i], &b[i + 1], (size_t) (e->nb - i - 1) * sizeof(b[0]));
     e->nb--;
+}
+
+/* Room for one more binding: the first is kept in the entry, more in an
+ * array of their own. */
+static int
+bnd_reserve(struct aor_ent *e)
+{
+    if (e->nb < e->capb) {
+        return 0;
+    }
+    uint16_t cap = e->capb ? (uint16_t) (e->capb * 2) : 1;
+    if (cap > 1) {
+        struct bnd **many =
+            realloc(e->capb > 1 ? e->b.many : NULL, cap * sizeof(*many));
+        if (!many) {
+            return -ENOMEM;
+        }
+        if (e->capb == 1) {
+            many[0] = e->b.one;
+        }
+        e->b.many = many;
+    }
+    e->capb = cap;
+    return 0;
 }
 
 int
@@ -417,12 +517,13 @@ store__idx_binding_put(
     }
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = get(ix, s, aor, h);
-    if (!e) {
+    struct slot *t = get(ix, s, aor, h);
+    if (!t) {
         free(n);
         rc = -ENOMEM;
         goto out;
     }
+    struct aor_ent *e = t->e;
     if (b->expires < s->min_expires) {
         s->min_expires = b->expires;
     }
@@ -431,25 +532,20 @@ store__idx_binding_put(
         bnd_remove_at(e, old);
         atomic_fetch_sub(&ix->bindings, 1);
     }
-    if (e->nb == e->capb) {
-        uint16_t cap = e->capb ? (uint16_t) (e->capb * 2) : 1;
-        struct bnd **nb = realloc(e->b, cap * sizeof(*nb));
-        if (!nb) {
-            free(n);
-            rc = -ENOMEM;
-            maybe_drop(ix, s, e);
-            goto out;
-        }
-        e->b = nb;
-        e->capb = cap;
+    if (bnd_reserve(e) != 0) {
+        free(n);
+        rc = -ENOMEM;
+        maybe_drop(ix, s, t);
+        goto out;
     }
     /* Keep highest q first; among equals, the newest last (stable). */
+    struct bnd **bs = bnds(e);
     int at = e->nb;
-    while (at > 0 && e->b[at - 1]->q < n->q) {
+    while (at > 0 && bs[at - 1]->q < n->q) {
         at--;
     }
-    memmove(&e->b[at + 1], &e->b[at], (size_t) (e->nb - at) * sizeof(e->b[0]));
-    e->b[at] = n;
+    memmove(&bs[at + 1], &bs[at], (size_t) (e->nb - at) * sizeof(bs[0]));
+    bs[at] = n;
     e->nb++;
     atomic_fetch_add(&ix->bindings, 1);
 out:
@@ -465,13 +561,13 @@ store__idx_binding_del(
     struct shard *s = shard_of(ix, h);
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = find(s, aor, h);
-    if (e) {
-        int i = bnd_find(e, contact);
+    struct slot *t = find(s, aor, h);
+    if (t) {
+        int i = bnd_find(t->e, contact);
         if (i >= 0) {
-            bnd_remove_at(e, i);
+            bnd_remove_at(t->e, i);
             atomic_fetch_sub(&ix->bindings, 1);
-            maybe_drop(ix, s, e);
+            maybe_drop(ix, s, t);
         }
     }
     pthread_rwlock_unlock(&s->lock);
@@ -484,13 +580,13 @@ store__idx_bindings_clear(struct store_idx *ix, struct slice aor)
     struct shard *s = shard_of(ix, h);
 
     pthread_rwlock_wrlock(&s->lock);
-    struct aor_ent *e = find(s, aor, h);
-    if (e) {
-        while (e->nb) {
-            bnd_remove_at(e, e->nb - 1);
+    struct slot *t = find(s, aor, h);
+    if (t) {
+        while (t->e->nb) {
+            bnd_remove_at(t->e, t->e->nb - 1);
             atomic_fetch_sub(&ix->bindings, 1);
         }
-        maybe_drop(ix, s, e);
+        maybe_drop(ix, s, t);
     }
     pthread_rwlock_unlock(&s->lock);
 }
@@ -498,21 +594,22 @@ store__idx_bindings_clear(struct store_idx *ix, struct slice aor)
 /* Whether e has a binding due at now; lowers *min to its earliest expiry.
  * cb, when set, hears of each one due. */
 static bool
-has_expired(const struct aor_ent *e, int64_t now, int64_t *min,
-    store_expired_cb *cb, void *arg)
+has_expired(struct aor_ent *e, int64_t now, int64_t *min, store_expired_cb *cb,
+    void *arg)
 {
+    struct bnd **b = bnds(e);
     bool due = false;
 
     for (int i = 0; i < e->nb; i++) {
-        if (e->b[i]->expires <= now) {
+        if (b[i]->expires <= now) {
             due = true;
             if (cb) {
-                cb(arg, slice_make(e->aor, e->aor_len),
-                    slice_make(e->b[i]->data, e->b[i]->len[B_CONTACT]));
+                cb(arg, slice_make(e->data, e->aor_len),
+                    slice_make(b[i]->data, b[i]->len[B_CONTACT]));
             }
         }
-        if (e->b[i]->expires < *min) {
-            *min = e->b[i]->expires;
+        if (b[i]->expires < *min) {
+            *min = b[i]->expires;
         }
     }
     return due;
@@ -537,8 +634,8 @@ store__idx_expire(
         /* Scan without the lock (we are the only writer); lock only the
          * shards that have something to drop. */
         for (size_t j = 0; j < s->cap; j++) {
-            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
-                any |= has_expired(e, now, &min, cb, arg);
+            if (s->tab[j].e) {
+                any |= has_expired(s->tab[j].e, now, &min, cb, arg);
             }
         }
         if (!any) {
@@ -547,21 +644,26 @@ store__idx_expire(
         }
         min = INT64_MAX;
         pthread_rwlock_wrlock(&s->lock);
-        for (size_t j = 0; j < s->cap; j++) {
-            struct aor_ent *e = s->tab[j];
-            while (e) {
-                struct aor_ent *next = e->next;
-                for (int k = e->nb - 1; k >= 0; k--) {
-                    if (e->b[k]->expires <= now) {
-                        bnd_remove_at(e, k);
-                        atomic_fetch_sub(&ix->bindings, 1);
-                        dropped++;
-                    } else if (e->b[k]->expires < min) {
-                        min = e->b[k]->expires;
-                    }
+        /* A dropped entry's slot gets a later one (maybe one seen already,
+         * from across the end: harmless): look at it again. */
+        for (size_t j = 0; j < s->cap;) {
+            struct aor_ent *e = s->tab[j].e;
+            if (!e) {
+                j++;
+                continue;
+            }
+            for (int k = e->nb - 1; k >= 0; k--) {
+                int64_t exp = bnds(e)[k]->expires;
+                if (exp <= now) {
+                    bnd_remove_at(e, k);
+                    atomic_fetch_sub(&ix->bindings, 1);
+                    dropped++;
+                } else if (exp < min) {
+                    min = exp;
                 }
-                maybe_drop(ix, s, e);
-                e = next;
+            }
+            if (!maybe_drop(ix, s, &s->tab[j])) {
+                j++;
             }
         }
         s->min_expires = min;
@@ -571,9 +673,9 @@ store__idx_expire(
 }
 
 static void
-fill_view(const struct aor_ent *e, int64_t now, struct store_aor_view *v)
+fill_view(struct aor_ent *e, int64_t now, struct store_aor_view *v)
 {
-    v->aor = slice_make(e->aor, e->aor_len);
+    v->aor = slice_make(e->data, e->aor_len);
     v->user = e->user != NULL;
     if (e->user) {
         const struct user_ent *u = e->user;
@@ -585,19 +687,20 @@ fill_view(const struct aor_ent *e, int64_t now, struct store_aor_view *v)
         v->username = v->realm = SLICE_NULL;
         v->ha1_md5[0] = v->ha1_sha256[0] = '\0';
     }
-    v->moved = e->moved != NULL;
+    v->moved = e->moved;
     if (e->moved) {
-        const struct moved_ent *m = e->moved;
-        v->moved_uri = slice_make(m->data, m->ulen);
-        v->moved_note = slice_make(m->data + m->ulen, m->nlen);
-        v->moved_at = m->at;
+        const char *m = e->data + e->aor_len;
+        v->moved_uri = slice_make(m, e->moved_ulen);
+        v->moved_note = slice_make(m + e->moved_ulen, e->moved_nlen);
+        v->moved_at = e->moved_at;
     } else {
         v->moved_uri = v->moved_note = SLICE_NULL;
         v->moved_at = 0;
     }
     v->nbindings = 0;
+    struct bnd **bs = bnds(e);
     for (int i = 0; i < e->nb && v->nbindings < STORE_MAX_BINDINGS; i++) {
-        const struct bnd *b = e->b[i];
+        const struct bnd *b = bs[i];
         if (b->expires <= now) {
             continue;
         }
@@ -631,7 +734,7 @@ store__idx_read(struct store_idx *ix, struct slice aor, int64_t now,
     if (locked) {
         pthread_rwlock_rdlock(&s->lock);
     }
-    const struct aor_ent *e = find(s, aor, h);
+    struct aor_ent *e = find_ent(s, aor, h);
     if (!e) {
         rc = STORE_E_NOT_FOUND;
         goto out;
@@ -652,20 +755,19 @@ store__idx_user_list(struct store_idx *ix, store_user_cb *cb, void *arg)
         struct shard *s = &ix->shards[i];
         pthread_rwlock_rdlock(&s->lock);
         for (size_t j = 0; j < s->cap; j++) {
-            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
-                if (!e->user) {
-                    continue;
-                }
-                const struct user_ent *u = e->user;
-                struct store_user_row r = {
-                    .aor = slice_make(e->aor, e->aor_len),
-                    .username = slice_make(u->data, u->ulen),
-                    .realm = slice_make(u->data + u->ulen, u->rlen),
-                    .md5 = u->md5[0] != '\0',
-                    .sha256 = u->sha256[0] != '\0',
-                };
-                cb(arg, &r);
+            const struct aor_ent *e = s->tab[j].e;
+            if (!e || !e->user) {
+                continue;
             }
+            const struct user_ent *u = e->user;
+            struct store_user_row r = {
+                .aor = slice_make(e->data, e->aor_len),
+                .username = slice_make(u->data, u->ulen),
+                .realm = slice_make(u->data + u->ulen, u->rlen),
+                .md5 = u->md5[0] != '\0',
+                .sha256 = u->sha256[0] != '\0',
+            };
+            cb(arg, &r);
         }
         pthread_rwlock_unlock(&s->lock);
     }
@@ -679,19 +781,18 @@ store__idx_moved_list(struct store_idx *ix, store_moved_cb *cb, void *arg)
         struct shard *s = &ix->shards[i];
         pthread_rwlock_rdlock(&s->lock);
         for (size_t j = 0; j < s->cap; j++) {
-            for (struct aor_ent *e = s->tab[j]; e; e = e->next) {
-                if (!e->moved) {
-                    continue;
-                }
-                const struct moved_ent *m = e->moved;
-                struct store_moved_row r = {
-                    .aor = slice_make(e->aor, e->aor_len),
-                    .uri = slice_make(m->data, m->ulen),
-                    .note = slice_make(m->data + m->ulen, m->nlen),
-                    .at = m->at,
-                };
-                cb(arg, &r);
+            const struct aor_ent *e = s->tab[j].e;
+            if (!e || !e->moved) {
+                continue;
             }
+            const char *m = e->data + e->aor_len;
+            struct store_moved_row r = {
+                .aor = slice_make(e->data, e->aor_len),
+                .uri = slice_make(m, e->moved_ulen),
+                .note = slice_make(m + e->moved_ulen, e->moved_nlen),
+                .at = e->moved_at,
+            };
+            cb(arg, &r);
         }
         pthread_rwlock_unlock(&s->lock);
     }
@@ -712,7 +813,7 @@ store__idx_replace(struct store_idx *ix, struct store_idx *fresh)
 {
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i], *f = &fresh->shards[i];
-        struct aor_ent **tab = f->tab;
+        struct slot *tab = f->tab;
         size_t cap = f->cap, n = f->n;
 
         pthread_rwlock_wrlock(&s->lock);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -581,6 +582,122 @@ test_schema_upgrade_in_place(void **state)
     assert_int_equal(db_int(f, "PRAGMA user_version"), 2);
 }
 
+/* Many AORs in every shard's table: writes of every kind queued at once
+ * (group commit), then removals of a third, with reads of all the others
+ * after each step and after a reload. */
+enum {
+    MANY = 4000
+};
+
+struct many {
+    struct store_req req[MANY];
+    char aor[MANY][48], uri[MANY][48];
+    struct store_contact c[3];
+    atomic_int done;
+};
+
+static void
+many_done(void *arg)
+{
+    atomic_fetch_add(&((struct many *) arg)->done, 1);
+}
+
+/* Submits req[i] for every i with i % every == 0 and waits for them. */
+static void
+many_submit(struct store *st, struct many *m, int every)
+{
+    int n = 0;
+
+    atomic_store(&m->done, 0);
+    for (int i = 0; i < MANY; i += every) {
+        m->req[i].done = many_done;
+        m->req[i].arg = m;
+        assert_int_equal(store_submit(st, &m->req[i]), 0);
+        n++;
+    }
+    for (int i = 0; i < 600 && atomic_load(&m->done) < n; i++) {
+        usleep(100 * 1000);
+    }
+    assert_int_equal(atomic_load(&m->done), n);
+    for (int i = 0; i < MANY; i += every) {
+        assert_int_equal(m->req[i].result, 0);
+    }
+}
+
+/* AOR i: moved unless i % 3 == 0 (removed), three bindings if i % 4 == 0. */
+static void
+many_check(struct store *st, struct many *m, bool removed)
+{
+    for (int i = 0; i < MANY; i++) {
+        struct seen s = look(st, slice_cstr(m->aor[i]));
+        bool moved = !removed || i % 3 != 0;
+        if (!moved && i % 4 != 0) {
+            assert_int_equal(s.n, (size_t) -1);
+            continue;
+        }
+        assert_int_equal(s.moved, moved);
+        if (moved) {
+            assert_string_equal(s.moved_uri, m->uri[i]);
+        }
+        assert_int_equal(s.n, i % 4 == 0 ? 3 : 0);
+    }
+}
+
+static void
+test_many_aors(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, STORE_MODE_SERVE);
+    struct many *m = calloc(1, sizeof(*m));
+
+    assert_non_null(m);
+    for (int i = 0; i < 3; i++) {
+        m->c[i] = (struct store_contact){ .uri = i == 0 ? SLICE_LIT("sip:a@h1")
+                : i == 1                                ? SLICE_LIT("sip:a@h2")
+                                                        : SLICE_LIT("sip:a@h3"),
+            .expires = 3600,
+            .q = (uint16_t) (500 + i) };
+    }
+    for (int i = 0; i < MANY; i++) {
+        snprintf(m->aor[i], sizeof(m->aor[i]), "sip:u%d@example.com", i);
+        snprintf(m->uri[i], sizeof(m->uri[i]), "sip:u%d@new.example", i);
+    }
+    /* Bindings first, so the moved entry joins an AOR that has some. */
+    for (int i = 0; i < MANY; i++) {
+        m->req[i] = (struct store_req){ .kind = STORE_REQ_REGISTER,
+            .aor = slice_cstr(m->aor[i]),
+            .call_id = SLICE_LIT("many"),
+            .cseq = 1,
+            .contacts = m->c,
+            .ncontacts = 3,
+            .now = (int64_t) clock_wall() };
+    }
+    many_submit(st, m, 4);
+    for (int i = 0; i < MANY; i++) {
+        m->req[i] = (struct store_req){ .kind = STORE_REQ_MOVED_PUT,
+            .aor = slice_cstr(m->aor[i]),
+            .uri = slice_cstr(m->uri[i]),
+            .note = SLICE_LIT("many") };
+    }
+    many_submit(st, m, 1);
+    many_check(st, m, false);
+    for (int i = 0; i < MANY; i++) {
+        m->req[i] = (struct store_req){ .kind = STORE_REQ_MOVED_DEL,
+            .aor = slice_cstr(m->aor[i]) };
+    }
+    many_submit(st, m, 3);
+    many_check(st, m, true);
+    struct store_stats ss;
+    store_stats_get(st, &ss);
+    assert_int_equal(ss.moved, MANY - (MANY + 2) / 3);
+    assert_int_equal(ss.bindings, 3 * MANY / 4);
+    store_close(st);
+    st = open_store(f, STORE_MODE_SERVE);
+    many_check(st, m, true);
+    store_close(st);
+    free(m);
+}
+
 int
 main(void)
 {
@@ -599,6 +716,7 @@ main(void)
             test_concurrent_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_schema_upgrade_in_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_aors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
