@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/log.h"
 
@@ -59,11 +62,11 @@ enum {
 /* Timer C (RFC 3261 §16.6 item 11): more than 3 minutes. */
 #define TIMER_C_MS 181000
 
+/* Line-aligned, with what a lookup that matches reads (key, mkey, state,
+ * kind) in the first line. */
 struct txn {
-    uint64_t key;
+    _Alignas(64) uint64_t key;
     uint64_t mkey; /* merged-request key; 0 when not indexed */
-    struct txn *hnext, *mnext;
-    struct tnode tn[2];
     uint8_t kind;
     uint8_t state;
     bool reliable;
@@ -72,6 +75,8 @@ struct txn {
     uint16_t code;
     uint32_t gen;
     uint32_t rt_ms;
+    struct txn *next; /* free list */
+    struct tnode tn[2];
     struct transport_ep dest;
     char *msg; /* last response (server) or request (client) */
     uint32_t msg_len;
@@ -100,7 +105,6 @@ struct bufnode {
 struct done {
     uint64_t key;
     uint64_t mkey; /* 0 when not in the merged index */
-    struct done *hnext, *mnext;
     uint64_t when;
     struct transport_ep dest;
     uint32_t len;  /* response bytes in msg */
@@ -119,20 +123,44 @@ struct chunk {
 /* A larger response keeps its struct txn: a chunk holds several. */
 #define DONE_MAX (CHUNK_DATA / 8)
 
+/*
+ * The two indexes (key, and merged-request key) are arrays of groups of one
+ * cache line each: six entries and their tags (the top 16 bits of the key;
+ * the low bits pick the home group). A lookup reads the home group's tags
+ * and dereferences only an entry whose tag matches (another key's, 1 in
+ * 65536), and reads the next group only when an entry stored further on
+ * passed this one full when it was inserted: overflow counts those, so
+ * removal leaves no tombstone. So a lookup that finds nothing (every new
+ * request) mostly reads one line and no entry. An entry is a struct txn
+ * or, with REF_DONE set, a struct done (both 8-byte aligned).
+ */
+#define GROUP_SLOTS 6
+
+struct group {
+    uint16_t tag[GROUP_SLOTS];
+    uint32_t overflow;
+    uintptr_t ref[GROUP_SLOTS]; /* 0: empty */
+};
+
+_Static_assert(sizeof(struct group) == 64, "a group is one cache line");
+
+#define REF_DONE ((uintptr_t) 1)
+
+/* A few lines per index: the live set of a busy worker is tens. */
+#define MIN_GROUPS 16
+
 struct txn_table {
     struct txn_conf conf;
     struct txn_io io;
     uint64_t sipkey[2];
-    struct txn **buckets;
-    struct txn **mbuckets;
-    size_t mask;
+    struct group *keys, *mkeys; /* gmask + 1 groups each */
+    size_t gmask;
     struct txn *free;
     size_t count; /* all of them are indexed, the log's records too */
     struct tlist lists[MAX_TLISTS];
     int nlists;
     struct bufnode *bufs[BUF_CLASSES];
-    /* completed non-INVITE transactions (struct done), same mask */
-    struct done **dbuckets, **dmbuckets;
+    /* completed non-INVITE transactions (struct done) */
     struct chunk *dhead, *dtail, *dspare; /* the log, oldest first */
     size_t ndone;
     struct txn_stats stats;
@@ -529,108 +557,262 @@ txn_table_next_ms(const struct txn_table *t)
     return next;
 }
 
-/* ---- hash table ---- */
+/* ---- index (struct group) ---- */
 
-/* Moves every entry of the chains in from[0..oldn) to the buckets of to
- * (mask: their count - 1), by the link field next and the hash field key
- * of type: the same for both indexes of both kinds of entries. */
-#define REHASH(type, from, to, oldn, mask, next, key)                          \
-    for (size_t i_ = 0; i_ < (oldn); i_++) {                                   \
-        while ((from)[i_]) {                                                   \
-            type *e_ = (from)[i_];                                             \
-            (from)[i_] = e_->next;                                             \
-            e_->next = (to)[e_->key & (mask)];                                 \
-            (to)[e_->key & (mask)] = e_;                                       \
-        }                                                                      \
-    }
-
-/* Doubles the bucket arrays when more transactions are indexed than
- * buckets; rehashing is O(n), amortized over the inserts that led here. */
-static void
-grow(struct txn_table *t)
+static struct group *
+groups_new(size_t n)
 {
-    size_t n = (t->mask + 1) * 2;
-    struct txn **b = calloc(n, sizeof(*b));
-    struct txn **mb = calloc(n, sizeof(*mb));
-    struct done **db = calloc(n, sizeof(*db));
-    struct done **dmb = calloc(n, sizeof(*dmb));
+    struct group *g = aligned_alloc(sizeof(*g), n * sizeof(*g));
 
-    if (!b || !mb || !db || !dmb) {
-        free(b);
-        free(mb);
-        free(db);
-        free(dmb);
-        return; /* keep the longer chains */
+    if (g) {
+        memset(g, 0, n * sizeof(*g));
     }
-    REHASH(struct txn, t->buckets, b, t->mask + 1, n - 1, hnext, key);
-    REHASH(struct txn, t->mbuckets, mb, t->mask + 1, n - 1, mnext, mkey);
-    REHASH(struct done, t->dbuckets, db, t->mask + 1, n - 1, hnext, key);
-    REHASH(struct done, t->dmbuckets, dmb, t->mask + 1, n - 1, mnext, mkey);
-    free(t->buckets);
-    free(t->mbuckets);
-    free(t->dbuckets);
-    free(t->dmbuckets);
-    t->buckets = b;
-    t->mbuckets = mb;
-    t->dbuckets = db;
-    t->dmbuckets = dmb;
-    t->mask = n - 1;
+    return g;
 }
 
-/* After one more was counted: every transaction is indexed, and the log's
- * records count too, as both kinds share the mask. */
-static void
-grow_if_full(struct txn_table *t)
+static uint16_t
+tag_of(uint64_t key)
 {
-    if (t->count > t->mask + 1 && t->mask + 1 < ((size_t) 1 << 24)) {
-        grow(t);
+    return (uint16_t) (key >> 48);
+}
+
+/* Bit j set for each slot j of g with tag (an empty slot's is 0): the six
+ * tags at once where SSE2 is (the x86-64 baseline). */
+static inline unsigned
+tag_hits(const struct group *g, uint16_t tag)
+{
+#ifdef __SSE2__
+    /* The 16 bytes are the tags and overflow: 2 mask bits a tag, the
+     * overflow's dropped. */
+    __m128i v = _mm_load_si128((const __m128i *) (const void *) g);
+    unsigned m = (unsigned) _mm_movemask_epi8(
+        _mm_cmpeq_epi16(v, _mm_set1_epi16((short) tag)));
+    return m & 0x555;
+#else
+    unsigned m = 0;
+    for (int j = 0; j < GROUP_SLOTS; j++) {
+        m |= (unsigned) (g->tag[j] == tag) << (2 * j);
+    }
+    return m;
+#endif
+}
+
+/* The slot of the lowest bit of a tag_hits() mask. */
+static inline int
+hit_slot(unsigned m)
+{
+    return __builtin_ctz(m) / 2;
+}
+
+static struct done *
+ref_done(uintptr_t ref)
+{
+    return (struct done *) (ref & ~REF_DONE);
+}
+
+/* The key (merged: the merged-request key) of an indexed entry. */
+static uint64_t
+ref_key(uintptr_t ref, bool merged)
+{
+    if (ref & REF_DONE) {
+        const struct done *d = ref_done(ref);
+        return merged ? d->mkey : d->key;
+    }
+    const struct txn *tx = (const struct txn *) ref;
+    return merged ? tx->mkey : tx->key;
+}
+
+/* The slot of g holding ref (whose tag is tag; 0, 0: an empty one), or
+ * -1. */
+static int
+slot_of(const struct group *g, uint16_t tag, uintptr_t ref)
+{
+    for (unsigned hits = tag_hits(g, tag); hits; hits &= hits - 1) {
+        if (g->ref[hit_slot(hits)] == ref) {
+            return hit_slot(hits);
+        }
+    }
+    return -1;
+}
+
+/* There is an empty slot: the groups are at most 5/6 full (see room()). */
+static void
+idx_put(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
+{
+    for (size_t i = key & gmask;; i = (i + 1) & gmask) {
+        int j = slot_of(&g[i], 0, 0);
+        if (j >= 0) {
+            g[i].tag[j] = tag_of(key);
+            g[i].ref[j] = ref;
+            return;
+        }
+        g[i].overflow++;
+    }
+}
+
+/* Removes (key, ref) if it is indexed (a client transaction may end before
+ * its insert), and takes it off the overflow counts it raised. */
+static void
+idx_del(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
+{
+    size_t i = key & gmask;
+    int j;
+
+    while ((j = slot_of(&g[i], tag_of(key), ref)) < 0) {
+        if (!g[i].overflow) {
+            return;
+        }
+        i = (i + 1) & gmask;
+    }
+    g[i].ref[j] = 0;
+    g[i].tag[j] = 0;
+    for (size_t k = key & gmask; k != i; k = (k + 1) & gmask) {
+        g[k].overflow--;
+    }
+}
+
+/* A walk over the entries whose tag is key's, from key's home group to
+ * the first group nothing passed. */
+struct probe {
+    const struct group *groups;
+    size_t i, gmask;
+    unsigned hits; /* of groups[i], not yet returned */
+    uint16_t tag;
+};
+
+static inline struct probe
+probe_start(const struct group *groups, size_t gmask, uint64_t key)
+{
+    struct probe p = { groups, key & gmask, gmask, 0, tag_of(key) };
+
+    p.hits = tag_hits(&groups[p.i], p.tag);
+    return p;
+}
+
+/* The next entry (its key may still differ), or 0. */
+static inline uintptr_t
+probe_next(struct probe *p)
+{
+    for (;;) {
+        while (p->hits) {
+            uintptr_t r = p->groups[p->i].ref[hit_slot(p->hits)];
+            p->hits &= p->hits - 1;
+            if (r) {
+                return r;
+            }
+        }
+        if (!p->groups[p->i].overflow) {
+            return 0;
+        }
+        p->i = (p->i + 1) & p->gmask;
+        p->hits = tag_hits(&p->groups[p->i], p->tag);
+    }
+}
+
+/* Moves both indexes to n groups each. */
+static int
+resize(struct txn_table *t, size_t n)
+{
+    struct group *k = groups_new(n);
+    struct group *mk = groups_new(n);
+
+    if (!k || !mk) {
+        free(k);
+        free(mk);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i <= t->gmask; i++) {
+        for (int j = 0; j < GROUP_SLOTS; j++) {
+            uintptr_t r = t->keys[i].ref[j];
+            if (r) {
+                idx_put(k, n - 1, ref_key(r, false), r);
+            }
+            r = t->mkeys[i].ref[j];
+            if (r) {
+                idx_put(mk, n - 1, ref_key(r, true), r);
+            }
+        }
+    }
+    free(t->keys);
+    free(t->mkeys);
+    t->keys = k;
+    t->mkeys = mk;
+    t->gmask = n - 1;
+    return 0;
+}
+
+/* Before one more is counted (every transaction is indexed, and the log's
+ * records too): doubles the indexes past 4 entries a group so that few
+ * overflow; when that fails, lets them fill up to 5. Rehashing is O(n),
+ * amortized over the inserts that led here. */
+static bool
+room(struct txn_table *t)
+{
+    size_t n = t->gmask + 1;
+
+    return t->count + 1 <= 4 * n || resize(t, 2 * n) == 0
+        || t->count + 1 <= 5 * n;
+}
+
+/* The indexes follow the live count down too (below one entry a group, to
+ * half the size: a burst does not leave them spread over lines that every
+ * later lookup misses). From the timers, so that no walk of the groups
+ * sees them move. */
+static void
+shrink_if_sparse(struct txn_table *t)
+{
+    size_t n = t->gmask + 1;
+
+    if (n > MIN_GROUPS && t->count < n) {
+        resize(t, n / 2);
     }
 }
 
 static void
 hash_insert(struct txn_table *t, struct txn *tx)
 {
-    grow_if_full(t);
-    struct txn **b = &t->buckets[tx->key & t->mask];
-    tx->hnext = *b;
-    *b = tx;
+    idx_put(t->keys, t->gmask, tx->key, (uintptr_t) tx);
     if (tx->mkey) {
-        struct txn **mb = &t->mbuckets[tx->mkey & t->mask];
-        tx->mnext = *mb;
-        *mb = tx;
+        idx_put(t->mkeys, t->gmask, tx->mkey, (uintptr_t) tx);
     }
 }
 
 static void
 hash_remove(struct txn_table *t, struct txn *tx)
 {
-    for (struct txn **pp = &t->buckets[tx->key & t->mask]; *pp;
-         pp = &(*pp)->hnext) {
-        if (*pp == tx) {
-            *pp = tx->hnext;
-            break;
-        }
-    }
+    idx_del(t->keys, t->gmask, tx->key, (uintptr_t) tx);
     if (tx->mkey) {
-        for (struct txn **pp = &t->mbuckets[tx->mkey & t->mask]; *pp;
-             pp = &(*pp)->mnext) {
-            if (*pp == tx) {
-                *pp = tx->mnext;
-                break;
+        idx_del(t->mkeys, t->gmask, tx->mkey, (uintptr_t) tx);
+    }
+}
+
+/* The live transaction with key, in one probe of the index that also
+ * finds the log's record with key for d (when set; *d starts NULL). */
+static struct txn *
+lookup(const struct txn_table *t, uint64_t key, struct done **d)
+{
+    struct probe p = probe_start(t->keys, t->gmask, key);
+
+    for (uintptr_t r; (r = probe_next(&p)) != 0;) {
+        if (ref_key(r, false) != key) {
+            continue;
+        }
+        if (!(r & REF_DONE)) {
+            struct txn *tx = (struct txn *) r;
+            if (tx->state != TXN_TERMINATED) {
+                return tx;
             }
+        } else if (d && !*d) {
+            *d = ref_done(r);
         }
     }
+    return NULL;
 }
 
 static struct txn *
 hash_find(struct txn_table *t, uint64_t key)
 {
-    for (struct txn *tx = t->buckets[key & t->mask]; tx; tx = tx->hnext) {
-        if (tx->key == key && tx->state != TXN_TERMINATED) {
-            return tx;
-        }
-    }
-    return NULL;
+    return lookup(t, key, NULL);
 }
 
 static void
@@ -652,23 +834,12 @@ txn_destroy(struct txn_table *t, struct txn *tx)
     tx->gen++;
     tx->user = NULL;
     tx->cb = NULL;
-    tx->hnext = t->free;
+    tx->next = t->free;
     t->free = tx;
     t->count--;
 }
 
 /* ---- completed non-INVITE transactions, compact (struct done) ---- */
-
-static struct done *
-done_find(const struct txn_table *t, uint64_t key)
-{
-    for (struct done *d = t->dbuckets[key & t->mask]; d; d = d->hnext) {
-        if (d->key == key) {
-            return d;
-        }
-    }
-    return NULL;
-}
 
 /* Moves tx, which just sent its final response msg, into the log and ends
  * it; -E2BIG or -ENOMEM when it has to stay as it is. */
@@ -706,14 +877,11 @@ done_add(struct txn_table *t, struct txn *tx, struct slice msg, uint64_t when)
     d->size = (uint32_t) size;
     memcpy(d->msg, msg.p, msg.len);
     txn_destroy(t, tx);
-    /* Indexed and counted as tx was. */
+    /* Indexed and counted as tx was: the indexes have room. */
     t->count++;
-    grow_if_full(t);
-    d->hnext = t->dbuckets[d->key & t->mask];
-    t->dbuckets[d->key & t->mask] = d;
+    idx_put(t->keys, t->gmask, d->key, (uintptr_t) d | REF_DONE);
     if (d->mkey) {
-        d->mnext = t->dmbuckets[d->mkey & t->mask];
-        t->dmbuckets[d->mkey & t->mask] = d;
+        idx_put(t->mkeys, t->gmask, d->mkey, (uintptr_t) d | REF_DONE);
     }
     t->ndone++;
     return 0;
@@ -732,17 +900,9 @@ done_expire_one(struct txn_table *t, uint64_t upto)
     if (d->when > upto) {
         return false;
     }
-    struct done **pp = &t->dbuckets[d->key & t->mask];
-    while (*pp != d) {
-        pp = &(*pp)->hnext;
-    }
-    *pp = d->hnext;
+    idx_del(t->keys, t->gmask, d->key, (uintptr_t) d | REF_DONE);
     if (d->mkey) {
-        pp = &t->dmbuckets[d->mkey & t->mask];
-        while (*pp != d) {
-            pp = &(*pp)->mnext;
-        }
-        *pp = d->mnext;
+        idx_del(t->mkeys, t->gmask, d->mkey, (uintptr_t) d | REF_DONE);
     }
     t->ndone--;
     t->count--;
@@ -792,18 +952,19 @@ txn_alloc(struct txn_table *t)
 {
     struct txn *tx;
 
-    if (t->count >= (size_t) t->conf.max_txn && !reclaim(t)) {
+    if ((t->count >= (size_t) t->conf.max_txn && !reclaim(t)) || !room(t)) {
         t->stats.full++;
         return NULL;
     }
     tx = t->free;
     if (tx) {
-        t->free = tx->hnext;
+        t->free = tx->next;
     } else {
-        tx = calloc(1, sizeof(*tx));
+        tx = aligned_alloc(_Alignof(struct txn), sizeof(*tx));
         if (!tx) {
             return NULL;
         }
+        tx->gen = 0;
     }
     uint32_t gen = tx->gen;
     memset(tx, 0, sizeof(*tx));
@@ -821,22 +982,19 @@ txn_table_new(
     struct txn_table **tp, const struct txn_conf *c, const struct txn_io *io)
 {
     struct txn_table *t = calloc(1, sizeof(*t));
-    size_t n = 1024;
 
     if (!t) {
         return -ENOMEM;
     }
     t->conf = *c;
     t->io = *io;
-    /* Start small and grow with the live count (see grow()): a table sized
+    /* Start small and follow the live count (see room()): a table sized
      * for the maximum would spread a few thousand transactions over
      * megabytes and miss the cache on every lookup. */
-    t->mask = n - 1;
-    t->buckets = calloc(n, sizeof(*t->buckets));
-    t->mbuckets = calloc(n, sizeof(*t->mbuckets));
-    t->dbuckets = calloc(n, sizeof(*t->dbuckets));
-    t->dmbuckets = calloc(n, sizeof(*t->dmbuckets));
-    if (!t->buckets || !t->mbuckets || !t->dbuckets || !t->dmbuckets) {
+    t->gmask = MIN_GROUPS - 1;
+    t->keys = groups_new(MIN_GROUPS);
+    t->mkeys = groups_new(MIN_GROUPS);
+    if (!t->keys || !t->mkeys) {
         txn_table_free(t);
         return -ENOMEM;
     }
@@ -854,14 +1012,17 @@ txn_table_free(struct txn_table *t)
     if (!t) {
         return;
     }
-    for (size_t i = 0; t->buckets && i <= t->mask; i++) {
-        while (t->buckets[i]) {
-            txn_destroy(t, t->buckets[i]);
+    for (size_t i = 0; t->keys && i <= t->gmask; i++) {
+        for (int j = 0; j < GROUP_SLOTS; j++) {
+            uintptr_t r = t->keys[i].ref[j];
+            if (r && !(r & REF_DONE)) {
+                txn_destroy(t, (struct txn *) r);
+            }
         }
     }
     while (t->free) {
         struct txn *tx = t->free;
-        t->free = tx->hnext;
+        t->free = tx->next;
         free(tx);
     }
     for (int c = 0; c < BUF_CLASSES; c++) {
@@ -877,10 +1038,8 @@ txn_table_free(struct txn_table *t)
         free(c);
     }
     free(t->dspare);
-    free(t->buckets);
-    free(t->mbuckets);
-    free(t->dbuckets);
-    free(t->dmbuckets);
+    free(t->keys);
+    free(t->mkeys);
     free(t);
 }
 
@@ -952,13 +1111,16 @@ txn_server_find(struct txn_table *t, struct txn_match *m)
 bool
 txn_server_retransmission(struct txn_table *t, struct txn_match *m, bool is_ack)
 {
-    struct txn *tx = txn_server_find(t, m);
+    struct done *d = NULL;
 
+    if (t->count == 0) {
+        return false;
+    }
+    struct txn *tx = lookup(t, skey(t, m), &d);
     if (tx) {
         txn_server_absorb(t, tx, is_ack);
         return true;
     }
-    struct done *d = t->ndone ? done_find(t, skey(t, m)) : NULL;
     if (!d) {
         return false;
     }
@@ -983,13 +1145,11 @@ txn_server_merged(struct txn_table *t, struct txn_match *m)
     }
     uint64_t mk = smkey(t, m);
     uint64_t k = skey(t, m);
-    for (struct txn *tx = t->mbuckets[mk & t->mask]; tx; tx = tx->mnext) {
-        if (tx->mkey == mk && tx->key != k && tx->state != TXN_TERMINATED) {
-            return true;
-        }
-    }
-    for (struct done *d = t->dmbuckets[mk & t->mask]; d; d = d->mnext) {
-        if (d->mkey == mk && d->key != k) {
+    struct probe p = probe_start(t->mkeys, t->gmask, mk);
+    for (uintptr_t r; (r = probe_next(&p)) != 0;) {
+        if (ref_key(r, true) == mk && ref_key(r, false) != k
+            && ((r & REF_DONE)
+                || ((const struct txn *) r)->state != TXN_TERMINATED)) {
             return true;
         }
     }
@@ -1371,6 +1531,7 @@ txn_table_tick(struct txn_table *t)
             }
         }
     }
+    shrink_if_sparse(t);
 }
 
 /* ---- accessors ---- */

@@ -655,6 +655,24 @@ test_table_grows(void **state)
         m.key = m.mkey = 0;
         assert_non_null(txn_server_find(t, &m));
     }
+    /* Ending every third (a 486 and its ACK) leaves the others found, and
+     * the ended ones not. */
+    for (int i = 0; i < 5000; i += 3) {
+        snprintf(br, sizeof(br), "z9hG4bKg%d", i);
+        struct txn_match m = req("INVITE", br);
+        tx = txn_server_find(t, &m);
+        assert_non_null(tx);
+        assert_int_equal(
+            txn_server_respond(t, tx, 486, SLICE_LIT("SIP/2.0 486")), 0);
+        m = req("ACK", br);
+        assert_true(txn_server_retransmission(t, &m, true));
+    }
+    assert_int_equal(txn_table_count(t), 5000 - 1667);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(br, sizeof(br), "z9hG4bKg%d", i);
+        struct txn_match m = req("INVITE", br);
+        assert_int_equal(txn_server_find(t, &m) != NULL, i % 3 != 0);
+    }
 }
 
 /* Whether m finds the server transaction created for base. */
