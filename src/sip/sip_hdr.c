@@ -70,27 +70,32 @@ gparam_next(const char *lo, const char **pp, const char *end,
 }
 
 /*
- * The usual parameters in one: ";name=token" up to end, name the
- * lowercase lit of n bytes (any case matches). Returns the value, or a
- * NULL slice for anything else, which gparam_next() then reads: for this
- * shape it finds the same name, value and token.
+ * The usual first parameter, ";name=token", read at once: name the
+ * lowercase lit of n bytes (any case matches). Returns the value and
+ * leaves *pp past it, where gparam_next() goes on; or a NULL slice for any
+ * other shape, which gparam_next() then reads from the start. For this
+ * shape it would find the same name, value and token (a token is a
+ * gen-value that ':', '[' or ']' do not continue).
  */
 static inline struct slice
-lone_param(
-    const char *lo, const char *p, const char *end, const char *lit, size_t n)
+first_param(
+    const char *lo, const char **pp, const char *end, const char *lit, size_t n)
 {
+    const char *p = *pp;
     if ((size_t) (end - p) > n + 2 && p[0] == ';' && p[n + 1] == '='
         && sip__lit_eq((struct slice){ p + 1, n }, lit, n)) {
         const char *v = p + n + 2;
-        if (sip__skip(sip__skip_alnum(lo, v, end), end, C_TOKEN) == end) {
-            return (struct slice){ v, (size_t) (end - v) };
+        const char *q = sip__skip(sip__skip_alnum(lo, v, end), end, C_TOKEN);
+        if (q > v && (q == end || !sip__is(*q, C_GENVAL))) {
+            *pp = q;
+            return (struct slice){ v, (size_t) (q - v) };
         }
     }
     return SLICE_NULL;
 }
 
-#define LONE_PARAM(lo, p, end, lit)                                            \
-    lone_param((lo), (p), (end), (lit), sizeof(lit) - 1)
+#define FIRST_PARAM(lo, pp, end, lit)                                          \
+    first_param((lo), (pp), (end), (lit), sizeof(lit) - 1)
 
 static struct slice
 unquote(struct slice v)
@@ -196,11 +201,7 @@ sip_addr_parse(struct sip_addr *a, struct slice value)
     }
     const char *ps = sip__skip_lws(p, end);
     a->params = (struct slice){ ps, (size_t) (end - ps) };
-    a->tag = LONE_PARAM(value.p, p, end, "tag");
-    if (a->tag.p) {
-        err = 0;
-        goto out;
-    }
+    a->tag = FIRST_PARAM(value.p, &p, end, "tag");
     struct slice n, v;
     bool tok;
     int rc;
@@ -329,11 +330,7 @@ transport:
     }
     const char *ps = sip__skip_lws(p, end);
     v->params = (struct slice){ ps, (size_t) (end - ps) };
-    v->branch = LONE_PARAM(value.p, p, end, "branch");
-    if (v->branch.p) {
-        err = 0;
-        goto out;
-    }
+    v->branch = FIRST_PARAM(value.p, &p, end, "branch");
     struct slice n, val;
     bool tok;
     int rc;

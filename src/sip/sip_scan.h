@@ -217,14 +217,15 @@ sip__scan_alnum(const char *p)
 
 /* The same within [p, end) for any distance to end: a block that would
  * cross end is the one ending there, the bytes before p shifted out. p
- * when [lo, end) is shorter than a block. */
+ * when [lo, end) is shorter than a block, or fewer than 8 bytes are left
+ * (the callers' byte loops are cheaper there). */
 static inline const char *
 sip__skip_alnum(const char *lo, const char *p, const char *end)
 {
     if (end - p >= 16) {
         return sip__scan_alnum(p);
     }
-    if (p == end || end - lo < 16) {
+    if (end - p < 8 || end - lo < 16) {
         return p;
     }
     unsigned dot, dash, n = (unsigned) (end - p);

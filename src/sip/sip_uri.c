@@ -298,6 +298,7 @@ port:
     if (port_digits && port_digits <= 5) {
         /* Counted already: at most 99999, checked once. */
         uint32_t v = 0;
+#pragma GCC unroll 5
         for (unsigned i = 1; i <= port_digits; i++) {
             v = v * 10 + (uint32_t) (p[i] - '0');
         }
@@ -382,7 +383,7 @@ parse_sip(struct sip_uri *u, const char *lo, const char *p, const char *end)
     /* userinfo ends at the first '@' (user and password cannot hold an
      * unescaped one). The usual user without a password is followed by
      * it, which saves looking for it first. */
-    const char *at = scan_escaped(sip__skip_alnum(lo, p, end), end, C_USER);
+    const char *at = scan_escaped(p, end, C_USER);
     if (at && at != p && at < end && *at == '@') {
         u->user = (struct slice){ p, (size_t) (at - p) };
         p = at + 1;

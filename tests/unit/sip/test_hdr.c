@@ -51,10 +51,10 @@ test_addr(void **state)
     guard_free(&g);
 }
 
-/* ";tag=token" or ";branch=token" alone, the usual parameters, and their
+/* ";tag=token" or ";branch=token" first, the usual parameters, and their
  * neighbours that the general parameter loop decides. */
 static void
-test_lone_param(void **state)
+test_first_param(void **state)
 {
     (void) state;
     struct guard g = { 0 };
@@ -67,6 +67,9 @@ test_lone_param(void **state)
         { "sip:a@b;tag=1", "1", 0 },
         { "<sip:a@b>;tags=1", NULL, 0 },
         { "<sip:a@b>;tag=1;x", "1", 0 },
+        { "<sip:a@b>;tag=1 ; x=2;tag=3", "3", 0 },
+        { "<sip:a@b>;tag=a:b", NULL, SIP_E_BAD_PARAM },
+        { "<sip:a@b>;tag=a;=", NULL, SIP_E_BAD_PARAM },
         { "<sip:a@b>;tag=", NULL, SIP_E_BAD_PARAM },
         { "<sip:a@b>;tag=[::1]", NULL, SIP_E_BAD_PARAM },
         { "<sip:a@b>;tag=a\"b", NULL, SIP_E_BAD_PARAM },
@@ -90,6 +93,10 @@ test_lone_param(void **state)
             "z9hG4bK-381642-1742-0", 0 },
         { "SIP/2.0/UDP h;BRANCH=z9hG4bKa", "z9hG4bKa", 0 },
         { "SIP/2.0/UDP h;branch=z9hG4bKa;rport", "z9hG4bKa", 0 },
+        { "SIP/2.0/UDP h;branch=z9hG4bKa;received=192.0.2.1;rport=5060",
+            "z9hG4bKa", 0 },
+        { "SIP/2.0/UDP h;branch=z9hG4bKa;rport=x", NULL, SIP_E_BAD_VIA },
+        { "SIP/2.0/UDP h;branch=z9hG4bKa[1]", NULL, SIP_E_BAD_VIA },
         { "SIP/2.0/UDP h;branchx=1", NULL, 0 },
         { "SIP/2.0/UDP h;branch=", NULL, SIP_E_BAD_VIA },
         { "SIP/2.0/UDP h;branch=a:b", NULL, SIP_E_BAD_VIA },
@@ -391,7 +398,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr),
-        cmocka_unit_test(test_lone_param),
+        cmocka_unit_test(test_first_param),
         cmocka_unit_test(test_via),
         cmocka_unit_test(test_cseq_mf_expires),
         cmocka_unit_test(test_contact),

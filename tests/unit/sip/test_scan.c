@@ -63,10 +63,10 @@ test_lines(void **state)
 }
 
 /* The run of letters, digits, '.' and '-' from any offset of a buffer,
- * whose end is the guard page, against a byte loop: a block (or the tail
- * block ending at end) takes up to 16 bytes of it, through
- * sip__scan_alnum() where 16 are left; the portable build leaves it all to
- * its callers' byte loops. */
+ * whose end is the guard page, against a byte loop: a block (or, from 8
+ * bytes before end on, the tail block ending there) takes up to 16 bytes
+ * of it, through sip__scan_alnum() where 16 are left; the portable build
+ * leaves it all to its callers' byte loops. */
 static void
 test_skip_alnum(void **state)
 {
@@ -87,7 +87,7 @@ test_skip_alnum(void **state)
                 r++;
             }
 #ifdef SIP_SCAN_SSE2
-            const char *want = len >= 16 ? r : p;
+            const char *want = len >= 16 && end - p >= 8 ? r : p;
 #else
             const char *want = p;
 #endif
