@@ -68,9 +68,11 @@ struct slot {
 };
 
 struct shard {
-    _Alignas(64) pthread_rwlock_t lock; /* one cache line per shard */
-    struct slot *tab;
-    size_t cap; /* power of two */
+    /* The table's address with log2 of its capacity (a power of two) in
+     * the low 6 bits (the table is 64-aligned), 0 before the first: one
+     * word, so that a reader finds it in the lock's cache line. */
+    _Alignas(64) uintptr_t table;
+    pthread_rwlock_t lock;
     size_t n;
     /* No binding of the shard expires before this (a lower bound; 0 until
      * a sweep computed it): the sweep skips a shard with nothing due. */
@@ -111,6 +113,24 @@ store__idx_new(struct store_idx **ip)
     return 0;
 }
 
+static struct slot *
+tab_of(const struct shard *s)
+{
+    return (struct slot *) (s->table & ~(uintptr_t) 63);
+}
+
+static size_t
+cap_of(const struct shard *s)
+{
+    return s->table ? (size_t) 1 << (s->table & 63) : 0;
+}
+
+static void
+table_set(struct shard *s, struct slot *tab, size_t cap)
+{
+    s->table = (uintptr_t) tab | (uintptr_t) __builtin_ctzll(cap);
+}
+
 static struct bnd **
 bnds(struct aor_ent *e)
 {
@@ -140,12 +160,13 @@ store__idx_free(struct store_idx *ix)
     }
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i];
-        for (size_t j = 0; j < s->cap; j++) {
-            if (s->tab[j].e) {
-                ent_free(s->tab[j].e);
+        struct slot *tab = tab_of(s);
+        for (size_t j = 0; j < cap_of(s); j++) {
+            if (tab[j].e) {
+                ent_free(tab[j].e);
             }
         }
-        free(s->tab);
+        free(tab);
         pthread_rwlock_destroy(&s->lock);
     }
     free(ix);
@@ -155,13 +176,14 @@ store__idx_free(struct store_idx *ix)
 static struct slot *
 find(struct shard *s, struct slice aor, uint64_t h)
 {
-    size_t mask = s->cap - 1;
+    size_t mask = cap_of(s) - 1;
+    struct slot *tab = tab_of(s);
 
-    if (!s->cap) {
+    if (!s->table) {
         return NULL;
     }
-    for (size_t i = h & mask; s->tab[i].e; i = (i + 1) & mask) {
-        struct slot *t = &s->tab[i];
+    for (size_t i = h & mask; tab[i].e; i = (i + 1) & mask) {
+        struct slot *t = &tab[i];
         if (t->hash == h && t->e->aor_len == aor.len
             && memcmp(t->e->data, aor.p, aor.len) == 0) {
             return t;
@@ -196,21 +218,21 @@ slot_put(struct slot *tab, size_t cap, uint64_t h, struct aor_ent *e)
 static int
 grow(struct shard *s)
 {
-    size_t cap = s->cap ? s->cap * 2 : 16;
+    struct slot *old = tab_of(s);
+    size_t n = cap_of(s), cap = n ? n * 2 : 16;
     struct slot *tab = aligned_alloc(64, cap * sizeof(*tab));
 
     if (!tab) {
         return -ENOMEM;
     }
     memset(tab, 0, cap * sizeof(*tab));
-    for (size_t i = 0; i < s->cap; i++) {
-        if (s->tab[i].e) {
-            slot_put(tab, cap, s->tab[i].hash, s->tab[i].e);
+    for (size_t i = 0; i < n; i++) {
+        if (old[i].e) {
+            slot_put(tab, cap, old[i].hash, old[i].e);
         }
     }
-    free(s->tab);
-    s->tab = tab;
-    s->cap = cap;
+    free(old);
+    table_set(s, tab, cap);
     return 0;
 }
 
@@ -228,8 +250,8 @@ get(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
     if (aor.len > STORE_MAX_AOR) {
         return NULL;
     }
-    if (2 * (s->n + 1) > s->cap && grow(s) != 0
-        && 4 * (s->n + 1) > 3 * s->cap) {
+    if (2 * (s->n + 1) > cap_of(s) && grow(s) != 0
+        && 4 * (s->n + 1) > 3 * cap_of(s)) {
         return NULL;
     }
     struct aor_ent *e = calloc(1, sizeof(*e) + aor.len);
@@ -240,7 +262,7 @@ get(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
     memcpy(e->data, aor.p, aor.len);
     s->n++;
     atomic_fetch_add(&ix->aors, 1);
-    return slot_put(s->tab, s->cap, h, e);
+    return slot_put(tab_of(s), cap_of(s), h, e);
 }
 
 static struct aor_ent *
@@ -257,17 +279,18 @@ get_ent(struct store_idx *ix, struct shard *s, struct slice aor, uint64_t h)
 static void
 slot_del(struct shard *s, struct slot *t)
 {
-    size_t mask = s->cap - 1;
-    size_t i = (size_t) (t - s->tab);
+    struct slot *tab = tab_of(s);
+    size_t mask = cap_of(s) - 1;
+    size_t i = (size_t) (t - tab);
 
-    for (size_t j = (i + 1) & mask; s->tab[j].e; j = (j + 1) & mask) {
-        if (((j - (s->tab[j].hash & mask)) & mask) >= ((j - i) & mask)) {
-            s->tab[i] = s->tab[j];
+    for (size_t j = (i + 1) & mask; tab[j].e; j = (j + 1) & mask) {
+        if (((j - (tab[j].hash & mask)) & mask) >= ((j - i) & mask)) {
+            tab[i] = tab[j];
             i = j;
         }
     }
-    s->tab[i].e = NULL;
-    s->tab[i].hash = 0;
+    tab[i].e = NULL;
+    tab[i].hash = 0;
 }
 
 /* Unlinks and frees the entry of slot t if it holds nothing any more;
@@ -633,9 +656,10 @@ store__idx_expire(
         }
         /* Scan without the lock (we are the only writer); lock only the
          * shards that have something to drop. */
-        for (size_t j = 0; j < s->cap; j++) {
-            if (s->tab[j].e) {
-                any |= has_expired(s->tab[j].e, now, &min, cb, arg);
+        struct slot *tab = tab_of(s);
+        for (size_t j = 0; j < cap_of(s); j++) {
+            if (tab[j].e) {
+                any |= has_expired(tab[j].e, now, &min, cb, arg);
             }
         }
         if (!any) {
@@ -646,8 +670,8 @@ store__idx_expire(
         pthread_rwlock_wrlock(&s->lock);
         /* A dropped entry's slot gets a later one (maybe one seen already,
          * from across the end: harmless): look at it again. */
-        for (size_t j = 0; j < s->cap;) {
-            struct aor_ent *e = s->tab[j].e;
+        for (size_t j = 0; j < cap_of(s);) {
+            struct aor_ent *e = tab[j].e;
             if (!e) {
                 j++;
                 continue;
@@ -662,7 +686,7 @@ store__idx_expire(
                     min = exp;
                 }
             }
-            if (!maybe_drop(ix, s, &s->tab[j])) {
+            if (!maybe_drop(ix, s, &tab[j])) {
                 j++;
             }
         }
@@ -754,8 +778,8 @@ store__idx_user_list(struct store_idx *ix, store_user_cb *cb, void *arg)
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i];
         pthread_rwlock_rdlock(&s->lock);
-        for (size_t j = 0; j < s->cap; j++) {
-            const struct aor_ent *e = s->tab[j].e;
+        for (size_t j = 0; j < cap_of(s); j++) {
+            const struct aor_ent *e = tab_of(s)[j].e;
             if (!e || !e->user) {
                 continue;
             }
@@ -780,8 +804,8 @@ store__idx_moved_list(struct store_idx *ix, store_moved_cb *cb, void *arg)
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i];
         pthread_rwlock_rdlock(&s->lock);
-        for (size_t j = 0; j < s->cap; j++) {
-            const struct aor_ent *e = s->tab[j].e;
+        for (size_t j = 0; j < cap_of(s); j++) {
+            const struct aor_ent *e = tab_of(s)[j].e;
             if (!e || !e->moved) {
                 continue;
             }
@@ -813,15 +837,13 @@ store__idx_replace(struct store_idx *ix, struct store_idx *fresh)
 {
     for (size_t i = 0; i < NSHARDS; i++) {
         struct shard *s = &ix->shards[i], *f = &fresh->shards[i];
-        struct slot *tab = f->tab;
-        size_t cap = f->cap, n = f->n;
+        uintptr_t table = f->table;
+        size_t n = f->n;
 
         pthread_rwlock_wrlock(&s->lock);
-        f->tab = s->tab;
-        f->cap = s->cap;
+        f->table = s->table;
         f->n = s->n;
-        s->tab = tab;
-        s->cap = cap;
+        s->table = table;
         s->n = n;
         pthread_rwlock_unlock(&s->lock);
     }
