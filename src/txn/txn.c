@@ -62,8 +62,8 @@ enum {
 /* Timer C (RFC 3261 §16.6 item 11): more than 3 minutes. */
 #define TIMER_C_MS 181000
 
-/* Line-aligned, with what a lookup that matches reads (key, mkey, state,
- * kind) in the first line. */
+/* Three cache lines, aligned, with what a lookup that matches reads (key,
+ * mkey, state) in the first. */
 struct txn {
     _Alignas(64) uint64_t key;
     uint64_t mkey; /* merged-request key; 0 when not indexed */
@@ -71,21 +71,21 @@ struct txn {
     uint8_t state;
     bool reliable;
     bool proxy; /* client INVITE of a proxy: see txn_client_proxy() */
-    uint8_t buf_class;
+    uint8_t buf_class, ack_class;
     uint16_t code;
     uint32_t gen;
     uint32_t rt_ms;
-    struct txn *next; /* free list */
+    uint32_t msg_len, ack_len;
     struct tnode tn[2];
     struct transport_ep dest;
     char *msg; /* last response (server) or request (client) */
-    uint32_t msg_len;
     char *ack; /* client INVITE: the ACK for a non-2xx */
-    uint32_t ack_len;
-    uint8_t ack_class;
     void *user;
     txn_client_cb *cb;
-    void *cb_arg;
+    union {
+        void *cb_arg;
+        struct txn *next; /* on the free list, where cb is NULL */
+    };
 };
 
 struct bufnode {
@@ -636,7 +636,7 @@ slot_of(const struct group *g, uint16_t tag, uintptr_t ref)
 }
 
 /* There is an empty slot: the groups are at most 5/6 full (see room()). */
-static void
+static inline __attribute__((always_inline)) void
 idx_put(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
 {
     for (size_t i = key & gmask;; i = (i + 1) & gmask) {
@@ -652,7 +652,7 @@ idx_put(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
 
 /* Removes (key, ref) if it is indexed (a client transaction may end before
  * its insert), and takes it off the overflow counts it raised. */
-static void
+static inline __attribute__((always_inline)) void
 idx_del(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
 {
     size_t i = key & gmask;
@@ -788,7 +788,7 @@ hash_remove(struct txn_table *t, struct txn *tx)
 
 /* The live transaction with key, in one probe of the index that also
  * finds the log's record with key for d (when set; *d starts NULL). */
-static struct txn *
+static inline __attribute__((always_inline)) struct txn *
 lookup(const struct txn_table *t, uint64_t key, struct done **d)
 {
     struct probe p = probe_start(t->keys, t->gmask, key);
