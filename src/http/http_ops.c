@@ -71,6 +71,28 @@ rates(struct http_service *svc, unsigned window_s, double *req, double *resp)
     return ok;
 }
 
+/*
+ * The store's state, in /healthz and /readyz. Only said, never a reason to
+ * fail them: a node whose database is away still answers every redirect
+ * from its index, and refuses only writes (500 with Retry-After).
+ */
+static json_t *
+store_state(struct http_service *svc)
+{
+    struct store *st = daemon_store(svc->d);
+    struct store_health h;
+
+    if (!st) {
+        return json_null();
+    }
+    store_health_get(st, &h);
+    if (h.available) {
+        return json_pack("{s:s,s:s}", "backend", h.backend, "state", "ok");
+    }
+    return json_pack("{s:s,s:s,s:I}", "backend", h.backend, "state",
+        "unavailable", "since", (json_int_t) h.down_since);
+}
+
 static void
 healthz(void *arg, const struct http_req *rq, struct http_resp *rs)
 {
@@ -78,8 +100,10 @@ healthz(void *arg, const struct http_req *rq, struct http_resp *rs)
 
     (void) rq;
     http_resp_json(rs, 200,
-        json_pack("{s:s,s:s,s:f}", "status", "ok", "version", SIPWARD_VERSION,
-            "uptime_seconds", (double) daemon_uptime_ms(svc->d) / 1000.0));
+        json_pack("{s:s,s:s,s:f,s:o}", "status", "ok", "version",
+            SIPWARD_VERSION, "uptime_seconds",
+            (double) daemon_uptime_ms(svc->d) / 1000.0, "store",
+            store_state(svc)));
 }
 
 static void
@@ -90,8 +114,8 @@ readyz(void *arg, const struct http_req *rq, struct http_resp *rs)
 
     (void) rq;
     http_resp_json(rs, ready ? 200 : 503,
-        json_pack("{s:b,s:I}", "ready", ready, "workers",
-            (json_int_t) daemon_nworkers(svc->d)));
+        json_pack("{s:b,s:I,s:o}", "ready", ready, "workers",
+            (json_int_t) daemon_nworkers(svc->d), "store", store_state(svc)));
 }
 
 static void

@@ -902,6 +902,28 @@ store_stats_get(struct store *st, struct store_stats *s)
     s->committed_reqs = atomic_load(&st->committed_reqs);
 }
 
+void
+store__set_available(struct store *st, bool available)
+{
+    int64_t up = 0;
+
+    if (available) {
+        atomic_store(&st->down_since, 0);
+    } else {
+        /* Since the first loss, not the latest failed retry. */
+        atomic_compare_exchange_strong(
+            &st->down_since, &up, (int64_t) clock_wall());
+    }
+}
+
+void
+store_health_get(struct store *st, struct store_health *h)
+{
+    h->backend = st->ops->name;
+    h->down_since = atomic_load(&st->down_since);
+    h->available = h->down_since == 0;
+}
+
 int
 store_user_list(struct store *st, store_user_cb *cb, void *arg)
 {

@@ -152,6 +152,15 @@ struct store_stats {
 };
 void store_stats_get(struct store *st, struct store_stats *s);
 
+/* Whether the database behind the store is reachable: while it is not,
+ * reads go on from the index and writes fail (readiness reports it). */
+struct store_health {
+    const char *backend; /* "sqlite", "postgresql" */
+    bool available;
+    int64_t down_since; /* wall-clock seconds it went away; 0 when available */
+};
+void store_health_get(struct store *st, struct store_health *h);
+
 /* ---- writes ---- */
 
 enum store_req_kind {

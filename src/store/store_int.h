@@ -84,11 +84,17 @@ struct store {
     bool sweep_full;
 
     atomic_uint_fast64_t commits, committed_reqs;
+    /* Wall-clock seconds since the database is away; 0 while it is there.
+     * Written by the store thread, read by the HTTP one. */
+    _Atomic int64_t down_since;
 };
 
 /* Back-end constructors: allocate, open, create or migrate the schema. */
 int store__sqlite_open(struct store **stp, const struct store_conf *c);
 int store__pg_open(struct store **stp, const struct store_conf *c);
+
+/** A back end lost (false) or regained (true) its database. */
+void store__set_available(struct store *st, bool available);
 
 /* ---- index (store_index.c) ---- */
 /* Mutations run on the store thread only (one writer); each takes the shard

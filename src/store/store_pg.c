@@ -343,6 +343,7 @@ lost(struct store_pg *g, const char *why)
             g->display, msg);
     }
     g->up = false;
+    store__set_available(&g->base, false);
     drop_conns(g);
     /* The first retry comes with the next poll: a dropped connection to a
      * healthy server (pg_terminate_backend, a proxy) heals at once. */
@@ -1168,6 +1169,7 @@ try_reconnect(struct store_pg *g)
     struct store_stats s;
     store__idx_stats(g->base.idx, &s);
     g->up = true;
+    store__set_available(&g->base, true);
     g->full_reload = false;
     log_info("postgres: reconnected to %s; resynchronized %" PRIu64
              " AORs (%" PRIu64 " users, %" PRIu64 " bindings, %" PRIu64

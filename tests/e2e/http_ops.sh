@@ -29,6 +29,11 @@ json_get() { # json_get EXPR: evaluates EXPR on the body parsed as j
 i=0
 while [ "$(code GET /readyz)" != 200 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done
 [ "$(json_get 'j["ready"]')" = True ] || fail "/readyz not ready"
+[ "$(json_get 'j["store"]["backend"], j["store"]["state"]')" = "sqlite ok" ] \
+    || fail "/readyz store: $(cat "$SW_TMP/body")"
+code GET /healthz >/dev/null
+[ "$(json_get 'j["store"]["backend"], j["store"]["state"]')" = "sqlite ok" ] \
+    || fail "/healthz store: $(cat "$SW_TMP/body")"
 pass "health and readiness"
 
 [ "$(code GET /metrics)" = 200 ] || fail "/metrics"
