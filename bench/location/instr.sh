@@ -15,6 +15,12 @@
 #   bench/location/instr.sh 301 20000
 #   TOP=40 bench/location/instr.sh 302
 #
+# CACHE=1 adds callgrind's cache simulation and prints the worker's D1 and
+# LL misses per call (read: D1mr/DLmr, write: D1mw/DLmw) next to its
+# instructions: what a change to the lines a call touches is worth. The
+# simulated caches stay warm across calls and follow how many messages
+# each wake-up finds, so compare runs made alike, and more than one.
+#
 # Loopback only; SIPp is bounded by -m and -timeout. Needs valgrind, sipp
 # and the peers' bench directory (PEER_BENCH) for the SIPp scenarios.
 set -euo pipefail
@@ -24,6 +30,7 @@ MODE=${1:-301}
 CALLS=${2:-20000}
 RATE=${RATE:-2000}
 TOP=${TOP:-25}
+CACHE=${CACHE:-0}
 NUSERS=${NUSERS:-10000}
 SIPWARD=${SIPWARD:-$ROOT/build/release/sipward}
 . "$HERE/common.sh"
@@ -53,7 +60,9 @@ fi
 
 # Counting starts once the worker runs; the store load and start-up are
 # left out. The worker's instructions are its thread's, read off below.
-(cd "$WORK" && exec valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
+VG=(valgrind --tool=callgrind)
+[ "$CACHE" = 1 ] && VG+=(--cache-sim=yes)
+(cd "$WORK" && exec "${VG[@]}" --callgrind-out-file="$WORK/cg.out" \
     --separate-threads=yes "$SIPWARD" serve \
     --set "sip.listen=udp:127.0.0.1:$PORT" --set "http.listen=127.0.0.1:$HTTP_PORT" \
     --set server.workers=1 --set log.level=warn \
@@ -119,7 +128,14 @@ done
 total=$(awk '/^summary:/ { print $2 }' "$best")
 echo "mode=$MODE calls=$CALLS worker_instr_per_call=$((total / CALLS))$(
     [ -n "$store" ] && echo " store_instr_per_call=$(($(awk '/^summary:/ { print $2 }' "$store") / CALLS))")"
-callgrind_annotate --inclusive=yes "$best" 2>/dev/null \
+if [ "$CACHE" = 1 ]; then
+    # Every event of the summary line, per call.
+    paste -d' ' <(awk '/^events:/ { for (i = 2; i <= NF; i++) print $i }' "$best") \
+        <(awk '/^summary:/ { for (i = 2; i <= NF; i++) print $i }' "$best") \
+        | awk -v n="$CALLS" '{ printf "%s%s=%.2f", (NR > 1 ? " " : "per call: "), $1, $2 / n }
+            END { print "" }'
+fi
+callgrind_annotate --inclusive=yes --show=Ir "$best" 2>/dev/null \
     | awk -v n="$CALLS" '/^ *[0-9,]+ \(/ { c = $1; gsub(",", "", c);
         sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, ""); sub(/ \[.*/, ""); f = $0; sub(/^.*:/, "", f);
         if (!(f in seen)) { seen[f] = 1; printf "%8d  %s\n", c / n, $0 } }' | sed -n "2,$((TOP + 1))p"
