@@ -641,16 +641,18 @@ auth_verify(struct auth *a, const struct auth_creds *c, struct slice method,
     }
     /* A nonce still in the table is one we issued, byte for byte: only
      * one that left it (or a forgery) needs its MAC checked, to tell a
-     * stale nonce from a bad one. */
-    int used = nonce_use(a, raw, c->nc);
+     * stale nonce from a bad one. One past its lifetime is not looked up,
+     * so its nc is not taken (issued is not checked yet: no now - issued). */
+    int64_t issued = (int64_t) load64(raw);
+    bool fresh =
+        issued >= now - (int64_t) a->c.nonce_ttl_s && issued <= now + 5;
+    int used = fresh ? nonce_use(a, raw, c->nc) : -1;
     if (used < 0
         && (nonce_mac(a, raw, mac) != 0
             || CRYPTO_memcmp(mac, raw + 12, NONCE_MAC) != 0)) {
         return AUTH_BAD; /* not ours (or from before a restart) */
     }
-    int64_t issued = (int64_t) load64(raw);
-    if (used < 0 || now - issued > (int64_t) a->c.nonce_ttl_s
-        || issued > now + 5) {
+    if (used < 0) {
         return AUTH_STALE;
     }
     return used > 0 ? AUTH_OK : AUTH_REPLAY;
