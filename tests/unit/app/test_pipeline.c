@@ -294,6 +294,28 @@ test_allow_and_supported_from_services(void **state)
         r, "Allow: INVITE, ACK, CANCEL, REGISTER, OPTIONS, MESSAGE\r\n"));
 }
 
+/* An ACK to a non-2xx final response ends its INVITE transaction
+ * (§17.2.1), matched by the top Via's branch and sent-by (§17.2.3): one
+ * with another branch leaves it, one whose Via has the usual shape ends it
+ * even with a defect elsewhere (it is matched from that Via alone, so not
+ * counted as malformed). */
+static void
+test_ack_ends_invite_transaction(void **state)
+{
+    struct fixture *f = *state;
+
+    f->verdict_a = APP_PASS;
+    input(f, "INVITE", "z9hG4bKk1", NULL);
+    assert_int_equal(next_code(f, NULL, 0), 404);
+    assert_int_equal(txn_table_count(f->txn), 1);
+    input(f, "ACK", "z9hG4bKk2", NULL);
+    assert_int_equal(txn_table_count(f->txn), 1);
+    input(f, "ACK", "z9hG4bKk1", "No colon on this line\r\n");
+    assert_int_equal(txn_table_count(f->txn), 0);
+    assert_int_equal(app_worker_stats_get(f->w)->bad, 0);
+    assert_int_equal(next_code(f, NULL, 0), 0);
+}
+
 static void
 test_rport_and_received(void **state)
 {
@@ -335,6 +357,8 @@ main(void)
             test_allow_and_supported_from_services, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_rport_and_received, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_ack_ends_invite_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
