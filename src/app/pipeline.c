@@ -658,14 +658,12 @@ ack_absorbed(
     }
     match_via(&v, value, &tm);
     tm.method = SLICE_LIT("ACK");
-    struct txn *tx = txn_server_find(w->txn, &tm);
-    if (!tx) {
-        return false;
-    }
     /* As the full path: a transaction found takes the ACK, absorbed or
      * not (one for a 2xx is not ours, and is dropped there too). */
+    if (!txn_server_retransmission(w->txn, &tm, true)) {
+        return false;
+    }
     app_metrics_request(SIP_METHOD_ACK, src->proto);
-    txn_server_absorb(w->txn, tx, true);
     return true;
 }
 
