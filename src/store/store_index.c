@@ -845,6 +845,9 @@ store__idx_replace(struct store_idx *ix, struct store_idx *fresh)
         f->n = s->n;
         s->table = table;
         s->n = n;
+        /* The bound belongs to the table: one kept from an emptier old
+         * table would have the sweep skip the new one's bindings. */
+        s->min_expires = f->min_expires;
         pthread_rwlock_unlock(&s->lock);
     }
     atomic_store(&ix->aors, atomic_load(&fresh->aors));

@@ -480,6 +480,39 @@ test_two_nodes_coherent(void **state)
     store_close(b);
 }
 
+/* A TRUNCATE has every node reload all into a fresh index: a binding only
+ * that reload brought (its own NOTIFY was not seen, as when both arrive in
+ * one poll) still expires there, although the node had swept the AOR's
+ * shard empty before. */
+static void
+test_reloaded_binding_expires(void **state)
+{
+    struct fx *f = *state;
+    struct store *b = open_mode(f, STORE_MODE_SERVE);
+    struct store_contact c = {
+        .uri = SLICE_LIT("sip:alice@10.0.0.8"), .expires = 1, .q = 1000
+    };
+    char sql[512];
+
+    /* Gone only once a sweep dropped it: that sweep found the shard left
+     * with nothing due. */
+    assert_int_equal(reg(b, "cid", 1, &c, 1, false), 0);
+    assert_true(wait_bindings(b, AOR, -1, 1000 + COHERENT_MS) >= 0);
+    /* Replica role: the row's trigger stays silent, as if its NOTIFY had
+     * come with the TRUNCATE's. */
+    snprintf(sql, sizeof(sql),
+        "SET session_replication_role = replica;"
+        "INSERT INTO bindings VALUES('sip:alice@example.com', "
+        "'sip:alice@10.0.0.9', %lld, 1000, 'cid', 1, '', 0, '', '');"
+        "RESET session_replication_role",
+        (long long) clock_wall() + 8);
+    db_exec(f, sql);
+    db_exec(f, "TRUNCATE moved");
+    assert_true(wait_bindings(b, AOR, 1, COHERENT_MS) >= 0);
+    assert_true(wait_bindings(b, AOR, -1, 8000 + COHERENT_MS) >= 0);
+    store_close(b);
+}
+
 /* ---- losing the database ---- */
 
 static void
@@ -619,6 +652,8 @@ main(void)
             test_register_rules_and_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_two_nodes_coherent, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reloaded_binding_expires, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_database_lost_and_back, setup, teardown),
     };
