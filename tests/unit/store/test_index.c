@@ -13,7 +13,9 @@
 
 #include "store/store_int.h"
 
-enum { T0 = 1000000 };
+enum {
+    T0 = 1000000
+};
 
 static void
 count_bindings(void *arg, const struct store_aor_view *v)
@@ -76,7 +78,9 @@ test_swapped_in_bindings_expire(void **state)
 static void
 test_sweep_drops_all_due_keeps_rest(void **state)
 {
-    enum { N = 6000 };
+    enum {
+        N = 6000
+    };
     struct store_idx *ix;
     char aor[48];
     (void) state;
