@@ -103,6 +103,38 @@ hexh(enum auth_alg alg, const char *s, char *out)
     }
 }
 
+/* Parts joined in a block before hashing, or hashed on their own where
+ * they do not fit: the same digest as the joined string, whatever the
+ * lengths (a part that fills the block, crosses it, or exceeds it). */
+static void
+test_ha1_long_parts(void **state)
+{
+    static const size_t len[][3] = { { 0, 0, 0 }, { 1, 1, 600 },
+        { 300, 300, 1 }, { 510, 0, 0 }, { 511, 0, 0 }, { 512, 1, 513 },
+        { 1024, 2000, 5 } };
+    static char fill[2048], joined[8192];
+    char out[AUTH_HEX_MAX], want[AUTH_HEX_MAX];
+    (void) state;
+
+    for (size_t i = 0; i < sizeof(fill); i++) {
+        fill[i] = (char) ('a' + i % 26);
+    }
+    for (size_t i = 0; i < sizeof(len) / sizeof(len[0]); i++) {
+        const size_t *l = len[i];
+        snprintf(joined, sizeof(joined), "%.*s:%.*s:%.*s", (int) l[0], fill,
+            (int) l[1], fill + 1, (int) l[2], fill + 2);
+        for (int alg = AUTH_MD5; alg <= AUTH_SHA256; alg++) {
+            hexh((enum auth_alg) alg, joined, want);
+            assert_int_equal(
+                auth_ha1((enum auth_alg) alg, slice_make(fill, l[0]),
+                    slice_make(fill + 1, l[1]), slice_make(fill + 2, l[2]),
+                    out),
+                0);
+            assert_string_equal(out, want);
+        }
+    }
+}
+
 /* What a client computes (RFC 7616 §3.4.1, qop=auth). */
 static void
 client_response(enum auth_alg alg, const char *ha1, const char *nonce,
@@ -239,6 +271,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ha1_vectors),
         cmocka_unit_test(test_creds_parse),
+        cmocka_unit_test(test_ha1_long_parts),
         cmocka_unit_test(test_flow_sha256),
         cmocka_unit_test(test_flow_md5),
     };
