@@ -49,7 +49,7 @@ struct src_shard {
 };
 
 struct auth {
-    uint64_t gen; /* tells the per-thread HMAC contexts which key they hold */
+    uint64_t gen; /* tells the per-thread MAC contexts which key they hold */
     struct auth_conf c;
     char realm[256];
     unsigned char secret[16]; /* the nonces' SipHash key */
