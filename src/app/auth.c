@@ -331,7 +331,8 @@ creds_params(struct auth_creds *c, const char *p, const char *end)
             if (q && memchr(p + 1, '\\', (size_t) (q - p - 1))) {
                 q = p + 1;
                 while (q < end && *q != '"') {
-                    q += *q == '\\' ? 2 : 1;
+                    /* A trailing backslash stops at end, not past it. */
+                    q += *q == '\\' && end - q > 1 ? 2 : 1;
                 }
             }
             if (!q || q >= end) {

@@ -60,10 +60,11 @@ test_creds_parse(void **state)
     assert_true(slice_eq(c.nonce, SLICE_LIT("n2")));
     assert_int_equal(c.alg, AUTH_MD5);
     assert_int_equal(c.nc, 255);
-    /* An unterminated quote, text after a closing one, a name without a
-     * value, a bad nc. */
+    /* An unterminated quote (also one ending in a backslash), text after
+     * a closing one, a name without a value, a bad nc. */
     static const char *const bad[] = {
         "Digest username=\"bob, realm=\"r\"",
+        "Digest username=\"\\\"x\\",
         "Digest username=\"bob\"x, realm=\"r\"",
         "Digest username, realm=\"r\"",
         ("Digest username=b, realm=r, nonce=n, uri=u, response=r, qop=auth, "
