@@ -663,6 +663,9 @@ idx_del(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
             return;
         }
         i = (i + 1) & gmask;
+        if (i == (key & gmask)) {
+            return; /* every group seen (see probe_next()) */
+        }
     }
     g[i].ref[j] = 0;
     g[i].tag[j] = 0;
@@ -675,7 +678,7 @@ idx_del(struct group *g, size_t gmask, uint64_t key, uintptr_t ref)
  * the first group nothing passed. */
 struct probe {
     const struct group *groups;
-    size_t i, gmask;
+    size_t i, home, gmask;
     unsigned hits; /* of groups[i], not yet returned */
     uint16_t tag;
 };
@@ -683,7 +686,8 @@ struct probe {
 static inline struct probe
 probe_start(const struct group *groups, size_t gmask, uint64_t key)
 {
-    struct probe p = { groups, key & gmask, gmask, 0, tag_of(key) };
+    struct probe p = { groups, key & gmask, key & gmask, gmask, 0,
+        tag_of(key) };
 
     p.hits = tag_hits(&groups[p.i], p.tag);
     return p;
@@ -705,6 +709,11 @@ probe_next(struct probe *p)
             return 0;
         }
         p->i = (p->i + 1) & p->gmask;
+        /* Back home: every group seen (overflow counts may stand in all
+         * of them at once, each for an entry that passed it). */
+        if (p->i == p->home) {
+            return 0;
+        }
         p->hits = tag_hits(&p->groups[p->i], p->tag);
     }
 }
