@@ -675,6 +675,88 @@ test_table_grows(void **state)
     }
 }
 
+/* Request i of test_table_shrinks: a REGISTER every 100th, else an
+ * INVITE, each with its own CSeq (so its own merged key). */
+static struct txn_match
+shrink_req(const char *prefix, char *br, size_t size, int i)
+{
+    snprintf(br, size, "z9hG4bK%s%d", prefix, i);
+    struct txn_match m = req(i % 100 == 0 ? "REGISTER" : "INVITE", br);
+    m.cseq = (uint32_t) i;
+    return m;
+}
+
+/* The indexes follow the count back down on the timers' tick: what stays
+ * (live, or completed in the log) is found again, by its merged key too,
+ * what ended is not; and they grow again after. */
+static void
+test_table_shrinks(void **state)
+{
+    struct fake *f = *state;
+    struct txn_table *t = f->t;
+    struct transport_ep d = ep(TRANSPORT_UDP);
+    struct txn *tx;
+    char br[32];
+    enum {
+        N = 5000
+    };
+
+    for (int i = 0; i < N; i++) {
+        struct txn_match m = shrink_req("s", br, sizeof(br), i);
+        assert_int_equal(txn_server_new(t, &m, &d, &tx), 0);
+        if (i % 100 == 0) {
+            assert_int_equal(
+                txn_server_respond(t, tx, 200, SLICE_LIT("SIP/2.0 200")), 0);
+        }
+    }
+    /* Every INVITE but the one after each REGISTER ends: a 486, its ACK. */
+    for (int i = 0; i < N; i++) {
+        if (i % 100 <= 1) {
+            continue;
+        }
+        struct txn_match m = shrink_req("s", br, sizeof(br), i);
+        tx = txn_server_find(t, &m);
+        assert_non_null(tx);
+        assert_int_equal(
+            txn_server_respond(t, tx, 486, SLICE_LIT("SIP/2.0 486")), 0);
+        m = req("ACK", br);
+        m.cseq = (uint32_t) i;
+        assert_true(txn_server_retransmission(t, &m, true));
+    }
+    assert_int_equal(txn_table_count(t), 2 * N / 100);
+    /* Nothing is due; each tick halves the indexes while they are sparse. */
+    for (int k = 0; k < 12; k++) {
+        txn_table_tick(t);
+    }
+    assert_int_equal(txn_table_count(t), 2 * N / 100);
+    for (int i = 0; i < N; i++) {
+        struct txn_match m = shrink_req("s", br, sizeof(br), i);
+        bool kept = i % 100 <= 1;
+        if (i % 100 == 0) {
+            assert_null(txn_server_find(t, &m));
+            assert_true(txn_server_retransmission(t, &m, false));
+        } else {
+            assert_int_equal(txn_server_find(t, &m) != NULL, kept);
+        }
+        /* Same From tag, Call-ID and CSeq by another path. */
+        struct txn_match o = shrink_req("other", br, sizeof(br), i);
+        assert_int_equal(txn_server_merged(t, &o), kept);
+    }
+    /* Grown again: the new ones are found, and so are the kept ones. */
+    for (int i = 0; i < N; i++) {
+        struct txn_match m = shrink_req("again", br, sizeof(br), i);
+        m.cseq = (uint32_t) (N + i);
+        assert_int_equal(txn_server_new(t, &m, &d, &tx), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        struct txn_match m = shrink_req("again", br, sizeof(br), i);
+        m.cseq = (uint32_t) (N + i);
+        assert_non_null(txn_server_find(t, &m));
+        m = shrink_req("s", br, sizeof(br), i);
+        assert_int_equal(txn_server_find(t, &m) != NULL, i % 100 == 1);
+    }
+}
+
 /* Whether m finds the server transaction created for base. */
 static bool
 finds(struct fake *f, const struct txn_match *base, struct txn_match m)
@@ -867,6 +949,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_client_proxy_invite_100_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_grows, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_table_shrinks, setup_big, teardown),
         cmocka_unit_test_setup_teardown(
             test_completed_log, setup_big, teardown),
         cmocka_unit_test_setup_teardown(test_key_fields, setup, teardown),
