@@ -28,6 +28,7 @@ struct got {
     size_t len;
     int frame_err;
     bool intact; /* every byte as sent */
+    struct transport_ep src;
 };
 
 struct fixture {
@@ -37,7 +38,14 @@ struct fixture {
     struct ev_timer deadline;
     size_t nsent, ngot;
     struct got got[16];
+    /* test_sender_address_per_family: the next datagram goes once the one
+     * before came, from a socket of families[ngot]. */
+    const int *families;
+    size_t nfamilies;
+    union transport_sa from[16];
 };
+
+static void send_from(struct fixture *f);
 
 /* Byte k of datagram id: shifts and swaps of whole runs change it. */
 static char
@@ -51,7 +59,6 @@ on_msg(
     void *arg, struct slice msg, const struct transport_ep *src, int frame_err)
 {
     struct fixture *f = arg;
-    (void) src;
     if (f->ngot == f->nsent) {
         f->ngot++; /* one more than was sent: caught below */
         return;
@@ -59,6 +66,7 @@ on_msg(
     struct got *g = &f->got[f->ngot];
     g->len = msg.len;
     g->frame_err = frame_err;
+    g->src = *src;
     g->intact = true;
     for (size_t k = 0; k < msg.len; k++) {
         if (msg.p[k] != pattern(f->ngot, k)) {
@@ -66,7 +74,12 @@ on_msg(
             break;
         }
     }
-    if (++f->ngot == f->nsent) {
+    if (++f->ngot < f->nsent) {
+        return;
+    }
+    if (f->ngot < f->nfamilies) {
+        send_from(f);
+    } else {
         ev_stop(f->loop);
     }
 }
@@ -205,6 +218,112 @@ test_entries_reused_across_batches(void **state)
     receive_intact(*state, 20000, 3, sizes, COUNT(sizes));
 }
 
+/* The transport's UDP socket of family. */
+static int
+udp_fd_of(struct fixture *f, int family)
+{
+    for (size_t i = 0; i < f->tr->nudp; i++) {
+        union transport_sa a;
+        socklen_t len = sizeof(a);
+        int fd = f->tr->udp[i].fd;
+        if (getsockname(fd, &a.sa, &len) == 0 && a.sa.sa_family == family) {
+            return fd;
+        }
+    }
+    fail_msg("no UDP socket of family %d", family);
+    return -1;
+}
+
+/* Sends datagram f->nsent (100 + its number bytes) from a new socket of
+ * its family, on loopback, to the transport's socket of that family. */
+static void
+send_from(struct fixture *f)
+{
+    static char buf[200];
+    size_t id = f->nsent, len = 100 + id;
+    int family = f->families[id];
+    union transport_sa to, *from = &f->from[id];
+    socklen_t tolen = sizeof(to), fromlen = sizeof(*from);
+
+    assert_int_equal(getsockname(udp_fd_of(f, family), &to.sa, &tolen), 0);
+    int c = socket(family, SOCK_DGRAM, 0);
+    assert_true(c >= 0);
+    memset(from, 0, sizeof(*from));
+    from->sa.sa_family = (sa_family_t) family;
+    if (family == AF_INET6) {
+        from->in6.sin6_addr = in6addr_loopback;
+    } else {
+        from->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    assert_int_equal(bind(c, &from->sa, tolen), 0);
+    assert_int_equal(getsockname(c, &from->sa, &fromlen), 0);
+    for (size_t k = 0; k < len; k++) {
+        buf[k] = pattern(id, k);
+    }
+    f->nsent++;
+    assert_int_equal(sendto(c, buf, len, 0, &to.sa, tolen), (ssize_t) len);
+    close(c);
+}
+
+/* The entries are shared by the transport's sockets: an IPv6 sender's
+ * whole address comes after an IPv4 one's shorter one was read into the
+ * same entry, and the other way round. */
+static void
+test_sender_address_per_family(void **state)
+{
+    struct fixture *f = *state;
+    struct transport_listener l[2];
+    size_t nl;
+    char err[128];
+    static const int families[] = { AF_INET, AF_INET6, AF_INET6, AF_INET };
+
+    memset(f, 0, sizeof(*f));
+    f->tc.udp_batch = 4;
+    f->tc.max_msg = 65535;
+    f->tc.tcp_max_conns = 4;
+    f->tc.tcp_header_ms = 1000;
+    f->tc.tcp_idle_ms = 1000;
+    f->tc.tcp_max_out = 65536;
+    f->families = families;
+    f->nfamilies = COUNT(families);
+    assert_int_equal(ev_loop_new(&f->loop), 0);
+    assert_int_equal(transport_listeners_parse("udp:127.0.0.1:0,udp:[::1]:0", l,
+                         2, &nl, err, sizeof(err)),
+        0);
+    if (transport_new(
+            &f->tr, f->loop, &f->tc, l, nl, NULL, on_msg, f, err, sizeof(err))
+        != 0) {
+        ev_loop_free(f->loop);
+        skip(); /* no IPv6 loopback here */
+    }
+    send_from(f);
+    assert_int_equal(
+        ev_timer_start(f->loop, &f->deadline, 20000, on_deadline, f), 0);
+    assert_int_equal(ev_run(f->loop), 0);
+    ev_timer_stop(f->loop, &f->deadline);
+    assert_int_equal(f->ngot, COUNT(families));
+    for (size_t i = 0; i < COUNT(families); i++) {
+        const struct got *g = &f->got[i];
+        const union transport_sa *from = &f->from[i];
+        assert_true(g->intact);
+        assert_int_equal(g->len, 100 + i);
+        assert_int_equal(g->src.addr.sa.sa_family, families[i]);
+        if (families[i] == AF_INET6) {
+            assert_int_equal(g->src.addrlen, sizeof(struct sockaddr_in6));
+            assert_memory_equal(&g->src.addr.in6.sin6_addr,
+                &from->in6.sin6_addr, sizeof(from->in6.sin6_addr));
+            assert_int_equal(g->src.addr.in6.sin6_port, from->in6.sin6_port);
+        } else {
+            assert_int_equal(g->src.addrlen, sizeof(struct sockaddr_in));
+            assert_int_equal(
+                g->src.addr.in.sin_addr.s_addr, from->in.sin_addr.s_addr);
+            assert_int_equal(g->src.addr.in.sin_port, from->in.sin_port);
+        }
+    }
+    transport_free(f->tr);
+    ev_loop_free(f->loop);
+}
+
 int
 main(void)
 {
@@ -215,6 +334,7 @@ main(void)
         cmocka_unit_test_prestate(test_larger_than_max_msg, &f),
         cmocka_unit_test_prestate(test_max_msg_within_the_slot, &f),
         cmocka_unit_test_prestate(test_entries_reused_across_batches, &f),
+        cmocka_unit_test_prestate(test_sender_address_per_family, &f),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
