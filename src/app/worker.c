@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -134,6 +135,10 @@ worker_main(void *arg)
     /* A private metrics shard: counting on this thread takes no lock and
      * no locked instruction (base/metrics.h). */
     metrics_thread_attach();
+    /* The coalescing pause (transport.udp_coalesce_us) is a few hundred
+     * microseconds: the default 50 us of timer slack would lengthen it by
+     * a quarter, in latency and nothing else. */
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
     int rc = ev_run(w->loop);
 
     if (rc) {
