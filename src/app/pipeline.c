@@ -652,8 +652,7 @@ ack_absorbed(
     struct txn_match tm;
 
     if (txn_table_count(w->txn) == 0 || !sip_peek_top_via(in, &value)
-        || sip_via_parse(&v, value) != 0 || v.branch.len <= 7
-        || memcmp(v.branch.p, "z9hG4bK", 7) != 0) {
+        || sip_via_parse(&v, value) != 0 || !txn_branch_rfc3261(v.branch)) {
         return false;
     }
     match_via(&v, value, &tm);

@@ -366,8 +366,8 @@ sh_method(struct sh *h, struct slice method, size_t *len)
     return code;
 }
 
-static bool
-has_cookie(struct slice branch)
+bool
+txn_branch_rfc3261(struct slice branch)
 {
     return branch.len > 7 && memcmp(branch.p, "z9hG4bK", 7) == 0;
 }
@@ -389,7 +389,7 @@ key_of(const struct txn_table *t, bool server, const struct txn_match *m,
         sh_field(&h, m->branch, false);
         uint64_t code = sh_method(&h, method, &mlen);
         sh_word(&h, lens3(m->branch.len, mlen, 0) | code);
-    } else if (has_cookie(m->branch)) {
+    } else if (txn_branch_rfc3261(m->branch)) {
         /* Every branch here starts with the cookie: a word less to hash
          * for most. */
         struct slice b = slice_make(m->branch.p + 7, m->branch.len - 7);
@@ -1280,7 +1280,7 @@ txn_client_new(struct txn_table *t, const struct txn_match *m,
     struct txn *tx;
     int rc;
 
-    if (!has_cookie(m->branch)) {
+    if (!txn_branch_rfc3261(m->branch)) {
         return -EINVAL;
     }
     tx = txn_alloc(t);

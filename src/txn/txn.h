@@ -107,6 +107,13 @@ void txn_table_tick(struct txn_table *t);
 /** Live transactions. */
 size_t txn_table_count(const struct txn_table *t);
 
+/**
+ * Whether branch starts with RFC 3261's magic cookie (§8.1.1.7): only then
+ * do the top Via's branch and sent-by alone match a request to its server
+ * transaction (§17.2.3); without it the RFC 2543 match needs the rest.
+ */
+bool txn_branch_rfc3261(struct slice branch);
+
 /* ---- server transactions (RFC 3261 §17.2) ---- */
 
 /**
